@@ -1,0 +1,7 @@
+#include <stdexcept>
+#include "commands.hpp"
+namespace kitaku::app {
+void add_facilities_command(CLI::App& app) {
+  app.add_subcommand("facilities", "(being written)")->callback([] { throw std::runtime_error("not yet written"); });
+}
+}  // namespace kitaku::app

@@ -1,0 +1,13 @@
+#pragma once
+// Each subcommand of the `kitaku` program registers itself on the CLI11 app.
+// The handlers throw kitaku::InputError on bad input; main() prints it and exits 1.
+#include <CLI/CLI.hpp>
+
+namespace kitaku::app {
+
+void add_network_command(CLI::App& app);     // kitaku network info FILE ...
+void add_synth_command(CLI::App& app);       // kitaku synth --radius-km R --seed S OUT.gpkg
+void add_facilities_command(CLI::App& app);  // kitaku facilities info FILE --network NET ...
+void add_run_command(CLI::App& app);         // kitaku run [SCENARIO]: the main job
+
+}  // namespace kitaku::app

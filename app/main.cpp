@@ -1,0 +1,35 @@
+// kitaku: the command-line front end. Thin: parsing and printing only; the work
+// is in kitaku::geo and kitaku::sim.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "commands.hpp"
+#include "kitaku/sim/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Kitaku (帰宅): stranded-commuter simulator and operations dashboard"};
+  app.set_version_flag("--version", KITAKU_VERSION);
+  app.require_subcommand(0, 1);
+  kitaku::app::add_run_command(app);
+  kitaku::app::add_network_command(app);
+  kitaku::app::add_synth_command(app);
+  kitaku::app::add_facilities_command(app);
+  try {
+    app.parse(argc, argv);
+    if (app.get_subcommands().empty()) {
+      // No subcommand: the main job on the embedded default scenario.
+      app.parse(std::string("run"), false);
+    }
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const kitaku::InputError& e) {
+    std::fprintf(stderr, "kitaku: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kitaku: error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,96 @@
+#include "kitaku/geo/gdal_util.hpp"
+
+#include <cpl_error.h>
+#include <ogr_api.h>
+
+#include <cmath>
+#include <filesystem>
+#include <mutex>
+
+#include "kitaku/sim/error.hpp"
+
+namespace kitaku::geo {
+namespace {
+
+thread_local std::string t_last_error;
+
+void CPL_STDCALL capture_error(CPLErr level, CPLErrorNum, const char* msg) {
+  if (level >= CE_Warning) t_last_error = msg ? msg : "";
+}
+
+}  // namespace
+
+void gdal_init() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    GDALAllRegister();
+    CPLSetErrorHandler(capture_error);
+    // Never let a network driver try to reach the internet for a missing grid.
+    CPLSetConfigOption("PROJ_NETWORK", "OFF");
+  });
+}
+
+std::string last_gdal_error() { return t_last_error; }
+
+DatasetPtr open_vector(const std::string& path) {
+  gdal_init();
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw InputError(path, "", "no such file");
+  if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) == 0) throw InputError(path, "", "the file is empty");
+  t_last_error.clear();
+  DatasetPtr ds(static_cast<GDALDataset*>(
+      GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
+  if (!ds) {
+    std::string why = last_gdal_error();
+    throw InputError(path, "", why.empty() ? "not a vector format GDAL can read" : "cannot open: " + why);
+  }
+  return ds;
+}
+
+DatasetPtr create_vector(const std::string& path, const std::string& driver) {
+  gdal_init();
+  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName(driver.c_str());
+  if (!drv) throw InputError(path, "", "GDAL has no " + driver + " driver");
+  t_last_error.clear();
+  DatasetPtr ds(drv->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  if (!ds) throw InputError(path, "", "cannot create " + driver + " file: " + last_gdal_error());
+  return ds;
+}
+
+OGRSpatialReference srs_from_epsg(int epsg, const std::string& source) {
+  gdal_init();
+  OGRSpatialReference srs;
+  if (epsg <= 0 || srs.importFromEPSG(epsg) != OGRERR_NONE)
+    throw InputError(source, "CRS", "unknown CRS EPSG:" + std::to_string(epsg));
+  srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  return srs;
+}
+
+OGRSpatialReference wgs84() { return srs_from_epsg(4326); }
+
+int utm_epsg(double lon, double lat) {
+  int zone = static_cast<int>(std::floor((lon + 180.0) / 6.0)) + 1;
+  zone = zone < 1 ? 1 : (zone > 60 ? 60 : zone);
+  return (lat >= 0 ? 32600 : 32700) + zone;
+}
+
+void Transform::Deleter::operator()(OGRCoordinateTransformation* t) const noexcept {
+  OGRCoordinateTransformation::DestroyCT(t);
+}
+
+Transform::Transform(const OGRSpatialReference& src, const OGRSpatialReference& dst) {
+  if (src.IsSame(&dst)) return;  // identity: ct_ stays null
+  OGRSpatialReference s(src), d(dst);
+  s.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  d.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  ct_.reset(OGRCreateCoordinateTransformation(&s, &d));
+  if (!ct_) throw InputError("CRS", "", "no transformation between the CRSs: " + last_gdal_error());
+}
+
+bool Transform::apply(double& x, double& y) const {
+  if (!ct_) return true;
+  return ct_->Transform(1, &x, &y) && std::isfinite(x) && std::isfinite(y);
+}
+
+}  // namespace kitaku::geo

@@ -1,0 +1,45 @@
+#pragma once
+// What stands on the network: temporary stay facilities, stations and population
+// zones. Plain data in the network's projected CRS; geo/ loads and writes them.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kitaku/sim/geometry.hpp"
+
+namespace kitaku {
+
+/// A temporary stay facility (一時滞在施設).
+struct Facility {
+  std::string name;           // UTF-8, Japanese names kept as they are
+  std::string area;           // ward / municipality or zone label, may be empty
+  Point pos;                  // network CRS
+  double lon = 0, lat = 0;    // WGS84
+  std::int32_t capacity = 0;  // persons
+  bool capacity_is_default = false;  // true when the source had no capacity value
+  std::int64_t source_id = -1;       // feature id / row number in the source
+};
+
+struct Station {
+  std::string name;
+  Point pos;
+  double lon = 0, lat = 0;
+  double daily_riders = 0;    // boardings + alightings per day
+};
+
+/// Distance-to-home bands used by zones (km): [0,5) [5,10) [10,15) [15,20) [20,30) [30,inf).
+/// The bands' edges match the Tokyo distance rule (10 and 20 km), DOMAIN.md.
+inline constexpr std::array<double, 7> kHomeBandEdgesKm{0, 5, 10, 15, 20, 30, 1e9};
+inline constexpr std::size_t kHomeBands = 6;
+
+struct Zone {
+  std::string id;
+  std::vector<std::vector<Point>> rings;  // outer ring first, then holes (network CRS)
+  Point centroid;
+  double day_population = 0;      // weekday daytime
+  double night_population = 0;
+  std::array<double, kHomeBands> home_share{};  // share of daytime population per home band; sums to 1
+};
+
+}  // namespace kitaku

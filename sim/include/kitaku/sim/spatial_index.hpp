@@ -1,0 +1,48 @@
+#pragma once
+// Uniform-grid spatial index over a Network's nodes and edge polylines: snaps a
+// point to the nearest node or edge and returns the distance. Immutable after
+// construction, so queries may run concurrently from many threads.
+#include <cstdint>
+#include <vector>
+
+#include "kitaku/sim/network.hpp"
+
+namespace kitaku {
+
+struct NodeHit {
+  NodeId node = invalid_id<NodeId>();
+  double dist = INFINITY;  // metres
+};
+
+struct EdgeHit {
+  EdgeId edge = invalid_id<EdgeId>();
+  double dist = INFINITY;  // metres from the query point to `point`
+  Point point;             // closest point on the edge's polyline
+  double offset_m = 0;     // distance along the polyline from the edge's from-node
+};
+
+class SpatialIndex {
+ public:
+  /// cell_m <= 0 picks a cell size from the network's extent and node count.
+  explicit SpatialIndex(const Network& net, double cell_m = 0);
+
+  NodeHit nearest_node(Point p) const;
+  EdgeHit nearest_edge(Point p) const;
+  /// Nodes within radius r of p, in increasing node-id order.
+  std::vector<NodeId> nodes_within(Point p, double r) const;
+  double cell_size() const noexcept { return cell_; }
+
+ private:
+  template <class Visit>
+  void ring_search(Point p, const std::vector<std::uint32_t>& first,
+                   const std::vector<std::uint32_t>& items, double& best, Visit&& visit) const;
+  std::uint32_t cell_of(double v, double origin, std::uint32_t count) const noexcept;
+
+  const Network* net_;
+  double x0_ = 0, y0_ = 0, cell_ = 1;
+  std::uint32_t nx_ = 1, ny_ = 1;
+  std::vector<std::uint32_t> node_first_, node_items_;  // CSR: cell -> node ids
+  std::vector<std::uint32_t> seg_first_, seg_items_;    // CSR: cell -> segment start index in geom_points
+};
+
+}  // namespace kitaku
