@@ -56,3 +56,9 @@ void write_atomically(const std::string& path, Write&& write);
 }  // namespace kitaku::geo
 
 #include "kitaku/geo/detail/atomic_write.hpp"
+
+namespace kitaku::geo {
+/// Kitaku's cache folder: $KITAKU_CACHE_DIR, else $XDG_CACHE_HOME/kitaku, else
+/// ~/.cache/kitaku, else <tmp>/kitaku-cache. Not created here.
+std::string cache_dir();
+}  // namespace kitaku::geo

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Command 2 of the quick start: install dependencies, build with warnings, and run
+# every test with ctest; then the same suite under AddressSanitizer + UBSan.
+# KITAKU_SKIP_SANITIZE=1 skips the sanitizer pass (it doubles the build time).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+"$root/scripts/setup.sh"
+
+"$root/scripts/build.sh" "$root/build-test" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKITAKU_BUILD_TESTS=ON
+(cd "$root/build-test" && ctest --output-on-failure -j "$jobs")
+
+if [ "${KITAKU_SKIP_SANITIZE:-0}" != 1 ]; then
+  "$root/scripts/build.sh" "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DKITAKU_SANITIZE=ON -DKITAKU_BUILD_TESTS=ON
+  # Heavy real-data cases run in the plain pass; under ASan the suite skips what is tagged slow.
+  (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=0 KITAKU_SANITIZED=1 ctest --output-on-failure -j "$jobs")
+fi

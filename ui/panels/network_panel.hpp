@@ -1,0 +1,18 @@
+#pragma once
+// The network panel: what the loaded walking network holds (km by road class,
+// widths, stairs) and the Fruin level-of-service legend the map uses.
+#include "kitaku/sim/network.hpp"
+
+namespace kitaku::ui {
+
+struct NetworkPanel {
+  bool show_legend = true;
+  /// Draws the window; `open` (may be null) is cleared when the user closes it.
+  void Draw(const char* title, bool* open, const Network& net);
+
+  // What the last Draw showed (read by tests and the status bar).
+  double shown_total_km = 0;
+  int shown_class_rows = 0;
+};
+
+}  // namespace kitaku::ui
