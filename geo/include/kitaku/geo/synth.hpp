@@ -17,6 +17,9 @@ struct SynthReport {
   double road_km = 0;
   double day_population = 0;
   double facility_capacity = 0;
+  /// Street segments between crossings: the edges an importer that splits lines at
+  /// vertices shared by two or more features builds (before its cleaning steps).
+  std::size_t segments = 0;
 };
 
 /// Writes OUT (a .gpkg) atomically; the same options give identical layer content.
