@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "format.hpp"
 #include "kitaku/geo/network_import.hpp"
 
 namespace kitaku::app {
@@ -50,18 +51,6 @@ void add_load_options(CLI::App& cmd, NetworkArgs& a) {
   cmd.add_option("--lanes-field", a.lanes_field, "Field holding the number of lanes");
 }
 
-std::string thousands(std::size_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
-  return s;
-}
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
 void row(const std::string& label, const std::string& value, int indent = 0) {
   std::printf("%*s%-*s %s\n", indent, "", 28 - indent, label.c_str(), value.c_str());
 }
@@ -84,7 +73,9 @@ std::vector<std::pair<std::size_t, std::string>> excluded_sorted(const geo::Impo
   return v;
 }
 
-void print_text(const geo::LoadedNetwork& ln, const NetworkArgs& a) {
+}  // namespace
+
+void print_network_report(const geo::LoadedNetwork& ln, bool kept_all_components) {
   const auto& r = ln.report;
   const auto& net = ln.network;
   const double total_m = net.total_length_m();
@@ -98,7 +89,7 @@ void print_text(const geo::LoadedNetwork& ln, const NetworkArgs& a) {
   row("total length", fmt("%9.2f km", total_m / 1000));
   count_row("stairs edges", r.stairs_edges);
   const auto& c = r.components;
-  count_row("connected components", c.components, 0, a.all_components ? " (all kept)" : " (kept the largest)");
+  count_row("connected components", c.components, 0, kept_all_components ? " (all kept)" : " (kept the largest)");
   std::printf("length by class:\n");
   std::vector<std::pair<double, std::size_t>> by;
   for (std::size_t i = 0; i < kRoadClassCount; ++i)
@@ -122,8 +113,9 @@ void print_text(const geo::LoadedNetwork& ln, const NetworkArgs& a) {
                         fmt(" .. %.5f", r.lat_max));
   row("load time", fmt("%.3f s", r.load_seconds) + (r.from_cache ? " (from cache)" : r.cache_file.empty() ? " (cache off)" : " (built; cached)"));
   if (!r.cache_file.empty()) row("cache file", r.cache_file);
-  if (!a.export_path.empty()) row("exported to", a.export_path);
 }
+
+namespace {
 
 void print_json(const geo::LoadedNetwork& ln, const NetworkArgs& a) {
   const auto& r = ln.report;
@@ -175,7 +167,10 @@ void add_network_command(CLI::App& app) {
     const auto ln = geo::load_network(info_args->file, info_args->options());
     if (!info_args->export_path.empty()) geo::write_network(ln.network, info_args->export_path);
     if (info_args->json) print_json(ln, *info_args);
-    else print_text(ln, *info_args);
+    else {
+      print_network_report(ln, info_args->all_components);
+      if (!info_args->export_path.empty()) row("exported to", info_args->export_path);
+    }
   });
 
   auto export_args = std::make_shared<NetworkArgs>();

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "format.hpp"
 #include "kitaku/geo/facilities.hpp"
 #include "kitaku/geo/gdal_util.hpp"
 #include "kitaku/geo/network_import.hpp"
@@ -26,12 +27,6 @@ struct RunOptions {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-std::string thousands(double v) {
-  std::string s = std::to_string(static_cast<long long>(v + 0.5));
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
-  return s;
 }
 
 void run(const RunOptions& o) {
@@ -66,15 +61,8 @@ void run(const RunOptions& o) {
   io.target_epsg = city.crs_epsg;
   const auto loaded = geo::load_network(city.network, io);
   const Network& net = loaded.network;
-  const auto& r = loaded.report;
-  std::printf("\nNetwork  %s (layer %s)\n", r.source.c_str(), r.layer.c_str());
-  std::printf("  %s nodes, %s edges, %.1f km walkable, CRS %s (EPSG:%d)\n", thousands(net.node_count()).c_str(),
-              thousands(net.edge_count()).c_str(), net.total_length_m() / 1000, r.crs_name.c_str(), r.epsg);
-  std::printf("  WGS84 bbox %.5f,%.5f - %.5f,%.5f; loaded in %.2f s%s\n", r.lon_min, r.lat_min, r.lon_max,
-              r.lat_max, r.load_seconds, r.from_cache ? " (from cache)" : "");
-  std::printf("  full statistics: kitaku network info %s%s%s\n", city.network.c_str(),
-              city.network_layer.empty() ? "" : " --layer ", city.network_layer.c_str());
-
+  std::printf("\nNetwork\n");
+  print_network_report(loaded);
   const bool synth = sc.city.synthetic();
   double day = 0, night = 0, stranded = 0;
   std::size_t zone_count = 0;

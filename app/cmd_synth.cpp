@@ -41,6 +41,9 @@ void add_synth_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--seed", args->options.seed, "random seed: the same seed gives the same city")
       ->capture_default_str();
+  cmd->add_option("--capacity-share", args->options.capacity_share,
+                  "facility places as a share of the daytime population, in (0, 1] (Tokyo: 0.027)")
+      ->capture_default_str();
   cmd->add_option("OUT", args->out, "output GeoPackage (.gpkg), written atomically")->required();
   cmd->callback([args] { run_synth(*args); });
 }

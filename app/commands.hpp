@@ -3,11 +3,16 @@
 // The handlers throw kitaku::InputError on bad input; main() prints it and exits 1.
 #include <CLI/CLI.hpp>
 
+#include "kitaku/geo/network_import.hpp"
+
 namespace kitaku::app {
 
 void add_network_command(CLI::App& app);     // kitaku network info FILE ...
 void add_synth_command(CLI::App& app);       // kitaku synth --radius-km R --seed S OUT.gpkg
 void add_facilities_command(CLI::App& app);  // kitaku facilities info FILE --network NET ...
 void add_run_command(CLI::App& app);         // kitaku run [SCENARIO]: the main job
+
+/// The human-readable report of `kitaku network info`, also printed by `kitaku run`.
+void print_network_report(const geo::LoadedNetwork& loaded, bool kept_all_components = false);
 
 }  // namespace kitaku::app

@@ -61,8 +61,6 @@ constexpr double kLocalFactor = 0.6;      // local share = min(0.9, 0.6 * night 
 constexpr double kCommuteMedianMinKm = 8, kCommuteMedianSpanKm = 12, kCommuteSigma = 0.6;
 
 // ---- facilities ------------------------------------------------------------------
-// Places as a share of the daytime population (docs/synthetic-city.md, "Capacity ratio").
-constexpr double kCapacityShare = 0.10;
 constexpr double kMeanCapacity = 377;     // Tokyo: 471,270 places / 1,250 facilities
 constexpr double kCapacitySigma = 0.8;
 constexpr int kMinCapacity = 30, kMaxCapacity = 3000;
@@ -187,7 +185,7 @@ constexpr std::array<Hub, 6> kHubs{{{0, 0, 1.2e6, 0},
 class Builder {
  public:
   Builder(const SynthOptions& o, Point centre)
-      : seed_(o.seed), R_(o.radius_km * 1000.0), c_(centre) {
+      : seed_(o.seed), capacity_share_(o.capacity_share), R_(o.radius_km * 1000.0), c_(centre) {
     I_ = static_cast<int>(std::ceil(unwarp(R_) / kBlockM)) + 3;
     n_ = 2 * I_ + 1;
     line_x_.resize(n_ + 1);
@@ -795,7 +793,7 @@ class Builder {
     std::vector<double> station_cum;
     for (const StationOut& s : city_.stations) station_cum.push_back(riders_total += s.riders);
     if (total_day <= 0 || city_.verts.empty()) return;
-    const double target = std::round(kCapacityShare * total_day);
+    const double target = std::round(capacity_share_ * total_day);
     Rng rng(seed_, kTagFacilities);
     double placed = 0;
     int failures = 0;
@@ -840,6 +838,7 @@ class Builder {
   }
 
   std::uint64_t seed_;
+  double capacity_share_;
   double R_;
   Point c_;
   int I_ = 0, n_ = 0;
@@ -993,6 +992,11 @@ SynthReport write_synthetic_city(const std::string& out_gpkg, const SynthOptions
     char got[64];
     std::snprintf(got, sizeof got, "%g", options.radius_km);
     throw InputError("--radius-km", "", std::string("must be in (0, 100] km, got ") + got);
+  }
+  if (!(options.capacity_share > 0 && options.capacity_share <= 1)) {
+    char got[64];
+    std::snprintf(got, sizeof got, "%g", options.capacity_share);
+    throw InputError("--capacity-share", "", std::string("must be in (0, 1], got ") + got);
   }
   {
     namespace fs = std::filesystem;

@@ -422,7 +422,18 @@ TEST_CASE("synth: bad options are one clear error") {
                        "--radius-km: must be in (0, 100] km, got 100.5", kitaku::InputError);
   CHECK_THROWS_AS(geo::write_synthetic_city(dir / "a.gpkg", {NAN, 1}), kitaku::InputError);
   CHECK_THROWS_AS(geo::write_synthetic_city(dir / "no/such/folder/a.gpkg", {1.0, 1}), kitaku::InputError);
+  CHECK_THROWS_WITH_AS(geo::write_synthetic_city(dir / "a.gpkg", {1.0, 1, 0.0}),
+                       "--capacity-share: must be in (0, 1], got 0", kitaku::InputError);
   CHECK(std::filesystem::is_empty(dir.path));
+}
+
+TEST_CASE("synth: --capacity-share sets total places against the daytime population") {
+  TempDir dir;
+  const auto tokyo = geo::write_synthetic_city(dir / "t.gpkg", {2.0, 3, 0.027});
+  CHECK(tokyo.facility_capacity / tokyo.day_population == doctest::Approx(0.027).epsilon(0.05));
+  const auto brief = geo::write_synthetic_city(dir / "b.gpkg", {2.0, 3});
+  CHECK(brief.facility_capacity / brief.day_population == doctest::Approx(0.10).epsilon(0.05));
+  CHECK(tokyo.facilities < brief.facilities);
 }
 
 TEST_CASE("synth: kitaku synth writes the city and reports it, a bad radius exits 1") {
