@@ -275,6 +275,9 @@ std::string excluded_summary(const ImportReport& r) {
   return s;
 }
 
+// Reading features is most of an import; splitting, projecting and cleaning the rest.
+constexpr double kReadShare = 0.8;
+
 NetworkData import_ogr(const std::string& path, const ImportOptions& opt,
                        const std::optional<OGRSpatialReference>& target, ImportReport& rep) {
   DatasetPtr ds = open_vector(path);
@@ -292,12 +295,22 @@ NetworkData import_ogr(const std::string& path, const ImportOptions& opt,
     // one pass over the file; those of other layers are discarded.
     ds->ResetReading();
     OGRLayer* from = nullptr;
-    while (OGRFeatureUniquePtr f{ds->GetNextFeature(&from, nullptr, nullptr, nullptr)})
+    double pct = 0;
+    std::size_t seen = 0;
+    while (OGRFeatureUniquePtr f{ds->GetNextFeature(&from, opt.progress ? &pct : nullptr, nullptr, nullptr)}) {
       if (from == layer) lines.feature(*f, fields);
+      if (opt.progress && (++seen & 0xFFF) == 0) opt.progress(kReadShare * pct);
+    }
   } else {
     layer->ResetReading();
-    while (OGRFeatureUniquePtr f{layer->GetNextFeature()}) lines.feature(*f, fields);
+    const GIntBig total = opt.progress ? layer->GetFeatureCount(FALSE) : -1;
+    std::size_t seen = 0;
+    while (OGRFeatureUniquePtr f{layer->GetNextFeature()}) {
+      lines.feature(*f, fields);
+      if (total > 0 && (++seen & 0xFFF) == 0) opt.progress(kReadShare * static_cast<double>(seen) / static_cast<double>(total));
+    }
   }
+  if (opt.progress) opt.progress(kReadShare);
   if (CPLGetLastErrorType() == CE_Failure)
     throw InputError(path, place, "read error (truncated or damaged file?) after " +
                                       std::to_string(rep.features_read) + " features: " + CPLGetLastErrorMsg());
@@ -501,6 +514,7 @@ LoadedNetwork load_network(const std::string& path, const ImportOptions& opt) {
   }
   LoadedNetwork out{Network(std::move(d)), std::move(rep)};
   out.report.load_seconds = seconds();
+  if (opt.progress) opt.progress(1.0);
   return out;
 }
 

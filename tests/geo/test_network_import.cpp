@@ -702,3 +702,16 @@ TEST_CASE("kitaku network info --json reports the same figures as the API") {
   CHECK(text.output.find("highway=motorway") != std::string::npos);
   CHECK(text.output.find("EPSG:32654") != std::string::npos);
 }
+
+TEST_CASE("import reports progress that rises to 1") {
+  const auto path = kitaku::test::shared_data("osm/shibuya_station_area_overpass_2025-07.osm");
+  if (!path) return;
+  std::vector<double> seen;
+  auto o = no_cache();
+  o.progress = [&](double f) { seen.push_back(f); };
+  geo::load_network(*path, o);
+  REQUIRE(seen.size() >= 2);
+  CHECK(std::is_sorted(seen.begin(), seen.end()));
+  CHECK(seen.front() >= 0);
+  CHECK(seen.back() == 1.0);
+}

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kitaku/sim/network.hpp"
+#include "kitaku/sim/progress.hpp"
 
 namespace kitaku::geo {
 
@@ -47,6 +48,7 @@ struct ImportOptions {
   AttributeMapping mapping;
   bool use_cache = true;
   std::string cache_dir;          // empty: $KITAKU_CACHE_DIR, else $XDG_CACHE_HOME/kitaku, else ~/.cache/kitaku
+  ProgressFn progress;            // optional: fraction of the import done, from the loading thread
 };
 
 struct ImportReport {
