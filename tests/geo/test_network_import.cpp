@@ -715,3 +715,11 @@ TEST_CASE("import reports progress that rises to 1") {
   CHECK(seen.front() >= 0);
   CHECK(seen.back() == 1.0);
 }
+
+TEST_CASE("data/walkable-rules.toml is the built-in default, written out") {
+  const auto r = geo::load_walkable_rules(std::string(KITAKU_SOURCE_DIR) + "/data/walkable-rules.toml");
+  const geo::WalkableRules d;
+  CHECK(r.highways == d.highways);
+  CHECK(r.foot_allows == d.foot_allows);
+  CHECK(r.exclude == d.exclude);
+}
