@@ -275,6 +275,25 @@ std::string excluded_summary(const ImportReport& r) {
   return s;
 }
 
+// Longitude/latitude out of range is an error naming the feature, and says when the
+// two look swapped, rather than a silent drop of every line in the transform.
+void check_lonlat(const std::string& path, const std::string& place, const RawLines& raw) {
+  for (std::size_t i = 0; i < raw.pts.size(); ++i) {
+    const Point p = raw.pts[i];
+    if (std::fabs(p.x) <= 180 && std::fabs(p.y) <= 90) continue;
+    const auto part = static_cast<std::size_t>(
+        std::upper_bound(raw.part_first.begin(), raw.part_first.end(), static_cast<std::uint32_t>(i)) -
+        raw.part_first.begin() - 1);
+    const std::int64_t fid = raw.attrs[raw.part_attr[part]].source_id;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "longitude %.7g, latitude %.7g is out of range", p.x, p.y);
+    std::string why = buf;
+    if (std::fabs(p.y) > 90 && std::fabs(p.y) <= 180 && std::fabs(p.x) <= 90)
+      why += " (latitude and longitude look swapped)";
+    throw InputError(path, place + ", feature " + std::to_string(fid), why);
+  }
+}
+
 // Reading features is most of an import; splitting, projecting and cleaning the rest.
 constexpr double kReadShare = 0.8;
 
@@ -337,6 +356,7 @@ NetworkData import_ogr(const std::string& path, const ImportOptions& opt,
                                        "give its projected CRS with --crs EPSG");
   }
   src.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  if (src.IsGeographic()) check_lonlat(path, place, raw);
 
   // Target CRS: --crs, else a projected source in metres as it is, else the UTM zone
   // of the data's centre.

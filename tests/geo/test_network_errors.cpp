@@ -138,6 +138,12 @@ TEST_CASE("sources without usable lines") {
                      R"({"type":"Feature","properties":{"highway":"footway"},"geometry":null})"));
   expect_error(tmp / "invalid.geojson", {}, "", {"layer 'invalid'", "valid line geometry"});
 
+  write_file(tmp / "swapped.geojson", geojson(line_feature("footway", "[[35.6,139.7],[35.61,139.71]]")));
+  expect_error(tmp / "swapped.geojson", {}, "", {"layer 'swapped', feature 0", "latitude 139.7 is out of range",
+                                                "latitude and longitude look swapped"});
+  write_file(tmp / "range.geojson", geojson(line_feature("footway", "[[139.7,35.6],[239.7,35.61]]")));
+  expect_error(tmp / "range.geojson", {}, "", {"longitude 239.7, latitude 35.61 is out of range"});
+
   write_file(tmp / "nofeatures.geojson", geojson(""));
   expect_error(tmp / "nofeatures.geojson", {}, "", {"no features"});
 
