@@ -41,7 +41,7 @@ void run(const RunOptions& o) {
     const fs::path dir = fs::path(geo::cache_dir()) / "synth";
     fs::create_directories(dir);
     char file[96];
-    std::snprintf(file, sizeof file, "city-r%g-s%llu.gpkg", city.synthetic_radius_km,
+    std::snprintf(file, sizeof file, "city-v%d-r%g-s%llu.gpkg", geo::kSynthVersion, city.synthetic_radius_km,
                   static_cast<unsigned long long>(city.synthetic_seed));
     city.network = (dir / file).string();
     city.network_layer = "roads";

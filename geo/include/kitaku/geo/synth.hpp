@@ -7,6 +7,10 @@
 
 namespace kitaku::geo {
 
+/// Bump whenever the generator's output for the same options changes: files cached
+/// under a name carrying it (kitaku run) are then regenerated, never reused stale.
+inline constexpr int kSynthVersion = 1;
+
 struct SynthOptions {
   double radius_km = 10;
   std::uint64_t seed = 1;
