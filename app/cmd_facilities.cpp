@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "format.hpp"
 #include "kitaku/geo/facilities.hpp"
 #include "kitaku/geo/gdal_util.hpp"
 #include "kitaku/geo/network_import.hpp"
@@ -17,14 +18,6 @@
 
 namespace kitaku::app {
 namespace {
-
-// 1234567 -> "1,234,567"
-std::string grouped(double v) {
-  const bool neg = v < 0;
-  std::string digits = std::to_string(static_cast<long long>(std::llround(std::fabs(v))));
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
-  return (neg ? "-" : "") + digits;
-}
 
 std::string fixed(double v, int decimals = 1) {
   if (!std::isfinite(v)) return "inf";
@@ -37,14 +30,7 @@ std::string or_none(const std::string& s, const std::string& none = "(none)") { 
 
 // The target CRS for sources read without a network: --crs, else "" (UTM zone of the data).
 std::string crs_wkt_from_epsg(int epsg, const std::string& option) {
-  if (epsg <= 0) return {};
-  const OGRSpatialReference srs = geo::srs_from_epsg(epsg, option);
-  char* wkt = nullptr;
-  const char* opts[] = {"FORMAT=WKT2", nullptr};
-  srs.exportToWkt(&wkt, opts);
-  std::string out = wkt ? wkt : "";
-  CPLFree(wkt);
-  return out;
+  return epsg <= 0 ? std::string() : geo::wkt2(geo::srs_from_epsg(epsg, option));
 }
 
 struct PointFlags {
@@ -79,7 +65,7 @@ void run_facilities_info(const FacilityFlags& f) {
     io.target_epsg = f.crs;
     io.use_cache = !f.no_cache;
     io.cache_dir = f.cache_dir;
-    net = std::make_unique<geo::LoadedNetwork>(geo::load_network(f.network, io));
+    net = std::make_unique<geo::LoadedNetwork>(load_network_with_progress(f.network, io));
     crs_wkt = net->network.crs_wkt();
   }
   const auto facilities = geo::load_facilities(f.file, crs_wkt, f.opt, rep);
@@ -153,9 +139,9 @@ void run_facilities_info(const FacilityFlags& f) {
               rep.area_from_address ? " (ward/city prefix of the address)" : "",
               rep.from_geometry ? ("point geometry, " + rep.source_crs).c_str()
                                 : (rep.lat_field + " / " + rep.lon_field + " (WGS84)").c_str());
-  std::printf("facilities  %s", grouped(static_cast<double>(facilities.size())).c_str());
+  std::printf("facilities  %s", thousands(static_cast<double>(facilities.size())).c_str());
   if (rep.blank_rows) std::printf(" (%zu blank rows skipped)", rep.blank_rows);
-  std::printf("\ncapacity    %s persons", grouped(static_cast<double>(total)).c_str());
+  std::printf("\ncapacity    %s persons", thousands(static_cast<double>(total)).c_str());
   if (rep.capacity_defaulted == facilities.size())
     std::printf(" (all defaulted: %d per facility, Tokyo's 471,270 places / 1,250 facilities)\n", f.opt.default_capacity);
   else if (rep.capacity_defaulted)
@@ -166,23 +152,23 @@ void run_facilities_info(const FacilityFlags& f) {
   std::printf("CRS         %s\n", rep.target_crs.c_str());
   std::printf("capacity by area (top %zu of %zu):\n", std::min(f.top, areas.size()), areas.size());
   for (std::size_t i = 0; i < areas.size() && i < f.top; ++i)
-    std::printf("  %9s persons  %4zu facilities  %s\n", grouped(static_cast<double>(areas[i].capacity)).c_str(),
+    std::printf("  %9s persons  %4zu facilities  %s\n", thousands(static_cast<double>(areas[i].capacity)).c_str(),
                 areas[i].count, areas[i].name.c_str());
   if (!net) return;
   std::printf("network     %s: %s edges, %s nodes, %s km, %s\n", f.network.c_str(),
-              grouped(static_cast<double>(net->network.edge_count())).c_str(),
-              grouped(static_cast<double>(net->network.node_count())).c_str(),
+              thousands(static_cast<double>(net->network.edge_count())).c_str(),
+              thousands(static_cast<double>(net->network.node_count())).c_str(),
               fixed(net->network.total_length_m() / 1000).c_str(), net->report.crs_name.c_str());
   std::printf("snapping    to the nearest edge: max %s m, mean %s m, p95 %s m; %s of %s within %s m\n",
               fixed(snap.max_dist_m).c_str(), fixed(snap.mean_dist_m).c_str(), fixed(snap.p95_dist_m).c_str(),
-              grouped(static_cast<double>(facilities.size() - snap.far.size())).c_str(),
-              grouped(static_cast<double>(facilities.size())).c_str(), fixed(snap.threshold_m, 0).c_str());
+              thousands(static_cast<double>(facilities.size() - snap.far.size())).c_str(),
+              thousands(static_cast<double>(facilities.size())).c_str(), fixed(snap.threshold_m, 0).c_str());
   if (snap.far.empty()) {
     return;
   }
   std::printf("WARNING: %s of %s facilities are farther than %s m from the network (outside it, or the network "
               "misses their street):\n",
-              grouped(static_cast<double>(snap.far.size())).c_str(), grouped(static_cast<double>(facilities.size())).c_str(),
+              thousands(static_cast<double>(snap.far.size())).c_str(), thousands(static_cast<double>(facilities.size())).c_str(),
               fixed(snap.threshold_m, 0).c_str());
   std::printf("  %12s  name (area, source id)\n", "distance m");
   for (std::size_t i : snap.far)
@@ -220,12 +206,12 @@ void run_stations(const PointFlags& f) {
               rep.riders_field.c_str(),
               rep.from_geometry ? ("point geometry, " + rep.source_crs).c_str()
                                 : (rep.lat_field + " / " + rep.lon_field + " (WGS84)").c_str());
-  std::printf("stations    %s\n", grouped(static_cast<double>(stations.size())).c_str());
-  std::printf("riders      %s per day\n", grouped(total).c_str());
+  std::printf("stations    %s\n", thousands(static_cast<double>(stations.size())).c_str());
+  std::printf("riders      %s per day\n", thousands(total).c_str());
   std::printf("CRS         %s\n", rep.target_crs.c_str());
   std::printf("busiest (top %zu):\n", std::min(f.top, order.size()));
   for (std::size_t i = 0; i < order.size() && i < f.top; ++i)
-    std::printf("  %11s  %s\n", grouped(order[i]->daily_riders).c_str(), or_none(order[i]->name, "(unnamed)").c_str());
+    std::printf("  %11s  %s\n", thousands(order[i]->daily_riders).c_str(), or_none(order[i]->name, "(unnamed)").c_str());
 }
 
 struct ZoneFlags {
@@ -283,7 +269,7 @@ void run_zones(const ZoneFlags& f) {
   }
   if (mesh) {
     std::printf("source      %s joined with %s\n", f.file.c_str(), f.population.c_str());
-    auto g = [](std::size_t v) { return grouped(static_cast<double>(v)); };
+    auto g = [](std::size_t v) { return thousands(static_cast<double>(v)); };
     std::printf("mesh join   %s polygons (%s without weekday population: not zones); %s CSV rows, %s weekday "
                 "day/night; %s meshes squared from their code (absent from the polygons)\n",
                 g(mrep.polygons).c_str(), g(mrep.polygons_without_population).c_str(), g(mrep.csv_rows).c_str(),
@@ -294,9 +280,9 @@ void run_zones(const ZoneFlags& f) {
     std::printf("source      %s (%s, layer %s; ids: %s)\n", f.file.c_str(), zrep.driver.c_str(), zrep.layer.c_str(),
                 or_none(zrep.id_field, "feature ids").c_str());
   }
-  std::printf("zones       %s\n", grouped(static_cast<double>(zones.size())).c_str());
-  std::printf("day         %s persons (weekday daytime)\n", grouped(day).c_str());
-  std::printf("night       %s persons\n", grouped(night).c_str());
+  std::printf("zones       %s\n", thousands(static_cast<double>(zones.size())).c_str());
+  std::printf("day         %s persons (weekday daytime)\n", thousands(day).c_str());
+  std::printf("night       %s persons\n", thousands(night).c_str());
   std::printf("home bands  %s:", default_shares ? "default shares" : "day-weighted shares");
   for (std::size_t b = 0; b < kHomeBands; ++b) {
     const double lo = kHomeBandEdgesKm[b], hi = kHomeBandEdgesKm[b + 1];

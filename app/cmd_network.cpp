@@ -75,6 +75,12 @@ std::vector<std::pair<std::size_t, std::string>> excluded_sorted(const geo::Impo
 
 }  // namespace
 
+geo::LoadedNetwork load_network_with_progress(const std::string& path, geo::ImportOptions options) {
+  ProgressBar bar("loading network");
+  options.progress = bar.fn();
+  return geo::load_network(path, options);  // the bar clears its line when it goes
+}
+
 void print_network_report(const geo::LoadedNetwork& ln, bool kept_all_components) {
   const auto& r = ln.report;
   const auto& net = ln.network;
@@ -164,11 +170,7 @@ void add_network_command(CLI::App& app) {
   info->add_flag("--json", info_args->json, "Print the report as JSON");
   info->add_option("--export", info_args->export_path, "Also write the network's edges (.gpkg/.geojson/.fgb/.shp)");
   info->callback([info_args] {
-    auto options = info_args->options();
-    ProgressBar bar("loading network");
-    options.progress = bar.fn();
-    const auto ln = geo::load_network(info_args->file, options);
-    bar.finish();
+    const auto ln = load_network_with_progress(info_args->file, info_args->options());
     if (!info_args->export_path.empty()) geo::write_network(ln.network, info_args->export_path);
     if (info_args->json) print_json(ln, *info_args);
     else {
@@ -182,11 +184,7 @@ void add_network_command(CLI::App& app) {
   add_load_options(*exp, *export_args);
   exp->add_option("OUT", export_args->out, "Output file: .gpkg, .geojson, .fgb or .shp")->required();
   exp->callback([export_args] {
-    auto options = export_args->options();
-    ProgressBar bar("loading network");
-    options.progress = bar.fn();
-    const auto ln = geo::load_network(export_args->file, options);
-    bar.finish();
+    const auto ln = load_network_with_progress(export_args->file, export_args->options());
     geo::write_network(ln.network, export_args->out);
     std::printf("wrote %s edges (%.2f km) to %s\n", thousands(ln.network.edge_count()).c_str(),
                 ln.network.total_length_m() / 1000, export_args->out.c_str());

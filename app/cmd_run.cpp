@@ -59,10 +59,7 @@ void run(const RunOptions& o) {
   geo::ImportOptions io;
   io.layer = city.network_layer;
   io.target_epsg = city.crs_epsg;
-  ProgressBar bar("loading network");
-  io.progress = bar.fn();
-  const auto loaded = geo::load_network(city.network, io);
-  bar.finish();
+  const auto loaded = load_network_with_progress(city.network, io);
   const Network& net = loaded.network;
   std::printf("\nNetwork\n");
   print_network_report(loaded);

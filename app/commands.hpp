@@ -12,6 +12,9 @@ void add_synth_command(CLI::App& app);       // kitaku synth --radius-km R --see
 void add_facilities_command(CLI::App& app);  // kitaku facilities info FILE --network NET ...
 void add_run_command(CLI::App& app);         // kitaku run [SCENARIO]: the main job
 
+/// geo::load_network with a progress bar on stderr when it is a terminal.
+geo::LoadedNetwork load_network_with_progress(const std::string& path, geo::ImportOptions options);
+
 /// The human-readable report of `kitaku network info`, also printed by `kitaku run`.
 void print_network_report(const geo::LoadedNetwork& loaded, bool kept_all_components = false);
 

@@ -166,12 +166,7 @@ NetworkData read_crowdwalk_map(const std::string& path) {
   if (r.d.node_pos.empty()) throw InputError(path, "<Group>", "the CrowdWalk map has no <Node>");
   r.d.geom_first.reserve(r.links.size() + 1);
   for (std::size_t i = 0; i < r.links.size(); ++i) r.add_link(r.links[i], i);
-  OGRSpatialReference srs = srs_from_epsg(6677);
-  char* wkt = nullptr;
-  const char* opts[] = {"FORMAT=WKT2", nullptr};
-  srs.exportToWkt(&wkt, opts);
-  r.d.crs_wkt = wkt ? wkt : "";
-  CPLFree(wkt);
+  r.d.crs_wkt = wkt2(srs_from_epsg(6677));
   r.d.epsg = 6677;
   if (r.d.geom_first.empty()) r.d.geom_first.push_back(0);
   return std::move(r.d);

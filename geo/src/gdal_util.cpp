@@ -69,6 +69,15 @@ OGRSpatialReference srs_from_epsg(int epsg, const std::string& source) {
 
 OGRSpatialReference wgs84() { return srs_from_epsg(4326); }
 
+std::string wkt2(const OGRSpatialReference& srs) {
+  char* wkt = nullptr;
+  const char* opts[] = {"FORMAT=WKT2", nullptr};
+  srs.exportToWkt(&wkt, opts);
+  std::string s = wkt ? wkt : "";
+  CPLFree(wkt);
+  return s;
+}
+
 int utm_epsg(double lon, double lat) {
   int zone = static_cast<int>(std::floor((lon + 180.0) / 6.0)) + 1;
   zone = zone < 1 ? 1 : (zone > 60 ? 60 : zone);

@@ -83,15 +83,6 @@ OGRSpatialReference target_srs(const std::string& path, int epsg) {
   return srs;
 }
 
-std::string wkt2(const OGRSpatialReference& srs) {
-  char* wkt = nullptr;
-  const char* opts[] = {"FORMAT=WKT2", nullptr};
-  srs.exportToWkt(&wkt, opts);
-  std::string s = wkt ? wkt : "";
-  CPLFree(wkt);
-  return s;
-}
-
 /// Transforms points in place in chunks; ok[i] is cleared for points that fail.
 void transform_points(const OGRSpatialReference& src, const OGRSpatialReference& dst,
                       std::vector<Point>& pts, std::vector<std::uint8_t>& ok) {

@@ -49,6 +49,14 @@ TEST_CASE("network CSR has two arcs per edge and consistent reverse arcs") {
     CHECK(net.head(arc) == net.tail(net.reverse(arc)));
     CHECK(net.edge(arc) == net.edge(net.reverse(arc)));
   }
+  for (std::uint32_t e = 0; e < net.edge_count(); ++e) {
+    const auto [fwd, bwd] = net.arcs(EdgeId{e});
+    CHECK(net.forward(fwd));
+    CHECK_FALSE(net.forward(bwd));
+    CHECK(net.tail(fwd) == net.from(EdgeId{e}));
+    CHECK(net.head(fwd) == net.to(EdgeId{e}));
+    CHECK(net.reverse(fwd) == bwd);
+  }
   CHECK(net.out_degree(NodeId{4}) == 4);
   CHECK(net.total_length_m() == doctest::Approx(1300));
   CHECK(boost::num_edges(net.graph()) == 26);

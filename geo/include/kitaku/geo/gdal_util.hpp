@@ -32,6 +32,9 @@ DatasetPtr create_vector(const std::string& path, const std::string& driver);
 OGRSpatialReference srs_from_epsg(int epsg, const std::string& source = "--crs");
 OGRSpatialReference wgs84();
 
+/// The CRS as WKT2 text (how NetworkData and the loaders carry a CRS).
+std::string wkt2(const OGRSpatialReference& srs);
+
 /// EPSG code of the WGS84 UTM zone holding (lon, lat): 326zz north, 327zz south.
 int utm_epsg(double lon, double lat);
 
@@ -41,7 +44,6 @@ class Transform {
   Transform(const OGRSpatialReference& src, const OGRSpatialReference& dst);
   /// Transforms in place; false when the point cannot be transformed.
   bool apply(double& x, double& y) const;
-  bool identity() const noexcept { return !ct_; }
 
  private:
   struct Deleter { void operator()(OGRCoordinateTransformation* t) const noexcept; };

@@ -30,7 +30,6 @@ class SpatialIndex {
   EdgeHit nearest_edge(Point p) const;
   /// Nodes within radius r of p, in increasing node-id order.
   std::vector<NodeId> nodes_within(Point p, double r) const;
-  double cell_size() const noexcept { return cell_; }
 
  private:
   template <class Visit>
