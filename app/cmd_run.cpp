@@ -1,21 +1,22 @@
-// kitaku run [SCENARIO]: the main job. Until the simulation engine lands it loads
-// the scenario's city (generating the synthetic one on first use), and prints the
-// network statistics and a headless summary of who is stranded and where they
-// could stay.
+// kitaku run [SCENARIO] --out DIR [--threads N] [--seed S] [--replay LOG]: the
+// main job. Loads the scenario's city, runs the simulation headless with a
+// progress bar, and writes the outputs (docs/cli.md, "kitaku run").
+#include <omp.h>
+
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <numeric>
 #include <string>
 
 #include "commands.hpp"
 #include "format.hpp"
-#include "kitaku/geo/facilities.hpp"
-#include "kitaku/geo/gdal_util.hpp"
-#include "kitaku/geo/network_import.hpp"
-#include "kitaku/geo/synth.hpp"
-#include "kitaku/sim/distance_rule.hpp"
+#include "kitaku/geo/city_loader.hpp"
+#include "kitaku/geo/results.hpp"
+#include "kitaku/sim/progress.hpp"
 #include "kitaku/sim/scenario.hpp"
+#include "kitaku/sim/simulation.hpp"
 
 namespace kitaku::app {
 extern const char* const kDefaultScenarioToml;
@@ -23,93 +24,128 @@ namespace {
 
 struct RunOptions {
   std::string scenario;  // empty: the embedded default
+  std::string out = "out";
+  int threads = 0;
+  std::int64_t seed = -1;  // -1: the scenario's
+  std::string replay;
+  bool check = false;
 };
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_sigint(int) {
+  if (g_stop.load()) std::_Exit(130);  // a second Ctrl-C: leave now
+  g_stop.store(true);
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+std::string clock_text(std::int64_t s) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%02lld:%02lld", static_cast<long long>(s / 3600 % 24), static_cast<long long>(s / 60 % 60));
+  return b;
+}
+
 void run(const RunOptions& o) {
-  const Scenario sc = o.scenario.empty()
-                          ? parse_scenario(kDefaultScenarioToml, "<embedded default>", ".")
-                          : load_scenario(o.scenario);
+  Scenario sc = o.scenario.empty() ? parse_scenario(kDefaultScenarioToml, "<embedded default>", ".")
+                                   : load_scenario(o.scenario);
+  if (o.seed >= 0) sc.seed = static_cast<std::uint64_t>(o.seed);
+  if (!o.replay.empty()) {
+    sc.commands = load_command_log(o.replay);
+  }
   std::printf("Kitaku %s | scenario: %s (%s)\n", KITAKU_VERSION, sc.name.c_str(), sc.origin.c_str());
+  std::printf("  quake %s %s, %g h simulated in %d s steps, seed %llu\n",
+              sc.quake.day == DayType::kWeekday ? "weekday" : "holiday", clock_text(sc.quake.clock_s).c_str(),
+              sc.run.duration_h, sc.run.step_s, static_cast<unsigned long long>(sc.seed));
+  std::fflush(stdout);
 
-  CitySource city = sc.city;
-  if (city.synthetic()) {
-    namespace fs = std::filesystem;
-    const fs::path dir = fs::path(geo::cache_dir()) / "synth";
-    fs::create_directories(dir);
-    char file[96];
-    std::snprintf(file, sizeof file, "city-v%d-r%g-s%llu.gpkg", geo::kSynthVersion, city.synthetic_radius_km,
-                  static_cast<unsigned long long>(city.synthetic_seed));
-    city.network = (dir / file).string();
-    city.network_layer = "roads";
-    city.facilities = city.stations = city.zones = city.network;
-    if (!fs::exists(city.network)) {
-      std::printf("Generating the synthetic city (radius %g km, seed %llu) ...\n", city.synthetic_radius_km,
-                  static_cast<unsigned long long>(city.synthetic_seed));
+  const auto t_load = std::chrono::steady_clock::now();
+  geo::LoadedCity lc;
+  {
+    if (sc.city.synthetic()) {
+      std::printf("  synthetic city: radius %g km, seed %llu (generated once, then cached)\n",
+                  sc.city.synthetic_radius_km, static_cast<unsigned long long>(sc.city.synthetic_seed));
       std::fflush(stdout);
-      const auto t0 = std::chrono::steady_clock::now();
-      geo::write_synthetic_city(city.network, {city.synthetic_radius_km, city.synthetic_seed});
-      std::printf("  written %s in %.1f s\n", city.network.c_str(), seconds_since(t0));
     }
+    ProgressBar bar("loading city");
+    lc = geo::load_city(sc, bar.fn());
   }
+  const Network& net = lc.network.network;
+  const auto& r = lc.report;
+  std::printf("  network   %s: %s nodes, %s edges, %.1f km\n", r.network_path.c_str(),
+              thousands(static_cast<double>(net.node_count())).c_str(),
+              thousands(static_cast<double>(net.edge_count())).c_str(), net.total_length_m() / 1000);
+  std::printf("  city      %zu facilities (%zu outside dropped), %zu stations, %zu zones: %s people by day\n",
+              lc.city.facilities.size(), r.facilities_clipped, lc.city.stations.size(), lc.city.zones.size(),
+              thousands(r.population_kept).c_str());
+  std::printf("  loaded in %.1f s\n", seconds_since(t_load));
+  std::fflush(stdout);
 
-  geo::ImportOptions io;
-  io.layer = city.network_layer;
-  io.target_epsg = city.crs_epsg;
-  const auto loaded = load_network_with_progress(city.network, io);
-  const Network& net = loaded.network;
-  std::printf("\nNetwork\n");
-  print_network_report(loaded);
-  const bool synth = sc.city.synthetic();
-  double day = 0, night = 0, stranded = 0;
-  std::size_t zone_count = 0;
-  if (!city.zones.empty()) {
-    const auto zones = geo::load_zones(city.zones, net.crs_wkt(), synth ? "zones" : "");
-    zone_count = zones.size();
-    for (const auto& z : zones) {
-      day += z.day_population;
-      night += z.night_population;
-      stranded += expected_stranded(z);
-    }
-    std::printf("\nPopulation  %zu zones: %s by day, %s by night\n", zone_count, thousands(day).c_str(),
-                thousands(night).c_str());
-    std::printf("  cannot get home by the distance rule (Tokyo 2022 estimate, §3.5.2): %s (%.1f %% of the day population)\n",
-                thousands(stranded).c_str(), day > 0 ? 100 * stranded / day : 0.0);
+  RunConfig cfg;
+  cfg.seed = sc.seed;
+  cfg.threads = o.threads;
+  cfg.check_invariants = o.check;
+  const auto t_setup = std::chrono::steady_clock::now();
+  Simulation sim(net, lc.city, sc, cfg);
+  std::printf("  agents    %s, each standing for %.2f people; set up in %.1f s with %d threads\n",
+              thousands(static_cast<double>(sim.agent_count())).c_str(), sim.population().persons_per_agent,
+              seconds_since(t_setup), cfg.threads > 0 ? cfg.threads : omp_get_max_threads());
+  std::fflush(stdout);
+
+  g_stop.store(false);
+  auto* previous = std::signal(SIGINT, on_sigint);
+  {
+    ProgressBar bar("simulating");
+    sim.run(bar.fn(), &g_stop);
   }
-  if (!city.stations.empty()) {
-    geo::PointSourceOptions so;
-    if (synth) so.layer = "stations";
-    const auto st = geo::load_stations(city.stations, net.crs_wkt(), so);
-    double riders = 0;
-    for (const auto& s : st) riders += s.daily_riders;
-    std::printf("\nStations  %zu, %s riders a day\n", st.size(), thousands(riders).c_str());
-  }
-  if (!city.facilities.empty()) {
-    geo::PointSourceOptions fo;
-    if (synth) fo.layer = "facilities";
-    const auto fac = geo::load_facilities(city.facilities, net.crs_wkt(), fo);
-    const double cap = std::accumulate(fac.begin(), fac.end(), 0.0,
-                                       [](double s, const Facility& f) { return s + f.capacity; });
-    std::printf("\nTemporary stay facilities  %zu, capacity %s", fac.size(), thousands(cap).c_str());
-    if (stranded > 0) std::printf(" = %.1f %% of those who cannot get home", 100 * cap / stranded);
-    std::printf("\n  (Tokyo: 471,270 places for about 4.53 million stranded, 10.4 %%; DOMAIN.md)\n");
-    const SpatialIndex index(net);
-    const auto snap = geo::snap_facilities(fac, index);
-    std::printf("  snapped to the network: mean %.1f m, max %.1f m; %zu beyond %.0f m\n", snap.mean_dist_m,
-                snap.max_dist_m, snap.far.size(), snap.threshold_m);
-  }
-  std::printf("\nThe simulation engine and dashboard are not built yet; this run checked the city's inputs.\n");
+  std::signal(SIGINT, previous);
+  const bool interrupted = g_stop.load();
+
+  geo::RunOutputs out;
+  out.network = &net;
+  out.city = &sim.city();
+  out.timeseries = sim.timeseries();
+  out.edges = sim.edge_stats();
+  out.facilities = sim.facility_stats();
+  out.summary = sim.summary();
+  out.commands = sim.command_log();
+  out.scenario_toml = to_toml(sc);
+  out.kitaku_version = KITAKU_VERSION;
+  out.scenario_name = sc.name;
+  const auto t_write = std::chrono::steady_clock::now();
+  geo::write_run_outputs(o.out, out);
+
+  const Summary& s = out.summary;
+  std::printf("\n%s after %s simulated (%.1f s wall, %.2f M agent updates/s)\n",
+              interrupted ? "Interrupted" : "Finished", ProgressBar::format_duration(static_cast<double>(s.sim_seconds)).c_str(),
+              s.wall_seconds, s.wall_seconds > 0 ? static_cast<double>(s.agent_steps) / s.wall_seconds / 1e6 : 0.0);
+  std::printf("  arrived home                 %s people\n", thousands(s.arrived_home).c_str());
+  std::printf("  peak sheltered               %s people\n", thousands(s.peak_sheltered).c_str());
+  std::printf("  peak stranded outdoors       %s people\n", thousands(s.peak_unsheltered_stranded).c_str());
+  std::printf("  person-minutes at >= 6 p/m2  %s\n", thousands(s.person_minutes_ge6).c_str());
+  std::printf("  person-minutes at >= 4 p/m2  %s\n", thousands(s.person_minutes_ge4).c_str());
+  std::printf("  peak road at >= 6 p/m2       %.2f km\n", s.peak_km_road_ge6);
+  std::printf("  outputs in %s/ (written in %.1f s): timeseries.csv, results.gpkg, summary.json%s, commands.log, scenario.toml, peak_density.png\n",
+              o.out.c_str(), seconds_since(t_write), interrupted ? " (marked partial)" : "");
+  if (interrupted) throw Interrupted("interrupted: outputs up to the last completed step were written");
 }
 
 }  // namespace
 
 void add_run_command(CLI::App& app) {
   auto opts = std::make_shared<RunOptions>();
-  auto* cmd = app.add_subcommand("run", "Run a scenario (default: the embedded default scenario)");
+  auto* cmd = app.add_subcommand("run", "Run a scenario headless (default: the embedded default scenario)");
   cmd->add_option("scenario", opts->scenario, "Scenario TOML file (docs/scenario-format.md)")->check(CLI::ExistingFile);
+  cmd->add_option("--out,-o", opts->out, "Output directory (created; files are replaced atomically)")
+      ->capture_default_str();
+  cmd->add_option("--threads,-t", opts->threads, "OpenMP threads (default: all cores); results do not depend on it")
+      ->check(CLI::Range(0, 1024));
+  cmd->add_option("--seed,-s", opts->seed, "Random seed (default: the scenario's)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--replay", opts->replay, "Apply the commands of a run's commands.log instead of the scenario's")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--check", opts->check, "Check the simulation's invariants after every step (slow)");
   cmd->callback([opts] { run(*opts); });
 }
 

@@ -3,6 +3,8 @@
 // The handlers throw kitaku::InputError on bad input; main() prints it and exits 1.
 #include <CLI/CLI.hpp>
 
+#include <stdexcept>
+
 #include "kitaku/geo/network_import.hpp"
 
 namespace kitaku::app {
@@ -11,6 +13,11 @@ void add_network_command(CLI::App& app);     // kitaku network info FILE ...
 void add_synth_command(CLI::App& app);       // kitaku synth --radius-km R --seed S OUT.gpkg
 void add_facilities_command(CLI::App& app);  // kitaku facilities info FILE --network NET ...
 void add_run_command(CLI::App& app);         // kitaku run [SCENARIO]: the main job
+
+/// Thrown after a run stopped by Ctrl-C has written its partial outputs; main exits 130.
+struct Interrupted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 /// geo::load_network with a progress bar on stderr when it is a terminal.
 geo::LoadedNetwork load_network_with_progress(const std::string& path, geo::ImportOptions options);

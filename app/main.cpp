@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
     }
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const kitaku::app::Interrupted& e) {
+    std::fprintf(stderr, "kitaku: %s\n", e.what());
+    return 130;
   } catch (const kitaku::InputError& e) {
     std::fprintf(stderr, "kitaku: error: %s\n", e.what());
     return 1;

@@ -8,6 +8,7 @@ PACKAGES=(
   libgdal-dev gdal-bin            # GIS in/out (OSM, GPKG, Shapefile, GeoJSON, FlatGeobuf)
   libboost-graph-dev              # CSR graph, Dijkstra, strong components
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
+  librandom123-dev                # counter-based RNG (Philox): the same draws for any thread count
   doctest-dev                     # unit tests
   libimgui-dev libstb-dev libglfw3-dev libgl-dev   # dashboard
   fonts-noto-cjk                  # Japanese facility names in the dashboard

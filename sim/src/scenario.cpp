@@ -1,7 +1,12 @@
 #include "kitaku/sim/scenario.hpp"
 
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -10,8 +15,52 @@
 namespace kitaku {
 namespace {
 
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
 std::string line_of(const toml::node& n) {
   return "line " + std::to_string(n.source().begin.line);
+}
+
+// Shortest text that reads back as the same double (TOML accepts it as a float or integer).
+std::string num(double v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+// "HH:MM", or "HH:MM:SS" when the seconds are not zero.
+std::string clock_text(long long s) {
+  s = ((s % 86400) + 86400) % 86400;
+  char buf[16];
+  if (s % 60 == 0)
+    std::snprintf(buf, sizeof buf, "%02lld:%02lld", s / 3600, s / 60 % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+  return buf;
+}
+
+// A TOML basic string.
+std::string toml_string(std::string_view s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out + "\"";
 }
 
 // Reads the keys of one table, refusing any it does not know.
@@ -31,39 +80,101 @@ class TableReader {
     } else if constexpr (std::is_floating_point_v<T>) {
       if (!n->is_number()) fail(*n, key, "must be a number");
       out = static_cast<T>(n->is_integer() ? static_cast<double>(**n->as_integer()) : **n->as_floating_point());
+      if (!std::isfinite(out)) fail(*n, key, "must be a finite number");
     } else {
       if (!n->is_integer()) fail(*n, key, "must be an integer");
       const auto v = **n->as_integer();
       if constexpr (std::is_unsigned_v<T>) if (v < 0) fail(*n, key, "must not be negative");
+      if constexpr (std::is_signed_v<T> && sizeof(T) < sizeof(v))
+        if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max())
+          fail(*n, key, "is out of range, got " + std::to_string(v));
       out = static_cast<T>(v);
     }
     return true;
   }
 
+  /// get(), then the value must lie in [lo, hi] (open at an end when lo_open / hi_open).
   template <class T>
-  void check_range(std::string_view key, T v, T lo, T hi) {
-    if (v < lo || v > hi) {
-      std::ostringstream s;
-      s << "must be in [" << lo << ", " << hi << "], got " << v;
-      fail(*t_.get(key), key, s.str());
-    }
+  bool get(std::string_view key, T& out, T lo, T hi, bool lo_open = false, bool hi_open = false) {
+    if (!get(key, out)) return false;
+    check_range(key, out, lo, hi, lo_open, hi_open);
+    return true;
   }
 
+  template <class T>
+  void check_range(std::string_view key, T v, T lo, T hi, bool lo_open = false, bool hi_open = false) const {
+    const bool below = lo_open ? !(v > lo) : !(v >= lo);
+    const bool above = hi_open ? !(v < hi) : !(v <= hi);
+    if (!below && !above) return;
+    std::ostringstream s;
+    if constexpr (std::is_floating_point_v<T>) {
+      if (hi == kInf) {
+        s << "must be " << (lo_open ? "> " : ">= ") << lo << ", got " << v;
+        fail_at(key, s.str());
+      }
+    }
+    s << "must be in " << (lo_open ? "(" : "[") << lo << ", " << hi << (hi_open ? ")" : "]") << ", got " << v;
+    fail_at(key, s.str());
+  }
+
+  /// A local clock time "HH:MM" (or "HH:MM:SS"), as seconds after midnight.
+  bool get_clock(std::string_view key, int& seconds) {
+    std::string text;
+    if (!get(key, text)) return false;
+    const auto digits = [&](std::size_t at) {
+      return at + 2 <= text.size() && std::isdigit(static_cast<unsigned char>(text[at])) &&
+             std::isdigit(static_cast<unsigned char>(text[at + 1]));
+    };
+    const auto two = [&](std::size_t at) { return (text[at] - '0') * 10 + (text[at + 1] - '0'); };
+    const bool shape = (text.size() == 5 || (text.size() == 8 && text[5] == ':' && digits(6))) &&
+                       digits(0) && text[2] == ':' && digits(3);
+    if (!shape || two(0) > 23 || two(3) > 59 || (text.size() == 8 && two(6) > 59))
+      fail_at(key, "must be a clock time \"HH:MM\" from 00:00 to 23:59, got \"" + text + "\"");
+    seconds = two(0) * 3600 + two(3) * 60 + (text.size() == 8 ? two(6) : 0);
+    return true;
+  }
+
+  /// A sub-table (marked as known), or null when absent.
+  const toml::table* table(std::string_view key) {
+    const toml::node* n = t_.get(key);
+    if (!n) return nullptr;
+    seen_.emplace_back(key);
+    if (!n->is_table()) fail(*n, key, "must be a table");
+    return n->as_table();
+  }
+
+  /// An array of tables ([[key]]) (marked as known), or null when absent.
+  const toml::array* array_of_tables(std::string_view key) {
+    const toml::node* n = t_.get(key);
+    if (!n) return nullptr;
+    seen_.emplace_back(key);
+    if (!n->is_array_of_tables()) fail(*n, key, "must be an array of tables ([[" + std::string(key) + "]])");
+    return n->as_array();
+  }
+
+  bool has(std::string_view key) const { return t_.get(key) != nullptr; }
+
   /// Every key not read is unknown.
-  void finish() const {
+  void finish(const std::string& why = "unknown key") const {
     for (const auto& [k, v] : t_) {
       bool known = false;
       for (const auto& s : seen_) known |= (s == k.str());
-      if (!known) fail(v, k.str(), "unknown key");
+      if (!known) fail(v, k.str(), why);
     }
   }
 
   [[noreturn]] void fail(const toml::node& n, std::string_view key, const std::string& why) const {
-    throw InputError(origin_, line_of(n), (section_.empty() ? "" : "[" + section_ + "] ") +
-                                              std::string(key) + ": " + why);
+    throw InputError(origin_, line_of(n), prefix() + std::string(key) + ": " + why);
+  }
+  /// Fails at the key's line, or at the table's when the key is absent.
+  [[noreturn]] void fail_at(std::string_view key, const std::string& why) const {
+    const toml::node* n = t_.get(key);
+    fail(n ? *n : static_cast<const toml::node&>(t_), key, why);
   }
 
  private:
+  std::string prefix() const { return section_.empty() ? "" : "[" + section_ + "] "; }
+
   const std::string& origin_;
   const toml::table& t_;
   std::string section_;
@@ -72,7 +183,248 @@ class TableReader {
 
 std::string resolve(const std::string& base, const std::string& p) {
   if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
-  return (std::filesystem::path(base) / p).lexically_normal().string();
+  // Absolute, so that to_toml's copy beside a run's outputs still names the same files.
+  return std::filesystem::absolute(std::filesystem::path(base) / p).lexically_normal().string();
+}
+
+void read_city(const std::string& origin, const toml::table& t, const std::string& base_dir, CitySource& c) {
+  TableReader r(origin, t, "city");
+  r.get("synthetic_radius_km", c.synthetic_radius_km, 0.5, 100.0);
+  r.get("synthetic_seed", c.synthetic_seed);
+  r.get("synthetic_capacity_share", c.synthetic_capacity_share, 0.0, 1.0, true);
+  r.get("network", c.network);
+  r.get("network_layer", c.network_layer);
+  r.get("crs_epsg", c.crs_epsg, 0, 999999);
+  r.get("facilities", c.facilities);
+  r.get("stations", c.stations);
+  r.get("zones", c.zones);
+  r.get("population_csv", c.population_csv);
+  r.get("clip_margin_m", c.clip_margin_m, 0.0, kInf);
+  r.get("facility_snap_max_m", c.facility_snap_max_m, 0.0, kInf, true);
+  r.finish();
+  if (c.synthetic() == !c.network.empty())
+    throw InputError(origin, line_of(t), "[city] needs exactly one of synthetic_radius_km and network");
+  if (c.synthetic()) {
+    for (const char* key : {"network_layer", "facilities", "stations", "zones", "population_csv"})
+      if (r.has(key))
+        r.fail_at(key, "only with network (a synthetic city brings its own layers)");
+    return;
+  }
+  if (!c.population_csv.empty() && c.zones.empty())
+    r.fail_at("population_csv", "needs zones (the 1 km mesh polygons the CSV's mesh ids refer to)");
+  c.network = resolve(base_dir, c.network);
+  c.facilities = resolve(base_dir, c.facilities);
+  c.stations = resolve(base_dir, c.stations);
+  c.zones = resolve(base_dir, c.zones);
+  c.population_csv = resolve(base_dir, c.population_csv);
+}
+
+void read_quake(const std::string& origin, const toml::table& t, QuakeTime& q) {
+  TableReader r(origin, t, "quake");
+  std::string day;
+  if (r.get("day", day)) {
+    if (day == "weekday") q.day = DayType::kWeekday;
+    else if (day == "holiday") q.day = DayType::kHoliday;
+    else r.fail_at("day", "must be \"weekday\" or \"holiday\", got \"" + day + "\"");
+  }
+  r.get_clock("time", q.clock_s);
+  r.finish();
+}
+
+// The five activity shares (given or default) must sum to 1 once any of them is given.
+void read_shares(const std::string& origin, const toml::table& t, TableReader& r, const std::string& section,
+                 const std::array<const char*, 5>& keys, const std::array<double*, 5>& out) {
+  bool any = false;
+  for (std::size_t i = 0; i < keys.size(); ++i) any |= r.get(keys[i], *out[i], 0.0, 1.0);
+  if (!any) return;
+  double sum = 0;
+  for (const double* v : out) sum += *v;
+  if (std::abs(sum - 1.0) <= 1e-6) return;
+  std::ostringstream s;
+  s.precision(10);
+  s << "[" << section << "] " << keys[0] << " + " << keys[1] << " + " << keys[2] << " + " << keys[3] << " + "
+    << keys[4] << ": must sum to 1 (keys not given keep their defaults), got " << sum;
+  throw InputError(origin, line_of(t), s.str());
+}
+
+void read_population(const std::string& origin, const toml::table& t, PopulationParams& p) {
+  TableReader r(origin, t, "population");
+  if (r.has("agents") && r.has("persons_per_agent"))
+    r.fail_at("persons_per_agent", "give agents or persons_per_agent, not both");
+  r.get("agents", p.agents, std::int64_t{1}, std::int64_t{50'000'000});
+  if (r.get("persons_per_agent", p.persons_per_agent, 0.0, kInf, true)) p.agents = 0;
+  read_shares(origin, t, r, "population", {"share_work", "share_school", "share_shopping", "share_visitor", "share_transit"},
+              {&p.share_work, &p.share_school, &p.share_shopping, &p.share_visitor, &p.share_transit});
+  r.get("elderly_share", p.elderly_share, 0.0, 1.0);
+  r.get("vulnerable_share", p.vulnerable_share, 0.0, 1.0);
+  r.get("home_direction_sd_deg", p.home_direction_sd_deg, 0.0, 360.0);
+  if (const toml::table* h = r.table("holiday")) {
+    TableReader hr(origin, *h, "population.holiday");
+    read_shares(origin, *h, hr, "population.holiday", {"work", "school", "shopping", "visitor", "transit"},
+                {&p.holiday_share_work, &p.holiday_share_school, &p.holiday_share_shopping,
+                 &p.holiday_share_visitor, &p.holiday_share_transit});
+    hr.finish();
+  }
+  r.finish();
+}
+
+void read_movement(const std::string& origin, const toml::table& t, MovementParams& m) {
+  TableReader r(origin, t, "movement");
+  r.get("v0_mean", m.v0_mean, 0.3, 3.0);
+  r.get("v0_sd", m.v0_sd, 0.0, 1.0);
+  r.get("v_elderly", m.v_elderly, 0.2, 3.0);
+  r.get("v_elderly_sd", m.v_elderly_sd, 0.0, 1.0);
+  r.get("v_child", m.v_child, 0.2, 3.0);
+  r.get("v_child_sd", m.v_child_sd, 0.0, 1.0);
+  r.get("v_vulnerable", m.v_vulnerable, 0.2, 3.0);
+  r.get("gamma", m.gamma, 0.1, 10.0);
+  r.get("rho_max", m.rho_max, 1.0, 15.0);
+  r.get("v_floor", m.v_floor, 0.01, 0.5);
+  if (r.get("rho_jam", m.rho_jam, 3.8, 12.0) && m.rho_jam < 6.0) {
+    std::ostringstream s;
+    s << "must be at least 6 so that the danger density of 6 persons/m2 can occur, got " << m.rho_jam;
+    r.fail_at("rho_jam", s.str());
+  }
+  r.get("night_factor", m.night_factor, 0.3, 1.0);
+  r.get("stairs_factor", m.stairs_factor, 0.2, 1.0);
+  r.get_clock("night_start", m.night_start_clock_s);
+  r.get_clock("night_end", m.night_end_clock_s);
+  r.finish();
+}
+
+void read_policy(const std::string& origin, const toml::table& t, BehaviourParams& b) {
+  TableReader r(origin, t, "policy");
+  r.get("retention_share", b.retention_share, 0.0, 1.0);
+  r.get("retention_hours", b.retention_hours, 0.0, 336.0);
+  r.get("school_retention", b.school_retention, 0.0, 1.0);
+  r.get("release_spread_min", b.release_spread_min, 0.0, 1440.0);
+  r.get("guidance_compliance", b.guidance_compliance, 0.0, 1.0);
+  if (const toml::array* waves = r.array_of_tables("release_wave")) {
+    b.release_waves.clear();
+    double sum = 0;
+    for (const toml::node& n : *waves) {
+      const toml::table& w = *n.as_table();
+      TableReader wr(origin, w, "policy.release_wave");
+      ReleaseWave wave;
+      if (!wr.get("after_h", wave.after_h, 0.0, 336.0)) wr.fail(w, "after_h", "missing");
+      if (!wr.get("share", wave.share, 0.0, 1.0, true)) wr.fail(w, "share", "missing");
+      wr.finish();
+      if (!b.release_waves.empty() && !(wave.after_h > b.release_waves.back().after_h)) {
+        std::ostringstream s;
+        s << "waves must come in increasing after_h, got " << wave.after_h << " after "
+          << b.release_waves.back().after_h;
+        wr.fail_at("after_h", s.str());
+      }
+      sum += wave.share;
+      if (sum > 1.0 + 1e-9) {
+        std::ostringstream s;
+        s << "the waves' shares must sum to at most 1, got " << sum;
+        wr.fail_at("share", s.str());
+      }
+      b.release_waves.push_back(wave);
+    }
+  }
+  r.finish();
+}
+
+void read_behaviour(const std::string& origin, const toml::table& t, BehaviourParams& b) {
+  TableReader r(origin, t, "behaviour");
+  r.get("departure_mean_min", b.departure_mean_min, 0.1, 600.0);
+  r.get("tired_km", b.tired_km, 0.5, 100.0);
+  r.get("tired_stop_probability", b.tired_stop_probability, 0.0, 1.0);
+  r.get("night_stop_probability", b.night_stop_probability, 0.0, 1.0);
+  int resume_s = 0;
+  if (r.get_clock("resume_at", resume_s)) b.resume_clock_h = resume_s / 3600.0;
+  r.get("facility_search_m", b.facility_search_m, 100.0, 50000.0);
+  r.get("retry_min", b.retry_min, 1.0, 1440.0);
+  r.finish();
+}
+
+void read_facilities(const std::string& origin, const toml::table& t, FacilityParams& f) {
+  TableReader r(origin, t, "facilities");
+  r.get("opening_delay_min", f.opening_delay_min_min, 0.0, 10080.0);
+  r.get("opening_delay_max", f.opening_delay_max_min, 0.0, 10080.0);
+  if (f.opening_delay_min_min > f.opening_delay_max_min) {
+    if (r.has("opening_delay_max"))
+      r.fail_at("opening_delay_max", "must not be less than opening_delay_min (" + num(f.opening_delay_min_min) +
+                                         "), got " + num(f.opening_delay_max_min));
+    r.fail_at("opening_delay_min", "must not exceed opening_delay_max (" + num(f.opening_delay_max_min) +
+                                       "), got " + num(f.opening_delay_min_min));
+  }
+  r.get("priority_reserve", f.priority_reserve, 0.0, 0.5);
+  r.finish();
+}
+
+void read_run(const std::string& origin, const toml::table& t, RunParams& p) {
+  TableReader r(origin, t, "run");
+  r.get("duration_h", p.duration_h, 0.0, 336.0, true);
+  r.get("step_s", p.step_s, 1, 60);
+  r.get("output_interval_s", p.output_interval_s, 1, 86400);
+  const char* key = r.has("output_interval_s") ? "output_interval_s" : "step_s";
+  if (p.output_interval_s < p.step_s || p.output_interval_s % p.step_s != 0)
+    r.fail_at(key, "output_interval_s must be a multiple of step_s (" + std::to_string(p.step_s) + "), got " +
+                       std::to_string(p.output_interval_s));
+  r.finish();
+}
+
+void read_routing(const std::string& origin, const toml::table& t, RoutingParams& p) {
+  TableReader r(origin, t, "routing");
+  r.get("home_cell_m", p.home_cell_m, 250.0, 20000.0);
+  r.finish();
+}
+
+Command read_command(const std::string& origin, const toml::table& t, std::size_t index) {
+  TableReader r(origin, t, "command");
+  Command c;
+  c.seq = index;
+  c.source = "scenario";
+  double at_min = 0;
+  if (!r.get("at_min", at_min, 0.0, 336.0 * 60)) r.fail(t, "at_min", "missing");
+  c.time_s = std::llround(at_min * 60);
+  std::string type;
+  if (!r.get("type", type)) r.fail(t, "type", "missing");
+  if (!parse_command_type(type, c.type))
+    r.fail_at("type", "unknown command type \"" + type +
+                          "\" (open_facility, close_facility, set_capacity, close_edge, reopen_edge, guidance, "
+                          "release_retained)");
+  const auto need = [&](std::string_view key, auto& out, auto lo, auto hi) {
+    if (!r.get(key, out, lo, hi)) r.fail(t, key, "missing (" + type + " needs it)");
+  };
+  constexpr std::int64_t kMaxIndex = std::numeric_limits<std::int64_t>::max();
+  switch (c.type) {
+    case CommandType::kOpenFacility:
+    case CommandType::kCloseFacility:
+      need("facility", c.facility, std::int64_t{0}, kMaxIndex);
+      break;
+    case CommandType::kSetCapacity:
+      need("facility", c.facility, std::int64_t{0}, kMaxIndex);
+      need("value", c.value, 0.0, kInf);
+      break;
+    case CommandType::kCloseEdge:
+    case CommandType::kReopenEdge:
+      need("edge", c.edge, std::int64_t{0}, kMaxIndex);
+      break;
+    case CommandType::kGuidance:
+      need("facility", c.facility, std::int64_t{0}, kMaxIndex);
+      need("value", c.value, 0.0, 1.0);
+      need("x", c.x, -kInf, kInf);
+      need("y", c.y, -kInf, kInf);
+      need("radius_m", c.radius_m, 0.0, kInf);
+      break;
+    case CommandType::kReleaseRetained: {
+      c.value = 1.0;
+      r.get("value", c.value, 0.0, 1.0);
+      const int area = int(r.has("x")) + int(r.has("y")) + int(r.has("radius_m"));
+      if (area > 0) {
+        need("x", c.x, -kInf, kInf);
+        need("y", c.y, -kInf, kInf);
+        need("radius_m", c.radius_m, 0.0, kInf);
+      }
+      break;
+    }
+  }
+  r.finish("unknown key for type " + type);
+  return c;
 }
 
 }  // namespace
@@ -87,39 +439,28 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
   Scenario s;
   s.origin = origin;
   TableReader top(origin, root, "");
-  const toml::table* scen = root["scenario"].as_table();
-  const toml::table* city = root["city"].as_table();
-  for (const char* key : {"scenario", "city"})
-    if (root.get(key) && !root.get(key)->is_table()) top.fail(*root.get(key), key, "must be a table");
-  if (scen) {
-    TableReader r(origin, *scen, "scenario");
+  if (const toml::table* t = top.table("scenario")) {
+    TableReader r(origin, *t, "scenario");
     r.get("name", s.name);
     r.get("description", s.description);
     r.get("seed", s.seed);
     r.finish();
   }
+  const toml::table* city = top.table("city");
   if (!city) throw InputError(origin, "", "missing [city] table (synthetic_radius_km or network)");
-  TableReader c(origin, *city, "city");
-  if (c.get("synthetic_radius_km", s.city.synthetic_radius_km))
-    c.check_range("synthetic_radius_km", s.city.synthetic_radius_km, 0.5, 100.0);
-  c.get("synthetic_seed", s.city.synthetic_seed);
-  c.get("network", s.city.network);
-  c.get("network_layer", s.city.network_layer);
-  if (c.get("crs_epsg", s.city.crs_epsg)) c.check_range("crs_epsg", s.city.crs_epsg, 0, 999999);
-  c.get("facilities", s.city.facilities);
-  c.get("stations", s.city.stations);
-  c.get("zones", s.city.zones);
-  c.finish();
-  if (s.city.synthetic() == !s.city.network.empty())
-    throw InputError(origin, line_of(*city), "[city] needs exactly one of synthetic_radius_km and network");
-  if (!s.city.synthetic()) {
-    s.city.network = resolve(base_dir, s.city.network);
-    s.city.facilities = resolve(base_dir, s.city.facilities);
-    s.city.stations = resolve(base_dir, s.city.stations);
-    s.city.zones = resolve(base_dir, s.city.zones);
-  }
-  for (const auto& [k, v] : root)
-    if (k.str() != "scenario" && k.str() != "city") top.fail(v, k.str(), "unknown key");
+  read_city(origin, *city, base_dir, s.city);
+  if (const toml::table* t = top.table("quake")) read_quake(origin, *t, s.quake);
+  if (const toml::table* t = top.table("population")) read_population(origin, *t, s.population);
+  if (const toml::table* t = top.table("movement")) read_movement(origin, *t, s.movement);
+  if (const toml::table* t = top.table("policy")) read_policy(origin, *t, s.behaviour);
+  if (const toml::table* t = top.table("behaviour")) read_behaviour(origin, *t, s.behaviour);
+  if (const toml::table* t = top.table("facilities")) read_facilities(origin, *t, s.facilities);
+  if (const toml::table* t = top.table("run")) read_run(origin, *t, s.run);
+  if (const toml::table* t = top.table("routing")) read_routing(origin, *t, s.routing);
+  if (const toml::array* cmds = top.array_of_tables("command"))
+    for (std::size_t i = 0; i < cmds->size(); ++i)
+      s.commands.push_back(read_command(origin, *cmds->get(i)->as_table(), i));
+  top.finish();
   return s;
 }
 
@@ -129,6 +470,145 @@ Scenario load_scenario(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return parse_scenario(ss.str(), path, std::filesystem::path(path).parent_path().string());
+}
+
+std::string to_toml(const Scenario& s) {
+  std::ostringstream o;
+  const auto kv = [&o](const char* key, const std::string& value) { o << key << " = " << value << "\n"; };
+  const auto d = [&kv](const char* key, double v) { kv(key, num(v)); };
+  const auto i = [&kv](const char* key, long long v) { kv(key, std::to_string(v)); };
+  const auto str = [&kv](const char* key, const std::string& v) { kv(key, toml_string(v)); };
+  const auto path = [&str](const char* key, const std::string& v) { if (!v.empty()) str(key, v); };
+
+  o << "# The scenario as run, every field written out (docs/scenario-format.md).\n"
+    << "# `kitaku run` on this file reproduces the run.\n\n[scenario]\n";
+  str("name", s.name);
+  str("description", s.description);
+  kv("seed", std::to_string(s.seed));
+
+  const CitySource& c = s.city;
+  o << "\n[city]\n";
+  if (c.synthetic()) d("synthetic_radius_km", c.synthetic_radius_km);
+  kv("synthetic_seed", std::to_string(c.synthetic_seed));
+  d("synthetic_capacity_share", c.synthetic_capacity_share);
+  if (!c.synthetic()) {  // a synthetic city's layer paths are the program's business, never the file's
+    path("network", c.network);
+    path("network_layer", c.network_layer);
+    path("facilities", c.facilities);
+    path("stations", c.stations);
+    path("zones", c.zones);
+    path("population_csv", c.population_csv);
+  }
+  i("crs_epsg", c.crs_epsg);
+  d("clip_margin_m", c.clip_margin_m);
+  d("facility_snap_max_m", c.facility_snap_max_m);
+
+  o << "\n[quake]\n";
+  str("day", s.quake.day == DayType::kHoliday ? "holiday" : "weekday");
+  str("time", clock_text(s.quake.clock_s));
+
+  const PopulationParams& p = s.population;
+  o << "\n[population]\n";
+  if (p.agents > 0 || p.persons_per_agent <= 0) i("agents", p.agents);
+  else d("persons_per_agent", p.persons_per_agent);
+  d("share_work", p.share_work);
+  d("share_school", p.share_school);
+  d("share_shopping", p.share_shopping);
+  d("share_visitor", p.share_visitor);
+  d("share_transit", p.share_transit);
+  d("elderly_share", p.elderly_share);
+  d("vulnerable_share", p.vulnerable_share);
+  d("home_direction_sd_deg", p.home_direction_sd_deg);
+  o << "\n[population.holiday]\n";
+  d("work", p.holiday_share_work);
+  d("school", p.holiday_share_school);
+  d("shopping", p.holiday_share_shopping);
+  d("visitor", p.holiday_share_visitor);
+  d("transit", p.holiday_share_transit);
+
+  const MovementParams& m = s.movement;
+  o << "\n[movement]\n";
+  d("v0_mean", m.v0_mean);
+  d("v0_sd", m.v0_sd);
+  d("v_elderly", m.v_elderly);
+  d("v_elderly_sd", m.v_elderly_sd);
+  d("v_child", m.v_child);
+  d("v_child_sd", m.v_child_sd);
+  d("v_vulnerable", m.v_vulnerable);
+  d("gamma", m.gamma);
+  d("rho_max", m.rho_max);
+  d("v_floor", m.v_floor);
+  d("rho_jam", m.rho_jam);
+  d("night_factor", m.night_factor);
+  d("stairs_factor", m.stairs_factor);
+  str("night_start", clock_text(m.night_start_clock_s));
+  str("night_end", clock_text(m.night_end_clock_s));
+
+  const BehaviourParams& b = s.behaviour;
+  o << "\n[policy]\n";
+  d("retention_share", b.retention_share);
+  d("retention_hours", b.retention_hours);
+  d("school_retention", b.school_retention);
+  d("release_spread_min", b.release_spread_min);
+  d("guidance_compliance", b.guidance_compliance);
+  for (const ReleaseWave& w : b.release_waves) {
+    o << "\n[[policy.release_wave]]\n";
+    d("after_h", w.after_h);
+    d("share", w.share);
+  }
+
+  o << "\n[behaviour]\n";
+  d("departure_mean_min", b.departure_mean_min);
+  d("tired_km", b.tired_km);
+  d("tired_stop_probability", b.tired_stop_probability);
+  d("night_stop_probability", b.night_stop_probability);
+  str("resume_at", clock_text(std::llround(b.resume_clock_h * 3600)));
+  d("facility_search_m", b.facility_search_m);
+  d("retry_min", b.retry_min);
+
+  o << "\n[facilities]\n";
+  d("opening_delay_min", s.facilities.opening_delay_min_min);
+  d("opening_delay_max", s.facilities.opening_delay_max_min);
+  d("priority_reserve", s.facilities.priority_reserve);
+
+  o << "\n[run]\n";
+  d("duration_h", s.run.duration_h);
+  i("step_s", s.run.step_s);
+  i("output_interval_s", s.run.output_interval_s);
+
+  o << "\n[routing]\n";
+  d("home_cell_m", s.routing.home_cell_m);
+
+  for (const Command& cmd : s.commands) {
+    o << "\n[[command]]\n";
+    d("at_min", static_cast<double>(cmd.time_s) / 60.0);
+    str("type", std::string(command_name(cmd.type)));
+    switch (cmd.type) {
+      case CommandType::kOpenFacility:
+      case CommandType::kCloseFacility:
+        i("facility", cmd.facility);
+        break;
+      case CommandType::kSetCapacity:
+        i("facility", cmd.facility);
+        d("value", cmd.value);
+        break;
+      case CommandType::kCloseEdge:
+      case CommandType::kReopenEdge:
+        i("edge", cmd.edge);
+        break;
+      case CommandType::kGuidance:
+      case CommandType::kReleaseRetained:
+        if (cmd.type == CommandType::kGuidance) i("facility", cmd.facility);
+        d("value", cmd.value);
+        if (cmd.type == CommandType::kGuidance || cmd.x != 0 || cmd.y != 0 || cmd.radius_m != 0) {
+          d("x", cmd.x);
+          d("y", cmd.y);
+          d("radius_m", cmd.radius_m);
+        }
+        break;
+    }
+  }
+  return o.str();
 }
 
 }  // namespace kitaku

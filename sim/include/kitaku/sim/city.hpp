@@ -42,4 +42,11 @@ struct Zone {
   std::array<double, kHomeBands> home_share{};  // share of daytime population per home band; sums to 1
 };
 
+/// Everything that stands on a network, in its CRS.
+struct City {
+  std::vector<Facility> facilities;
+  std::vector<Station> stations;
+  std::vector<Zone> zones;
+};
+
 }  // namespace kitaku

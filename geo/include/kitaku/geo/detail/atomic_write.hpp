@@ -17,11 +17,11 @@ void write_atomically(const std::string& path, Write&& write) {
   fs::remove(tmp, ec);
   try {
     write(tmp.string());
+    fs::rename(tmp, target);
   } catch (...) {
     fs::remove(tmp, ec);
     throw;
   }
-  fs::rename(tmp, target);
 }
 
 }  // namespace kitaku::geo

@@ -1,0 +1,104 @@
+#pragma once
+// A run's outputs on disk: timeseries.csv, results.gpkg, summary.json,
+// commands.log, scenario.toml and peak_density.png in one folder. Every file is
+// written atomically (a temporary file renamed into place), and summary.json is
+// written last, so its presence marks a finished, consistent set.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kitaku/sim/city.hpp"
+#include "kitaku/sim/commands.hpp"
+#include "kitaku/sim/network.hpp"
+#include "kitaku/sim/simulation.hpp"
+
+namespace kitaku::geo {
+
+/// Everything a finished (or stopped) run writes.
+struct RunOutputs {
+  const Network* network = nullptr;
+  const City* city = nullptr;                 // facilities in scenario order; may be null (no facilities)
+  std::vector<TimeseriesRow> timeseries;
+  EdgeStats edges;                            // one entry per edge id
+  FacilityStats facilities;                   // one entry per facility
+  Summary summary;
+  std::vector<Command> commands;              // applied, in order
+  std::string scenario_toml;                  // the resolved scenario (written as scenario.toml)
+  std::string kitaku_version;                 // written into summary.json
+  std::string scenario_name;
+};
+
+/// File names write_run_outputs() writes, summary.json last.
+inline constexpr std::string_view kTimeseriesFile = "timeseries.csv";
+inline constexpr std::string_view kResultsGpkgFile = "results.gpkg";
+inline constexpr std::string_view kCommandLogFile = "commands.log";
+inline constexpr std::string_view kScenarioFile = "scenario.toml";
+inline constexpr std::string_view kPeakDensityPngFile = "peak_density.png";
+inline constexpr std::string_view kSummaryFile = "summary.json";
+
+/// Writes DIR/timeseries.csv, results.gpkg, summary.json, commands.log, scenario.toml and
+/// peak_density.png, each atomically, creating DIR. The inputs are checked before anything
+/// is written (std::invalid_argument when sizes disagree with the network or city); an old
+/// DIR/summary.json is removed first, and the new one is written last, so its presence
+/// marks a finished set. Throws InputError(DIR or file, "", why) when a file cannot be written.
+void write_run_outputs(const std::string& dir, const RunOutputs& out);
+
+/// The columns of timeseries.csv, in order: time_s, agents, one state_<name> per
+/// AgentState (agents in that state), persons_sheltered, persons_walking, persons_ge4,
+/// persons_ge6, km_road_ge6, facilities_open, facilities_full.
+std::vector<std::string> timeseries_columns();
+
+/// One line per row; integers as integers, persons and km with at most 3 decimals
+/// ('.' as the decimal point whatever the locale).
+void write_timeseries_csv(const std::string& path, const std::vector<TimeseriesRow>& rows);
+
+inline constexpr std::size_t kGpkgSpatialIndexMaxEdges = 200'000;
+
+/// GeoPackage in the network's CRS with layers `edges` (LineString: edge_id, name,
+/// road_class, length_m, width_m, peak_density p/m², minutes_ge4, minutes_ge6,
+/// peak_flow p/(m·s), peak_los A..F) and `facilities` (Point: facility_id, name, area,
+/// capacity, peak_occupancy, minutes_full, opened_at_min (-1 = never), state).
+/// Every edge is written, however many. The edges layer gets an R-tree spatial index
+/// only up to kGpkgSpatialIndexMaxEdges edges: building it is two thirds of the write
+/// time, about 10 s for a million edges. Add one later if needed with
+/// `ogrinfo results.gpkg -sql "SELECT CreateSpatialIndex('edges', 'geom')"`.
+void write_results_gpkg(const std::string& path, const Network& net, const City* city,
+                        const EdgeStats& edges, const FacilityStats& facilities);
+
+/// summary.json: the run's figures, pretty printed, keys in a fixed order, with
+/// `outputs` listing the files of the set.
+void write_summary_json(const std::string& path, const Summary& s, const std::string& scenario_name,
+                        const std::string& kitaku_version, const std::vector<std::string>& outputs);
+
+/// commands.log: a '#' header line, then format_command() of each command, one per line;
+/// load_command_log() reads it back for `kitaku run SCENARIO --replay commands.log`.
+void write_command_log(const std::string& path, const std::vector<Command>& commands);
+
+/// Writes `text` as it is (scenario.toml).
+void write_text_file(const std::string& path, std::string_view text);
+
+/// Fruin level of service letter 'A'..'F' for a density in persons/m² (0 or less: 'A').
+char fruin_los(double persons_per_m2) noexcept;
+
+/// An 8-bit RGB raster, rows top to bottom.
+struct RgbImage {
+  int width = 0, height = 0;
+  std::vector<std::uint8_t> rgb;  // width * height * 3
+};
+
+/// The peak-density map: every edge coloured by the Fruin level of its peak density
+/// (light grey when it stayed empty), facilities as black squares, and a legend.
+/// The long side is `long_side_px`; the aspect follows the network's bounding box.
+RgbImage render_peak_density(const Network& net, const City* city, const EdgeStats& edges,
+                             int long_side_px = 1600);
+
+/// A PNG file's bytes (8-bit RGB, zlib stream of stored deflate blocks: no compression
+/// library needed).
+std::vector<std::uint8_t> encode_png(const RgbImage& img);
+
+/// render_peak_density() then encode_png(), written atomically.
+void write_peak_density_png(const std::string& path, const Network& net, const City* city,
+                            const EdgeStats& edges, int long_side_px = 1600);
+
+}  // namespace kitaku::geo

@@ -1,0 +1,176 @@
+#include "kitaku/geo/city_loader.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "kitaku/geo/facilities.hpp"
+#include "kitaku/geo/gdal_util.hpp"
+#include "kitaku/geo/synth.hpp"
+#include "kitaku/sim/error.hpp"
+#include "kitaku/sim/spatial_index.hpp"
+
+namespace kitaku::geo {
+namespace {
+
+double ring_area(const std::vector<Point>& r) {
+  double a = 0;
+  for (std::size_t i = 0, j = r.size() - 1; i < r.size(); j = i++) a += (r[j].x + r[i].x) * (r[j].y - r[i].y);
+  return std::fabs(a) / 2;
+}
+
+double zone_area(const Zone& z) {
+  double a = 0;
+  for (std::size_t i = 0; i < z.rings.size(); ++i) a += (i == 0 ? 1 : -1) * ring_area(z.rings[i]);
+  return a;
+}
+
+// Sutherland-Hodgman: clips a ring to an axis-aligned box.
+std::vector<Point> clip_ring(const std::vector<Point>& ring, const BBox& b) {
+  std::vector<Point> out = ring;
+  auto clip = [&](auto inside, auto cross) {
+    std::vector<Point> in;
+    in.swap(out);
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      const Point p = in[i], q = in[(i + 1) % in.size()];
+      const bool pi = inside(p), qi = inside(q);
+      if (pi) out.push_back(p);
+      if (pi != qi) out.push_back(cross(p, q));
+    }
+  };
+  auto at_x = [](Point p, Point q, double x) {
+    const double f = (x - p.x) / (q.x - p.x);
+    return Point{x, p.y + f * (q.y - p.y)};
+  };
+  auto at_y = [](Point p, Point q, double y) {
+    const double f = (y - p.y) / (q.y - p.y);
+    return Point{p.x + f * (q.x - p.x), y};
+  };
+  clip([&](Point p) { return p.x >= b.min_x; }, [&](Point p, Point q) { return at_x(p, q, b.min_x); });
+  clip([&](Point p) { return p.x <= b.max_x; }, [&](Point p, Point q) { return at_x(p, q, b.max_x); });
+  clip([&](Point p) { return p.y >= b.min_y; }, [&](Point p, Point q) { return at_y(p, q, b.min_y); });
+  clip([&](Point p) { return p.y <= b.max_y; }, [&](Point p, Point q) { return at_y(p, q, b.max_y); });
+  return out;
+}
+
+bool inside(const BBox& b, Point p) { return p.x >= b.min_x && p.x <= b.max_x && p.y >= b.min_y && p.y <= b.max_y; }
+
+}  // namespace
+
+CitySource resolve_synthetic(const CitySource& source, CityReport* report) {
+  if (!source.synthetic()) return source;
+  namespace fs = std::filesystem;
+  CitySource city = source;
+  const fs::path dir = fs::path(cache_dir()) / "synth";
+  fs::create_directories(dir);
+  char file[128];
+  std::snprintf(file, sizeof file, "city-v%d-r%g-s%llu-c%g.gpkg", kSynthVersion, city.synthetic_radius_km,
+                static_cast<unsigned long long>(city.synthetic_seed), city.synthetic_capacity_share);
+  city.network = (dir / file).string();
+  city.network_layer = "roads";
+  city.facilities = city.stations = city.zones = city.network;
+  if (!fs::exists(city.network)) {
+    const auto t0 = std::chrono::steady_clock::now();
+    write_synthetic_city(city.network, {city.synthetic_radius_km, city.synthetic_seed, city.synthetic_capacity_share});
+    if (report) {
+      report->generated_synthetic = true;
+      report->generate_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+  }
+  return city;
+}
+
+LoadedCity load_city(const Scenario& sc, const ProgressFn& network_progress) {
+  LoadedCity out;
+  const CitySource src = resolve_synthetic(sc.city, &out.report);
+  const bool synth = sc.city.synthetic();
+  out.report.network_path = src.network;
+  ImportOptions io;
+  io.layer = src.network_layer;
+  io.target_epsg = src.crs_epsg;
+  io.progress = network_progress;
+  out.network = load_network(src.network, io);
+  const Network& net = out.network.network;
+  const std::string& crs = net.crs_wkt();
+
+  BBox box = net.bbox();
+  const double m = src.clip_margin_m;
+  const bool clip = m > 0;
+  box.min_x -= m;
+  box.min_y -= m;
+  box.max_x += m;
+  box.max_y += m;
+  auto& rep = out.report;
+
+  if (!src.facilities.empty()) {
+    PointSourceOptions fo;
+    if (synth) fo.layer = "facilities";
+    auto fac = load_facilities(src.facilities, crs, fo);
+    rep.facilities_read = fac.size();
+    if (clip) std::erase_if(fac, [&](const Facility& f) { return !inside(box, f.pos); });
+    rep.facilities_clipped = rep.facilities_read - fac.size();
+    out.city.facilities = std::move(fac);
+  }
+  if (!src.stations.empty()) {
+    PointSourceOptions so;
+    if (synth) so.layer = "stations";
+    auto st = load_stations(src.stations, crs, so);
+    rep.stations_read = st.size();
+    if (clip) std::erase_if(st, [&](const Station& s) { return !inside(box, s.pos); });
+    rep.stations_clipped = rep.stations_read - st.size();
+    out.city.stations = std::move(st);
+  }
+  if (!src.zones.empty()) {
+    std::vector<Zone> zones = src.population_csv.empty()
+                                  ? load_zones(src.zones, crs, synth ? "zones" : "")
+                                  : load_mesh_zones(src.zones, src.population_csv, crs);
+    rep.zones_read = zones.size();
+    for (const auto& z : zones) rep.population_read += z.day_population;
+    if (clip) {
+      // Keep the part of each zone inside the network's box, with its share of the people.
+      std::vector<Zone> kept;
+      for (auto& z : zones) {
+        const double before = zone_area(z);
+        Zone c = z;
+        c.rings.clear();
+        for (std::size_t i = 0; i < z.rings.size(); ++i) {
+          auto r = clip_ring(z.rings[i], box);
+          if (r.size() >= 3) c.rings.push_back(std::move(r));
+          else if (i == 0) break;
+        }
+        if (c.rings.empty() || before <= 0) continue;
+        const double share = std::clamp(zone_area(c) / before, 0.0, 1.0);
+        if (share <= 1e-6) continue;
+        c.day_population *= share;
+        c.night_population *= share;
+        double cx = 0, cy = 0;
+        for (const auto& p : c.rings[0]) cx += p.x, cy += p.y;
+        c.centroid = {cx / c.rings[0].size(), cy / c.rings[0].size()};
+        kept.push_back(std::move(c));
+      }
+      zones.swap(kept);
+    }
+    rep.zones_clipped = rep.zones_read - zones.size();
+    for (const auto& z : zones) rep.population_kept += z.day_population;
+    out.city.zones = std::move(zones);
+  }
+  if (!out.city.facilities.empty()) {
+    const SpatialIndex index(net);
+    const auto snap = snap_facilities(out.city.facilities, index, src.facility_snap_max_m);
+    rep.snap_max_m = snap.max_dist_m;
+    rep.snap_mean_m = snap.mean_dist_m;
+    if (!snap.far.empty()) {
+      const auto& f = out.city.facilities[snap.far.front()];
+      char buf[256];
+      std::snprintf(buf, sizeof buf, "facility '%s' is %.0f m from the network (limit %.0f m; %zu such)",
+                    f.name.c_str(), snap.hits[snap.far.front()].dist, src.facility_snap_max_m, snap.far.size());
+      throw InputError(src.facilities, "row " + std::to_string(f.source_id),
+                       std::string(buf) + "; set [city] clip_margin_m to drop facilities outside the network, or facility_snap_max_m");
+    }
+  }
+  return out;
+}
+
+}  // namespace kitaku::geo

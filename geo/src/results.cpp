@@ -1,0 +1,574 @@
+#include "kitaku/geo/results.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <ogrsf_frmts.h>
+#include <stdexcept>
+
+#include "kitaku/geo/gdal_util.hpp"
+#include "kitaku/sim/error.hpp"
+
+namespace kitaku::geo {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Fruin's level of service by space per person, DOMAIN.md: A > 3.25 m²/person,
+// B 2.3–3.25, C 1.4–2.3, D 0.9–1.4, E 0.46–0.9, F < 0.46; i.e. densities
+// 0.31, 0.43, 0.71, 1.11 and 2.17 p/m² separate the levels. (ui/fruin.hpp holds
+// the same table for the dashboard; geo must not link ui.)
+constexpr std::array<double, 5> kFruinSpaceM2{3.25, 2.3, 1.4, 0.9, 0.46};
+
+int fruin_index(double rho) noexcept {
+  if (!(rho > 0)) return 0;
+  const double space = 1.0 / rho;
+  int level = 0;
+  while (level < 5 && !(space > kFruinSpaceM2[level])) ++level;
+  return level;
+}
+
+void write_bytes(const std::string& final_path, const std::string& tmp, const void* data, std::size_t n) {
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw InputError(final_path, "", std::string("cannot write: ") + std::strerror(errno));
+  const bool ok = std::fwrite(data, 1, n, f) == n;
+  const int err = errno;
+  if (std::fclose(f) != 0 || !ok)
+    throw InputError(final_path, "", std::string("cannot write: ") + std::strerror(ok ? errno : err));
+}
+
+void write_file_atomically(const std::string& path, std::string_view text) {
+  write_atomically(path, [&](const std::string& tmp) { write_bytes(path, tmp, text.data(), text.size()); });
+}
+
+void append_int(std::string& s, std::int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  s.append(buf, r.ptr);
+}
+
+// At most 3 decimals, trailing zeros dropped: exact enough for persons (and km to the
+// metre) at any magnitude, where %g would switch to an exponent above 1e6.
+void append_real(std::string& s, double v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3);
+  if (r.ec != std::errc()) {  // beyond 1e60: not a count, but still write something parseable
+    const auto g = std::to_chars(buf, buf + sizeof buf, v);
+    s.append(buf, g.ptr);
+    return;
+  }
+  char* end = r.ptr;
+  if (std::find(buf, end, '.') != end) {
+    while (end[-1] == '0') --end;
+    if (end[-1] == '.') --end;
+  }
+  s.append(buf, end);
+}
+
+std::string fixed2(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 2);
+  return std::string(buf, r.ptr);
+}
+
+void check_sizes(const Network& net, const City* city, const EdgeStats& e, const FacilityStats& f) {
+  const std::size_t ne = net.edge_count();
+  auto edge_vec = [&](const char* what, std::size_t n) {
+    if (n != ne)
+      throw std::invalid_argument(std::string("run outputs: EdgeStats::") + what + " has " + std::to_string(n) +
+                                  " entries, the network has " + std::to_string(ne) + " edges");
+  };
+  edge_vec("peak_density", e.peak_density.size());
+  edge_vec("seconds_ge4", e.seconds_ge4.size());
+  edge_vec("seconds_ge6", e.seconds_ge6.size());
+  edge_vec("peak_flow", e.peak_flow.size());
+  const std::size_t nf = city ? city->facilities.size() : 0;
+  auto fac_vec = [&](const char* what, std::size_t n) {
+    if (n != nf)
+      throw std::invalid_argument(std::string("run outputs: FacilityStats::") + what + " has " + std::to_string(n) +
+                                  " entries, the city has " + std::to_string(nf) + " facilities");
+  };
+  fac_vec("capacity", f.capacity.size());
+  fac_vec("peak_occupancy", f.peak_occupancy.size());
+  fac_vec("seconds_full", f.seconds_full.size());
+  fac_vec("open_time_s", f.open_time_s.size());
+  fac_vec("state", f.state.size());
+}
+
+// ---- PNG -------------------------------------------------------------------
+
+std::uint32_t crc32(const std::uint8_t* p, std::size_t n, std::uint32_t crc = 0) {
+  static const auto table = [] {
+    std::array<std::uint32_t, 256> t{};
+    for (std::uint32_t i = 0; i < 256; ++i) {
+      std::uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  crc = ~crc;
+  for (std::size_t i = 0; i < n; ++i) crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+  return ~crc;
+}
+
+void put_be32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+  for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<std::uint8_t>(v >> s));
+}
+
+void put_chunk(std::vector<std::uint8_t>& out, const char type[4], const std::vector<std::uint8_t>& data) {
+  put_be32(out, static_cast<std::uint32_t>(data.size()));
+  const std::size_t start = out.size();
+  out.insert(out.end(), type, type + 4);
+  out.insert(out.end(), data.begin(), data.end());
+  put_be32(out, crc32(out.data() + start, out.size() - start));
+}
+
+// ---- Drawing ---------------------------------------------------------------
+
+struct Rgb { std::uint8_t r, g, b; };
+constexpr Rgb kWhite{255, 255, 255}, kBlack{0, 0, 0}, kEmptyGrey{205, 205, 205};
+constexpr std::array<Rgb, 6> kLosColours{{
+    {46, 160, 67},    // A green
+    {150, 200, 60},   // B yellow-green
+    {250, 215, 40},   // C yellow
+    {250, 140, 20},   // D orange
+    {220, 40, 30},    // E red
+    {110, 10, 90},    // F dark purple-red
+}};
+
+// A 5x7 bitmap font for the legend: each row's 5 bits, the leftmost pixel highest.
+struct Glyph { char c; std::array<std::uint8_t, 7> rows; };
+constexpr std::array<Glyph, 26> kFont{{
+    {'0', {0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E}},
+    {'1', {0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E}},
+    {'2', {0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F}},
+    {'3', {0x1F, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0E}},
+    {'4', {0x02, 0x06, 0x0A, 0x12, 0x1F, 0x02, 0x02}},
+    {'5', {0x1F, 0x10, 0x1E, 0x01, 0x01, 0x11, 0x0E}},
+    {'6', {0x06, 0x08, 0x10, 0x1E, 0x11, 0x11, 0x0E}},
+    {'7', {0x1F, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08}},
+    {'8', {0x0E, 0x11, 0x11, 0x0E, 0x11, 0x11, 0x0E}},
+    {'9', {0x0E, 0x11, 0x11, 0x0F, 0x01, 0x02, 0x0C}},
+    {'A', {0x0E, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11}},
+    {'B', {0x1E, 0x11, 0x11, 0x1E, 0x11, 0x11, 0x1E}},
+    {'C', {0x0E, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0E}},
+    {'D', {0x1C, 0x12, 0x11, 0x11, 0x11, 0x12, 0x1C}},
+    {'E', {0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x1F}},
+    {'F', {0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x10}},
+    {'L', {0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1F}},
+    {'O', {0x0E, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E}},
+    {'S', {0x0F, 0x10, 0x10, 0x0E, 0x01, 0x01, 0x1E}},
+    {'p', {0x00, 0x00, 0x1E, 0x11, 0x1E, 0x10, 0x10}},
+    {'m', {0x00, 0x00, 0x1A, 0x15, 0x15, 0x11, 0x11}},
+    {'/', {0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x00}},
+    {'.', {0x00, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x0C}},
+    {'-', {0x00, 0x00, 0x00, 0x1F, 0x00, 0x00, 0x00}},
+    {'<', {0x02, 0x04, 0x08, 0x10, 0x08, 0x04, 0x02}},
+    {'>', {0x08, 0x04, 0x02, 0x01, 0x02, 0x04, 0x08}},
+}};
+
+class Canvas {
+ public:
+  explicit Canvas(RgbImage& img) : img_(img) {}
+  void set(int x, int y, Rgb c) {
+    if (x < 0 || y < 0 || x >= img_.width || y >= img_.height) return;
+    const std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(img_.width) +
+                           static_cast<std::size_t>(x)) * 3;
+    img_.rgb[i] = c.r;
+    img_.rgb[i + 1] = c.g;
+    img_.rgb[i + 2] = c.b;
+  }
+  int width() const noexcept { return img_.width; }
+  int height() const noexcept { return img_.height; }
+  // Pixels in the rectangle that are not background.
+  std::size_t drawn(int x0, int y0, int w, int h) const {
+    std::size_t n = 0;
+    for (int y = std::max(0, y0); y < std::min(img_.height, y0 + h); ++y)
+      for (int x = std::max(0, x0); x < std::min(img_.width, x0 + w); ++x) {
+        const std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(img_.width) +
+                               static_cast<std::size_t>(x)) * 3;
+        n += img_.rgb[i] != 255 || img_.rgb[i + 1] != 255 || img_.rgb[i + 2] != 255;
+      }
+    return n;
+  }
+  void fill(int x0, int y0, int w, int h, Rgb c) {
+    for (int y = y0; y < y0 + h; ++y)
+      for (int x = x0; x < x0 + w; ++x) set(x, y, c);
+  }
+  void frame(int x0, int y0, int w, int h, Rgb c) {
+    fill(x0, y0, w, 1, c);
+    fill(x0, y0 + h - 1, w, 1, c);
+    fill(x0, y0, 1, h, c);
+    fill(x0 + w - 1, y0, 1, h, c);
+  }
+  // A line of `t` px squares stepped at most one pixel apart (DDA).
+  void line(double x0, double y0, double x1, double y1, int t, Rgb c) {
+    const double dx = x1 - x0, dy = y1 - y0;
+    const int n = static_cast<int>(std::ceil(std::max(std::fabs(dx), std::fabs(dy))));
+    const int off = (t - 1) / 2;
+    for (int i = 0; i <= n; ++i) {
+      const double s = n ? static_cast<double>(i) / n : 0.0;
+      const int x = static_cast<int>(std::lround(x0 + dx * s)) - off;
+      const int y = static_cast<int>(std::lround(y0 + dy * s)) - off;
+      if (t == 1) set(x, y, c); else fill(x, y, t, t, c);
+    }
+  }
+  void text(int x, int y, std::string_view s, int scale, Rgb c) {
+    for (const char ch : s) {
+      for (const Glyph& g : kFont) {
+        if (g.c != ch) continue;
+        for (int row = 0; row < 7; ++row)
+          for (int col = 0; col < 5; ++col)
+            if (g.rows[static_cast<std::size_t>(row)] & (0x10 >> col)) fill(x + col * scale, y + row * scale, scale, scale, c);
+      }
+      x += 6 * scale;
+    }
+  }
+
+ private:
+  RgbImage& img_;
+};
+
+void draw_legend(Canvas& cv, int long_side) {
+  const int scale = long_side >= 800 ? 2 : 1;
+  const int row_h = 10 * scale, sq = 6 * scale, pad = 4 * scale;
+  std::vector<std::pair<std::string, Rgb>> rows;
+  rows.emplace_back("  0", kEmptyGrey);
+  std::array<std::string, 5> cut;
+  for (std::size_t i = 0; i < 5; ++i) cut[i] = fixed2(1.0 / kFruinSpaceM2[i]);
+  rows.emplace_back("A <" + cut[0], kLosColours[0]);
+  for (std::size_t i = 1; i < 5; ++i)
+    rows.emplace_back(std::string(1, static_cast<char>('A' + i)) + " " + cut[i - 1] + "-" + cut[i], kLosColours[i]);
+  rows.emplace_back("F >" + cut[4], kLosColours[5]);
+  const std::string title = "LOS p/m2";
+  std::size_t chars = title.size();
+  for (const auto& r : rows) chars = std::max(chars, r.first.size() + 2);
+  const int w = pad * 2 + static_cast<int>(chars) * 6 * scale;
+  const int h = pad * 2 + row_h * static_cast<int>(rows.size() + 1);
+  // The corner that hides the least of the map (a round city leaves its corners empty).
+  int x0 = 8, y0 = 8;
+  std::size_t least = SIZE_MAX;
+  for (const auto& [cx, cy] : {std::pair{8, 8}, std::pair{cv.width() - w - 8, 8},
+                               std::pair{8, cv.height() - h - 8}, std::pair{cv.width() - w - 8, cv.height() - h - 8}}) {
+    const std::size_t n = cv.drawn(cx, cy, w, h);
+    if (n < least) {
+      least = n;
+      x0 = cx;
+      y0 = cy;
+    }
+  }
+  cv.fill(x0, y0, w, h, kWhite);
+  cv.frame(x0, y0, w, h, kBlack);
+  cv.text(x0 + pad, y0 + pad, title, scale, kBlack);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const int y = y0 + pad + row_h * static_cast<int>(i + 1);
+    cv.fill(x0 + pad, y, sq + 2, sq + 2, kBlack);
+    cv.fill(x0 + pad + 1, y + 1, sq, sq, rows[i].second);
+    cv.text(x0 + pad + 12 * scale, y, rows[i].first, scale, kBlack);
+  }
+}
+
+}  // namespace
+
+char fruin_los(double persons_per_m2) noexcept { return static_cast<char>('A' + fruin_index(persons_per_m2)); }
+
+std::vector<std::string> timeseries_columns() {
+  std::vector<std::string> c{"time_s", "agents"};
+  for (int s = 0; s < kAgentStates; ++s) c.push_back("state_" + std::string(state_name(static_cast<AgentState>(s))));
+  for (const char* n : {"persons_sheltered", "persons_walking", "persons_ge4", "persons_ge6", "km_road_ge6",
+                        "facilities_open", "facilities_full"})
+    c.emplace_back(n);
+  return c;
+}
+
+void write_timeseries_csv(const std::string& path, const std::vector<TimeseriesRow>& rows) {
+  std::string s;
+  s.reserve(64 + rows.size() * 160);
+  const auto cols = timeseries_columns();
+  for (std::size_t i = 0; i < cols.size(); ++i) s += (i ? "," : "") + cols[i];
+  s += '\n';
+  for (const TimeseriesRow& r : rows) {
+    append_int(s, r.time_s);
+    s += ',';
+    append_int(s, r.agents);
+    for (const std::int64_t n : r.state) {
+      s += ',';
+      append_int(s, n);
+    }
+    for (const double v : {r.persons_sheltered, r.persons_walking, r.persons_ge4, r.persons_ge6, r.km_ge6}) {
+      s += ',';
+      append_real(s, v);
+    }
+    s += ',';
+    append_int(s, r.facilities_open);
+    s += ',';
+    append_int(s, r.facilities_full);
+    s += '\n';
+  }
+  write_file_atomically(path, s);
+}
+
+void write_results_gpkg(const std::string& path, const Network& net, const City* city, const EdgeStats& edges,
+                        const FacilityStats& facilities) {
+  check_sizes(net, city, edges, facilities);
+  gdal_init();
+  OGRSpatialReference srs;
+  const bool has_srs = !net.crs_wkt().empty() && srs.importFromWkt(net.crs_wkt().c_str()) == OGRERR_NONE;
+  if (has_srs) srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+
+  write_atomically(path, [&](const std::string& tmp) {
+    DatasetPtr ds = create_vector(tmp, "GPKG");
+    auto layer = [&](const char* name, OGRwkbGeometryType type, bool spatial_index,
+                     std::initializer_list<std::pair<const char*, OGRFieldType>> fields) {
+      const char* options[] = {spatial_index ? "SPATIAL_INDEX=YES" : "SPATIAL_INDEX=NO", nullptr};
+      OGRLayer* l = ds->CreateLayer(name, has_srs ? &srs : nullptr, type, const_cast<char**>(options));
+      if (!l) throw InputError(path, std::string("layer ") + name, "cannot create: " + last_gdal_error());
+      for (const auto& [fname, ftype] : fields) {
+        OGRFieldDefn fd(fname, ftype);
+        if (l->CreateField(&fd) != OGRERR_NONE)
+          throw InputError(path, std::string("layer ") + name + ", field " + fname, "cannot create: " + last_gdal_error());
+      }
+      return l;
+    };
+    OGRLayer* le = layer("edges", wkbLineString, net.edge_count() <= kGpkgSpatialIndexMaxEdges,
+                         {{"edge_id", OFTInteger64}, {"name", OFTString}, {"road_class", OFTString},
+                          {"length_m", OFTReal}, {"width_m", OFTReal}, {"peak_density", OFTReal},
+                          {"minutes_ge4", OFTReal}, {"minutes_ge6", OFTReal}, {"peak_flow", OFTReal},
+                          {"peak_los", OFTString}});
+    OGRLayer* lf = layer("facilities", wkbPoint, true,
+                         {{"facility_id", OFTInteger}, {"name", OFTString}, {"area", OFTString},
+                          {"capacity", OFTReal}, {"peak_occupancy", OFTReal}, {"minutes_full", OFTReal},
+                          {"opened_at_min", OFTReal}, {"state", OFTString}});
+
+    const bool tx = ds->StartTransaction() == OGRERR_NONE;
+    {
+      OGRFeature f(le->GetLayerDefn());
+      OGRLineString ls;
+      std::string nm;
+      for (std::uint32_t e = 0; e < net.edge_count(); ++e) {
+        const EdgeId id{e};
+        const double rho = edges.peak_density[e];
+        f.SetFID(OGRNullFID);
+        f.SetField(0, static_cast<GIntBig>(e));
+        const auto name_view = net.name(id);
+        if (name_view.empty()) f.SetFieldNull(1);
+        else { nm.assign(name_view); f.SetField(1, nm.c_str()); }
+        f.SetField(2, std::string(name(net.road_class(id))).c_str());
+        f.SetField(3, static_cast<double>(net.length(id)));
+        f.SetField(4, static_cast<double>(net.width(id)));
+        f.SetField(5, rho);
+        f.SetField(6, edges.seconds_ge4[e] / 60.0);
+        f.SetField(7, edges.seconds_ge6[e] / 60.0);
+        f.SetField(8, static_cast<double>(edges.peak_flow[e]));
+        const char letter[2] = {fruin_los(rho), 0};
+        f.SetField(9, letter);
+        const auto g = net.geometry(id);
+        ls.setNumPoints(static_cast<int>(g.size()), false);
+        for (std::size_t i = 0; i < g.size(); ++i) ls.setPoint(static_cast<int>(i), g[i].x, g[i].y);
+        f.SetGeometry(&ls);
+        if (le->CreateFeature(&f) != OGRERR_NONE)
+          throw InputError(path, "edges, edge " + std::to_string(e), "cannot write: " + last_gdal_error());
+      }
+    }
+    if (city) {
+      OGRFeature f(lf->GetLayerDefn());
+      for (std::size_t i = 0; i < city->facilities.size(); ++i) {
+        const Facility& fac = city->facilities[i];
+        f.SetFID(OGRNullFID);
+        f.SetField(0, static_cast<int>(i));
+        f.SetField(1, fac.name.c_str());
+        if (fac.area.empty()) f.SetFieldNull(2); else f.SetField(2, fac.area.c_str());
+        f.SetField(3, facilities.capacity[i]);
+        f.SetField(4, facilities.peak_occupancy[i]);
+        f.SetField(5, facilities.seconds_full[i] / 60.0);
+        f.SetField(6, facilities.open_time_s[i] < 0 ? -1.0 : facilities.open_time_s[i] / 60.0);
+        f.SetField(7, std::string(facility_state_name(facilities.state[i])).c_str());
+        OGRPoint p(fac.pos.x, fac.pos.y);
+        f.SetGeometry(&p);
+        if (lf->CreateFeature(&f) != OGRERR_NONE)
+          throw InputError(path, "facilities, facility " + std::to_string(i), "cannot write: " + last_gdal_error());
+      }
+    }
+    if (tx && ds->CommitTransaction() != OGRERR_NONE) throw InputError(path, "", "cannot commit: " + last_gdal_error());
+    ds.reset();
+  });
+}
+
+void write_summary_json(const std::string& path, const Summary& s, const std::string& scenario_name,
+                        const std::string& kitaku_version, const std::vector<std::string>& outputs) {
+  nlohmann::ordered_json j;
+  j["kitaku_version"] = kitaku_version;
+  j["scenario"] = scenario_name;
+  j["agents"] = s.agents;
+  j["persons_per_agent"] = s.persons_per_agent;
+  j["persons"] = static_cast<double>(s.agents) * s.persons_per_agent;
+  j["seed"] = s.seed;
+  j["threads"] = s.threads;
+  j["sim_seconds"] = s.sim_seconds;
+  j["wall_seconds"] = s.wall_seconds;
+  j["partial"] = s.partial;
+  j["person_minutes_ge6"] = s.person_minutes_ge6;
+  j["person_minutes_ge4"] = s.person_minutes_ge4;
+  j["peak_km_road_ge6"] = s.peak_km_road_ge6;
+  j["peak_sheltered"] = s.peak_sheltered;
+  j["peak_unsheltered_stranded"] = s.peak_unsheltered_stranded;
+  j["arrived_home"] = s.arrived_home;
+  j["agent_steps"] = s.agent_steps;
+  j["agent_updates_per_second"] = s.wall_seconds > 0 ? static_cast<double>(s.agent_steps) / s.wall_seconds : 0.0;
+  j["commands_applied"] = s.commands_applied;
+  j["outputs"] = outputs;
+  write_file_atomically(path, j.dump(2) + "\n");
+}
+
+void write_command_log(const std::string& path, const std::vector<Command>& commands) {
+  std::string s = "# kitaku commands.log: one command per line; kitaku run SCENARIO --replay commands.log\n";
+  for (const Command& c : commands) s += format_command(c) + "\n";
+  write_file_atomically(path, s);
+}
+
+void write_text_file(const std::string& path, std::string_view text) { write_file_atomically(path, text); }
+
+RgbImage render_peak_density(const Network& net, const City* city, const EdgeStats& edges, int long_side_px) {
+  if (edges.peak_density.size() != net.edge_count())
+    throw std::invalid_argument("render_peak_density: " + std::to_string(edges.peak_density.size()) +
+                                " peak densities for " + std::to_string(net.edge_count()) + " edges");
+  BBox box = net.bbox();
+  if (city)
+    for (const Facility& f : city->facilities) box.extend(f.pos);
+  if (box.empty()) box.extend({0, 0});
+  const int margin = 24;
+  const int inner = std::max(16, long_side_px - 2 * margin - 1);
+  const double span = std::max({box.max_x - box.min_x, box.max_y - box.min_y, 1.0});
+  const double scale = inner / span;  // px per metre
+  RgbImage img;
+  img.width = static_cast<int>(std::lround((box.max_x - box.min_x) * scale)) + 2 * margin + 1;
+  img.height = static_cast<int>(std::lround((box.max_y - box.min_y) * scale)) + 2 * margin + 1;
+  img.rgb.assign(static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height) * 3, 255);
+  Canvas cv(img);
+  auto px = [&](Point p) { return std::pair{margin + (p.x - box.min_x) * scale, margin + (box.max_y - p.y) * scale}; };
+
+  // Empty edges first, then by level, so the worst crowding is drawn on top.
+  std::array<std::vector<std::uint32_t>, 7> by_level;
+  for (std::uint32_t e = 0; e < net.edge_count(); ++e) {
+    const double rho = edges.peak_density[e];
+    by_level[rho > 0 ? 1 + static_cast<std::size_t>(fruin_index(rho)) : 0].push_back(e);
+  }
+  for (std::size_t level = 0; level < by_level.size(); ++level) {
+    const Rgb colour = level == 0 ? kEmptyGrey : kLosColours[level - 1];
+    for (const std::uint32_t e : by_level[level]) {
+      const EdgeId id{e};
+      const double w = net.width(id);
+      // True width when zoomed in, never under 1 px; wide roads at least 2 px.
+      const int t = std::max(w >= 10 ? 2 : 1, std::min(6, static_cast<int>(std::lround(w * scale))));
+      const auto g = net.geometry(id);
+      for (std::size_t i = 1; i < g.size(); ++i) {
+        const auto [x0, y0] = px(g[i - 1]);
+        const auto [x1, y1] = px(g[i]);
+        cv.line(x0, y0, x1, y1, t, colour);
+      }
+    }
+  }
+  if (city)
+    for (const Facility& f : city->facilities) {
+      const auto [x, y] = px(f.pos);
+      cv.fill(static_cast<int>(std::lround(x)) - 2, static_cast<int>(std::lround(y)) - 2, 5, 5, kBlack);
+    }
+  draw_legend(cv, std::max(img.width, img.height));
+  return img;
+}
+
+std::vector<std::uint8_t> encode_png(const RgbImage& img) {
+  if (img.width <= 0 || img.height <= 0 ||
+      img.rgb.size() != static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height) * 3)
+    throw std::invalid_argument("encode_png: pixel buffer does not match the image size");
+  const std::size_t stride = static_cast<std::size_t>(img.width) * 3;
+  // Raw scanlines, each led by filter type 0 (None).
+  std::vector<std::uint8_t> raw;
+  raw.reserve((stride + 1) * static_cast<std::size_t>(img.height));
+  for (int y = 0; y < img.height; ++y) {
+    raw.push_back(0);
+    const auto* row = img.rgb.data() + static_cast<std::size_t>(y) * stride;
+    raw.insert(raw.end(), row, row + stride);
+  }
+  // zlib stream (RFC 1950): CMF/FLG 0x78 0x01, stored deflate blocks (RFC 1951 §3.2.4)
+  // of at most 65535 bytes, then the Adler-32 of the raw data.
+  std::vector<std::uint8_t> z;
+  z.reserve(raw.size() + raw.size() / 65535 * 5 + 16);
+  z.push_back(0x78);
+  z.push_back(0x01);
+  std::size_t pos = 0;
+  do {
+    const std::size_t n = std::min<std::size_t>(65535, raw.size() - pos);
+    const bool last = pos + n == raw.size();
+    z.push_back(last ? 1 : 0);
+    z.push_back(static_cast<std::uint8_t>(n & 0xFF));
+    z.push_back(static_cast<std::uint8_t>(n >> 8));
+    z.push_back(static_cast<std::uint8_t>(~n & 0xFF));
+    z.push_back(static_cast<std::uint8_t>((~n >> 8) & 0xFF));
+    z.insert(z.end(), raw.begin() + static_cast<std::ptrdiff_t>(pos), raw.begin() + static_cast<std::ptrdiff_t>(pos + n));
+    pos += n;
+  } while (pos < raw.size());
+  std::uint32_t a = 1, b = 0;
+  for (std::size_t i = 0; i < raw.size();) {
+    // 5552 bytes is the most Adler-32 can sum before its 32-bit sums need reducing.
+    const std::size_t end = std::min(raw.size(), i + 5552);
+    for (; i < end; ++i) {
+      a += raw[i];
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  put_be32(z, (b << 16) | a);
+
+  std::vector<std::uint8_t> png{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  std::vector<std::uint8_t> ihdr;
+  put_be32(ihdr, static_cast<std::uint32_t>(img.width));
+  put_be32(ihdr, static_cast<std::uint32_t>(img.height));
+  ihdr.insert(ihdr.end(), {8, 2, 0, 0, 0});  // 8-bit, truecolour, deflate, adaptive filters, no interlace
+  put_chunk(png, "IHDR", ihdr);
+  put_chunk(png, "IDAT", z);
+  put_chunk(png, "IEND", {});
+  return png;
+}
+
+void write_peak_density_png(const std::string& path, const Network& net, const City* city, const EdgeStats& edges,
+                            int long_side_px) {
+  const std::vector<std::uint8_t> png = encode_png(render_peak_density(net, city, edges, long_side_px));
+  write_atomically(path, [&](const std::string& tmp) { write_bytes(path, tmp, png.data(), png.size()); });
+}
+
+void write_run_outputs(const std::string& dir, const RunOutputs& out) {
+  if (!out.network) throw std::invalid_argument("write_run_outputs: no network");
+  check_sizes(*out.network, out.city, out.edges, out.facilities);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir))
+    throw InputError(dir, "", "cannot create the output folder: " + (ec ? ec.message() : "a file of that name exists"));
+  const fs::path d(dir);
+  auto at = [&](std::string_view name) { return (d / name).string(); };
+  // Until the new summary.json lands, the folder must not look finished.
+  fs::remove(at(kSummaryFile), ec);
+  if (ec) throw InputError(at(kSummaryFile), "", "cannot remove the previous run's summary: " + ec.message());
+
+  write_timeseries_csv(at(kTimeseriesFile), out.timeseries);
+  write_results_gpkg(at(kResultsGpkgFile), *out.network, out.city, out.edges, out.facilities);
+  write_command_log(at(kCommandLogFile), out.commands);
+  write_text_file(at(kScenarioFile), out.scenario_toml);
+  write_peak_density_png(at(kPeakDensityPngFile), *out.network, out.city, out.edges);
+  std::vector<std::string> names;
+  for (const std::string_view n : {kTimeseriesFile, kResultsGpkgFile, kCommandLogFile, kScenarioFile,
+                                   kPeakDensityPngFile, kSummaryFile})
+    names.emplace_back(n);
+  write_summary_json(at(kSummaryFile), out.summary, out.scenario_name, out.kitaku_version, names);
+}
+
+}  // namespace kitaku::geo

@@ -1,0 +1,44 @@
+#pragma once
+// Shared shortest-path trees (docs/model.md, "Routing"). Walkers do not run
+// their own Dijkstra: everyone heading for the same destination follows one
+// tree rooted there, built with Boost.Graph's Dijkstra from the destination
+// (arcs come in equal-length pairs, so distances from the root are distances
+// to it). A tree stores, per node, which out-arc leads towards the root.
+#include <cstdint>
+#include <vector>
+
+#include "kitaku/sim/network.hpp"
+
+namespace kitaku {
+
+inline constexpr std::uint8_t kNoRoute = 255;  // the root is unreachable from here
+inline constexpr std::uint8_t kAtRoot = 254;
+
+/// Arc weights for routing: length, or +inf for an arc on a closed edge.
+std::vector<float> routing_weights(const Network& net, const std::vector<std::uint8_t>& edge_closed);
+
+/// A tree over the whole network: one byte per node.
+struct NextHopTree {
+  NodeId root = invalid_id<NodeId>();
+  std::vector<std::uint8_t> slot;  // per node: out-arc index (first_out + slot), kNoRoute or kAtRoot
+  ArcId next_arc(const Network& net, NodeId n) const;  // invalid when kNoRoute/kAtRoot
+};
+void build_next_hop_tree(const Network& net, const std::vector<float>& weights, NodeId root,
+                         NextHopTree& out);
+
+/// A tree over the nodes within `radius` metres (network distance) of its root,
+/// stored sparsely (sorted by node id). Used for facilities, whose users come from nearby.
+struct BoundedTree {
+  NodeId root = invalid_id<NodeId>();
+  double radius = 0;
+  std::vector<std::uint32_t> nodes;  // sorted
+  std::vector<float> dist;           // metres to the root
+  std::vector<std::uint8_t> slot;
+  /// Position of n in `nodes`, or -1 when n is outside the tree.
+  std::int64_t find(NodeId n) const;
+  ArcId next_arc(const Network& net, NodeId n) const;  // invalid at the root / outside
+};
+void build_bounded_tree(const Network& net, const std::vector<float>& weights, NodeId root, double radius,
+                        BoundedTree& out);
+
+}  // namespace kitaku

@@ -1,0 +1,158 @@
+#pragma once
+// The stranded-commuter simulation (docs/model.md). A Simulation takes an
+// immutable Network, the City on it, a Scenario and a RunConfig. step()
+// advances one time step: commands due are applied, scheduled agents act,
+// walkers move (OpenMP over agents), queued transfers are resolved in a fixed
+// order, and metrics are updated. Results are identical for any thread count.
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kitaku/sim/city.hpp"
+#include "kitaku/sim/commands.hpp"
+#include "kitaku/sim/network.hpp"
+#include "kitaku/sim/population.hpp"
+#include "kitaku/sim/progress.hpp"
+#include "kitaku/sim/scenario.hpp"
+
+namespace kitaku {
+
+/// What an agent is doing. The states partition the agents.
+enum class AgentState : std::uint8_t {
+  kWaiting,      // has not set off yet (departure scheduled)
+  kRetained,     // kept at work or school by the policy, until released
+  kStaying,      // cannot get home and stays at work or school
+  kWalkingHome,  // on the way home (on the network, or on its last stretch off it)
+  kToFacility,   // walking to a temporary stay facility with a place reserved
+  kSheltered,    // inside a facility
+  kUnsheltered,  // stranded outdoors with no facility to go to (yet)
+  kArrivedHome,
+};
+inline constexpr int kAgentStates = 8;
+std::string_view state_name(AgentState s);
+
+enum class FacilityState : std::uint8_t { kClosed, kOpen, kFull };
+std::string_view facility_state_name(FacilityState s);
+
+struct RunConfig {
+  std::uint64_t seed = 1;
+  int threads = 0;                 // 0: OpenMP's default
+  bool check_invariants = false;   // validate() after every step (tests)
+};
+
+/// One row of timeseries.csv.
+struct TimeseriesRow {
+  std::int64_t time_s = 0;
+  std::int64_t agents = 0;
+  std::array<std::int64_t, kAgentStates> state{};  // agents per state
+  double persons_sheltered = 0;     // occupancy over all facilities, persons
+  double persons_ge4 = 0, persons_ge6 = 0;  // persons on edges at >= 4 / >= 6 p/m2
+  double km_ge6 = 0;                // km of road at >= 6 p/m2
+  double persons_walking = 0;       // persons on the network
+  std::int64_t facilities_open = 0, facilities_full = 0;
+};
+
+/// Per edge, over the whole run.
+struct EdgeStats {
+  std::vector<float> peak_density;   // persons/m2
+  std::vector<float> seconds_ge4, seconds_ge6;
+  std::vector<float> peak_flow;      // persons/(m s): density x Weidmann speed, at its peak
+};
+
+/// Per facility, over the whole run.
+struct FacilityStats {
+  std::vector<double> capacity;       // persons (current)
+  std::vector<double> peak_occupancy; // persons
+  std::vector<double> seconds_full;
+  std::vector<double> open_time_s;    // when it opened (-1: never)
+  std::vector<FacilityState> state;   // at the end
+};
+
+struct Summary {
+  std::int64_t agents = 0;
+  double persons_per_agent = 1;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  std::int64_t sim_seconds = 0;
+  double wall_seconds = 0;
+  bool partial = false;
+  double person_minutes_ge6 = 0, person_minutes_ge4 = 0;
+  double peak_km_road_ge6 = 0;
+  double peak_sheltered = 0;              // persons
+  double peak_unsheltered_stranded = 0;   // persons
+  double arrived_home = 0;                // persons
+  std::int64_t agent_steps = 0;           // walker updates performed
+  std::int64_t commands_applied = 0;
+};
+
+/// Live per-edge and per-facility values, for the dashboard and tests.
+struct EdgeView {
+  std::int32_t count = 0;  // agents on the edge
+  float density = 0;       // persons/m2
+  bool closed = false;
+};
+
+class Simulation {
+ public:
+  Simulation(const Network& net, City city, const Scenario& scenario, const RunConfig& config);
+  /// With agents placed by the caller (tests, replays of a saved population).
+  Simulation(const Network& net, City city, const Scenario& scenario, const RunConfig& config,
+             Population population);
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  /// Queues a command (thread-safe). Its time is clamped to now; seq is assigned.
+  void submit(Command c);
+  /// Advances one step. Returns false once the run's duration is reached.
+  bool step();
+  /// Steps until done, or until `stop` becomes true (then the summary is partial).
+  void run(const ProgressFn& progress = {}, const std::atomic<bool>* stop = nullptr);
+
+  std::int64_t time_s() const noexcept;
+  std::int64_t duration_s() const noexcept;
+  bool done() const noexcept;
+
+  const Network& network() const noexcept;
+  const City& city() const noexcept;
+  const Population& population() const noexcept;
+  const Scenario& scenario() const noexcept;
+  std::size_t agent_count() const noexcept;
+
+  AgentState state(AgentId a) const;
+  /// The agent's position now (on its arc, at its node, or at its facility).
+  Point position(AgentId a) const;
+  EdgeView edge_view(EdgeId e) const;
+  FacilityState facility_state(ShelterId f) const;
+  double facility_occupancy(ShelterId f) const;   // persons inside
+  double facility_reserved(ShelterId f) const;    // persons inside + on their way
+  double facility_capacity(ShelterId f) const;    // persons
+
+  /// Rows recorded so far (one per output interval, plus the final time).
+  const std::vector<TimeseriesRow>& timeseries() const noexcept;
+  TimeseriesRow current_row() const;
+  EdgeStats edge_stats() const;          // flushed up to now
+  FacilityStats facility_stats() const;  // flushed up to now
+  Summary summary() const;
+  /// Every command applied so far, in the order applied.
+  const std::vector<Command>& command_log() const noexcept;
+
+  /// Throws InvariantError naming the first broken invariant: agents conserved,
+  /// occupancy <= capacity, edge counts match, no agent on a closed edge.
+  void validate() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Weidmann (1993) walking speed at density rho (persons/m2), as a share of the
+/// free speed, never below floor_share.
+double weidmann_factor(double rho, double gamma, double rho_max, double floor_share);
+
+}  // namespace kitaku

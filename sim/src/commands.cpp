@@ -1,0 +1,133 @@
+#include "kitaku/sim/commands.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "kitaku/sim/error.hpp"
+
+namespace kitaku {
+namespace {
+
+constexpr std::array<std::string_view, 7> kNames = {
+    "open_facility", "close_facility", "set_capacity", "close_edge", "reopen_edge", "guidance", "release_retained"};
+
+// The keys of a log line, in the order format_command writes them.
+constexpr std::array<std::string_view, 10> kKeys = {"time_s", "seq",      "type", "facility", "edge",
+                                                    "value",  "x",        "y",    "radius_m", "source"};
+
+std::string exact(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+
+}  // namespace
+
+std::string_view command_name(CommandType t) {
+  const auto i = static_cast<std::size_t>(t);
+  return i < kNames.size() ? kNames[i] : std::string_view("unknown");
+}
+
+bool parse_command_type(std::string_view name, CommandType& out) {
+  for (std::size_t i = 0; i < kNames.size(); ++i)
+    if (kNames[i] == name) {
+      out = static_cast<CommandType>(i);
+      return true;
+    }
+  return false;
+}
+
+std::string format_command(const Command& c) {
+  std::string source = c.source;
+  for (char& ch : source)  // one token: whitespace would split the line
+    if (is_space(ch)) ch = '_';
+  std::string out;
+  out += "time_s=" + std::to_string(c.time_s);
+  out += " seq=" + std::to_string(c.seq);
+  out += " type=" + std::string(command_name(c.type));
+  out += " facility=" + std::to_string(c.facility);
+  out += " edge=" + std::to_string(c.edge);
+  out += " value=" + exact(c.value);
+  out += " x=" + exact(c.x);
+  out += " y=" + exact(c.y);
+  out += " radius_m=" + exact(c.radius_m);
+  out += " source=" + source;
+  return out;
+}
+
+Command parse_command_line(std::string_view line, const std::string& origin, int line_no) {
+  const std::string place = "line " + std::to_string(line_no);
+  const auto fail = [&](const std::string& why) -> void { throw InputError(origin, place, why); };
+  std::array<std::string_view, kKeys.size()> values{};
+  std::array<bool, kKeys.size()> found{};
+  std::size_t i = 0;
+  while (true) {
+    while (i < line.size() && is_space(line[i])) ++i;
+    if (i >= line.size()) break;
+    std::size_t end = i;
+    while (end < line.size() && !is_space(line[end])) ++end;
+    const std::string_view token = line.substr(i, end - i);
+    i = end;
+    const auto eq = token.find('=');
+    if (eq == std::string_view::npos) fail("expected key=value, got '" + std::string(token) + "'");
+    const std::string_view key = token.substr(0, eq);
+    std::size_t k = 0;
+    while (k < kKeys.size() && kKeys[k] != key) ++k;
+    if (k == kKeys.size()) fail("unknown key '" + std::string(key) + "'");
+    if (found[k]) fail("key '" + std::string(key) + "' given twice");
+    found[k] = true;
+    values[k] = token.substr(eq + 1);
+  }
+  for (std::size_t k = 0; k < kKeys.size(); ++k)
+    if (!found[k]) fail("missing key '" + std::string(kKeys[k]) + "'");
+
+  const auto integer = [&](std::size_t k, auto& out) {
+    const std::string_view v = values[k];
+    const auto r = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size())
+      fail(std::string(kKeys[k]) + ": not an integer: '" + std::string(v) + "'");
+  };
+  const auto real = [&](std::size_t k, double& out) {
+    const std::string_view v = values[k];
+    const auto r = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size() || !std::isfinite(out))
+      fail(std::string(kKeys[k]) + ": not a finite number: '" + std::string(v) + "'");
+  };
+  Command c;
+  integer(0, c.time_s);
+  if (c.time_s < 0) fail("time_s: must not be negative, got " + std::to_string(c.time_s));
+  integer(1, c.seq);
+  if (!parse_command_type(values[2], c.type)) fail("type: unknown command type '" + std::string(values[2]) + "'");
+  integer(3, c.facility);
+  integer(4, c.edge);
+  real(5, c.value);
+  real(6, c.x);
+  real(7, c.y);
+  real(8, c.radius_m);
+  if (c.radius_m < 0) fail("radius_m: must not be negative, got " + exact(c.radius_m));
+  c.source = std::string(values[9]);
+  return c;
+}
+
+std::vector<Command> load_command_log(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, "", "cannot open command log");
+  std::vector<Command> out;
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    std::size_t i = 0;
+    while (i < line.size() && is_space(line[i])) ++i;
+    if (i == line.size() || line[i] == '#') continue;
+    out.push_back(parse_command_line(line, path, line_no));
+  }
+  return out;
+}
+
+}  // namespace kitaku

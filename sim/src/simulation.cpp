@@ -1,0 +1,1255 @@
+#include "kitaku/sim/simulation.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <sstream>
+
+#include "kitaku/sim/distance_rule.hpp"
+#include "kitaku/sim/error.hpp"
+#include "kitaku/sim/rng.hpp"
+#include "kitaku/sim/route_trees.hpp"
+#include "kitaku/sim/spatial_index.hpp"
+
+namespace kitaku {
+
+std::string_view state_name(AgentState s) {
+  switch (s) {
+    case AgentState::kWaiting: return "waiting";
+    case AgentState::kRetained: return "retained";
+    case AgentState::kStaying: return "staying";
+    case AgentState::kWalkingHome: return "walking_home";
+    case AgentState::kToFacility: return "to_facility";
+    case AgentState::kSheltered: return "sheltered";
+    case AgentState::kUnsheltered: return "unsheltered";
+    case AgentState::kArrivedHome: return "arrived_home";
+  }
+  return "?";
+}
+
+std::string_view facility_state_name(FacilityState s) {
+  switch (s) {
+    case FacilityState::kClosed: return "closed";
+    case FacilityState::kOpen: return "open";
+    case FacilityState::kFull: return "full";
+  }
+  return "?";
+}
+
+double weidmann_factor(double rho, double gamma, double rho_max, double floor_share) {
+  if (rho <= 0) return 1.0;
+  if (rho >= rho_max) return floor_share;
+  const double f = 1.0 - std::exp(-gamma * (1.0 / rho - 1.0 / rho_max));
+  return std::max(f, floor_share);
+}
+
+namespace {
+
+constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+constexpr std::int64_t kDay4 = 72 * 3600;  // guideline: from day 4 people walk home
+
+enum Flag : std::uint8_t {
+  kOffNet = 1,     // on the last stretch home, off the network
+  kTiredDone = 2,  // has stopped once because tired
+  kNightDone = 4,  // has stopped once for the night
+  kStopover = 8,   // at / going to a facility only until morning
+  kWillWalk = 16,  // can get home by the distance rule
+  kActive = 32,    // in the active (walker) list
+};
+
+enum class Ev : std::uint8_t { kTransfer, kArriveFacility, kReachHome, kNoRoute, kStop };
+
+struct Request {
+  std::uint32_t agent;
+  Ev kind;
+  std::uint32_t arc;   // kTransfer: the arc to enter
+  float leftover;      // metres to carry onto the new arc
+  std::uint32_t node;  // the node the agent stands at
+};
+
+struct ThreadBuf {
+  std::vector<Request> req;
+  std::int64_t steps = 0, ge4 = 0, ge6 = 0;
+};
+
+}  // namespace
+
+struct Simulation::Impl {
+  const Network& net;
+  City city;
+  Scenario sc;
+  RunConfig cfg;
+  SpatialIndex sindex;
+  Population pop;
+  double w = 1;  // persons per agent
+  int dt = 5;
+  std::int64_t t = 0, step_no = 0, end_t = 0;
+  std::int64_t total_steps = 0;
+  int threads = 1;
+
+  // Agents: hot state.
+  std::vector<AgentState> state;
+  std::vector<std::uint32_t> arc, node, facility, home_cell;
+  std::vector<float> pos, walked;
+  std::vector<std::uint8_t> flags;
+  std::vector<std::uint16_t> wait;
+  std::vector<std::int64_t> wake_step;
+  std::vector<std::uint32_t> active;
+  std::vector<std::vector<std::uint32_t>> buckets;  // agents to wake, by step
+  std::vector<std::uint32_t> seekers;
+  std::array<std::int64_t, kAgentStates> state_count{};
+
+  // Edges.
+  std::vector<std::int32_t> count, cap, thr4, thr6;
+  std::vector<float> area;
+  std::vector<std::uint8_t> closed;
+  std::vector<float> weights;
+  std::vector<std::int32_t> acc_count;
+  std::vector<std::int64_t> acc_t, sec_ge4, sec_ge6;
+  std::vector<float> peak_density, peak_flow;
+  std::vector<std::int64_t> touch_stamp;
+  std::vector<std::uint32_t> touched;
+  std::vector<std::int32_t> req_count;
+  std::int64_t agents_ge4 = 0, agents_ge6 = 0, cm_ge6 = 0, agents_on_edges = 0;
+
+  // Facilities.
+  std::vector<double> fcap;             // persons
+  std::vector<std::int32_t> fcap_agents, reserved, occupied, peak_occ;
+  std::vector<FacilityState> fstate;
+  std::vector<std::uint8_t> op_closed, op_opened;
+  std::vector<std::int64_t> open_at, opened_time, full_since, seconds_full;
+  std::vector<NodeId> fnode;
+  std::vector<BoundedTree> ftree;
+  std::vector<double> ftree_need;
+  std::vector<std::uint32_t> open_order;  // facilities by scheduled opening time
+  std::size_t next_open = 0;
+  double fx0 = 0, fy0 = 0, fcell = 500;
+  int fnx = 1, fny = 1;
+  std::vector<std::uint32_t> fgrid_first, fgrid_items;
+
+  // Home cells and their trees.
+  double hx0 = 0, hy0 = 0, hcell = 2000;
+  int hnx = 1, hny = 1;
+  std::vector<std::uint32_t> cell_root;  // per cell: root node or kNone
+  std::vector<std::int32_t> cell_tree;   // per cell: tree index or -1
+  std::vector<NextHopTree> htrees;
+  std::vector<std::uint32_t> htree_cell;
+  bool trees_dirty = false;
+
+  // Commands.
+  std::mutex cmd_mu;
+  std::vector<Command> pending;
+  std::uint64_t next_seq = 0;
+  std::vector<Command> log;
+
+  // Metrics.
+  std::vector<TimeseriesRow> rows;
+  std::int64_t agent_steps = 0, steps_ge4 = 0, steps_ge6 = 0;
+  std::int64_t peak_cm_ge6 = 0, peak_sheltered = 0, peak_unsheltered = 0;
+  double wall = 0;
+  bool partial = false;
+  std::vector<ThreadBuf> bufs;
+
+  Impl(const Network& n, City c, const Scenario& s, const RunConfig& rc)
+      : net(n), city(std::move(c)), sc(s), cfg(rc), sindex(n) {}
+
+  // ---------------------------------------------------------------- helpers
+  std::int64_t clock_s(std::int64_t time) const { return (sc.quake.clock_s + time) % 86400; }
+  bool is_night(std::int64_t time) const {
+    const auto c = clock_s(time);
+    const int a = sc.movement.night_start_clock_s, b = sc.movement.night_end_clock_s;
+    return a <= b ? (c >= a && c < b) : (c >= a || c < b);
+  }
+  std::uint32_t cell_of(Point p) const {
+    const int cx = std::clamp(static_cast<int>((p.x - hx0) / hcell), 0, hnx - 1);
+    const int cy = std::clamp(static_cast<int>((p.y - hy0) / hcell), 0, hny - 1);
+    return static_cast<std::uint32_t>(cy * hnx + cx);
+  }
+  Point agent_point(std::uint32_t a) const {
+    if (arc[a] != kNone) {
+      const ArcId ar{arc[a]};
+      const Point p0 = net.pos(net.tail(ar)), p1 = net.pos(net.head(ar));
+      const double f = std::clamp(pos[a] / net.length(ar), 0.0f, 1.0f);
+      return {p0.x + (p1.x - p0.x) * f, p0.y + (p1.y - p0.y) * f};
+    }
+    if (node[a] != kNone) return net.pos(NodeId{node[a]});
+    return pop.pos[a];
+  }
+  // The node an agent acts from: the end of its arc, or where it stands.
+  std::uint32_t decision_node(std::uint32_t a) const {
+    if (arc[a] != kNone) return index(net.head(ArcId{arc[a]}));
+    return node[a];
+  }
+  void set_state(std::uint32_t a, AgentState s) {
+    --state_count[static_cast<int>(state[a])];
+    ++state_count[static_cast<int>(s)];
+    state[a] = s;
+  }
+  void schedule(std::uint32_t a, std::int64_t time) {
+    const std::int64_t k = std::max<std::int64_t>(step_no + 1, (time + dt - 1) / dt);
+    if (k > total_steps) {
+      wake_step[a] = -1;
+      return;  // beyond the end of the run
+    }
+    wake_step[a] = k;
+    buckets[static_cast<std::size_t>(k)].push_back(a);
+  }
+  void touch(std::uint32_t e) {
+    if (touch_stamp[e] != step_no) {
+      touch_stamp[e] = step_no;
+      touched.push_back(e);
+    }
+  }
+  void enter_edge(std::uint32_t a, std::uint32_t new_arc, float at) {
+    const std::uint32_t e = index(net.edge(ArcId{new_arc}));
+    ++count[e];
+    ++agents_on_edges;
+    touch(e);
+    arc[a] = new_arc;
+    node[a] = kNone;
+    pos[a] = at;
+  }
+  // Steps off the current arc onto node n (n must be one of its ends).
+  void leave_edge(std::uint32_t a, std::uint32_t n) {
+    if (arc[a] != kNone) {
+      const std::uint32_t e = index(net.edge(ArcId{arc[a]}));
+      --count[e];
+      --agents_on_edges;
+      touch(e);
+      arc[a] = kNone;
+    }
+    node[a] = n;
+    pos[a] = 0;
+  }
+  void activate(std::uint32_t a) {
+    if (!(flags[a] & kActive)) {
+      flags[a] |= kActive;
+      active.push_back(a);
+    }
+  }
+
+  // -------------------------------------------------------------- facilities
+  bool facility_available(std::uint32_t f, std::uint32_t a) const {
+    if (fstate[f] != FacilityState::kOpen) return false;
+    const std::int32_t room = fcap_agents[f] - reserved[f];
+    if (room <= 0) return false;
+    const bool priority = pop.vulnerable[a] || pop.age[a] != AgeGroup::kAdult;
+    const double reserve = sc.facilities.priority_reserve * fcap_agents[f];
+    return priority || room > reserve;
+  }
+  void update_facility_state(std::uint32_t f) {
+    FacilityState s;
+    if (op_closed[f] || (!op_opened[f] && opened_time[f] < 0)) s = FacilityState::kClosed;
+    else s = reserved[f] >= fcap_agents[f] ? FacilityState::kFull : FacilityState::kOpen;
+    if (s == fstate[f]) return;
+    if (fstate[f] == FacilityState::kFull) seconds_full[f] += t - full_since[f];
+    if (s == FacilityState::kFull) full_since[f] = t;
+    fstate[f] = s;
+  }
+  void open_facility(std::uint32_t f) {
+    if (opened_time[f] < 0) opened_time[f] = t;
+    update_facility_state(f);
+  }
+  // Nearest available facility by straight-line distance within the search radius.
+  std::int64_t choose_facility(std::uint32_t a, Point p) const {
+    const double limit = sc.behaviour.facility_search_m;
+    for (double r = std::min(500.0, limit);; r = std::min(r * 2, limit)) {
+      std::int64_t best = -1;
+      double best_d2 = r * r;
+      const int cx0 = std::max(0, static_cast<int>((p.x - r - fx0) / fcell));
+      const int cx1 = std::min(fnx - 1, static_cast<int>((p.x + r - fx0) / fcell));
+      const int cy0 = std::max(0, static_cast<int>((p.y - r - fy0) / fcell));
+      const int cy1 = std::min(fny - 1, static_cast<int>((p.y + r - fy0) / fcell));
+      for (int cy = cy0; cy <= cy1; ++cy)
+        for (int cx = cx0; cx <= cx1; ++cx) {
+          const auto c = static_cast<std::size_t>(cy * fnx + cx);
+          for (auto i = fgrid_first[c]; i < fgrid_first[c + 1]; ++i) {
+            const std::uint32_t f = fgrid_items[i];
+            if (fstate[f] != FacilityState::kOpen) continue;
+            const Point q = city.facilities[f].pos;
+            const double d2 = (q.x - p.x) * (q.x - p.x) + (q.y - p.y) * (q.y - p.y);
+            if ((d2 < best_d2 || (d2 == best_d2 && static_cast<std::int64_t>(f) < best)) && facility_available(f, a)) {
+              best = f;
+              best_d2 = d2;
+            }
+          }
+        }
+      if (best >= 0 || r >= limit) return best;
+    }
+  }
+  void reserve(std::uint32_t a, std::uint32_t f, Point from) {
+    facility[a] = f;
+    ++reserved[f];
+    update_facility_state(f);
+    const Point q = city.facilities[f].pos;
+    // Routes are rarely more than 1.4 times the straight line (median 1.25 on the
+    // real extracts, docs/network.md); a walker the tree misses makes it grow.
+    const double need = 1.4 * std::hypot(q.x - from.x, q.y - from.y) + 300.0;
+    if (need > ftree[f].radius) {
+      // Grow geometrically, so a facility's tree is rebuilt only a few times.
+      ftree_need[f] = std::max({ftree_need[f], need, 1.5 * ftree[f].radius, 1000.0});
+      trees_pending = true;
+    }
+    check_cover.push_back(a);
+  }
+  std::vector<std::uint32_t> check_cover;  // agents given a facility this step
+  void release_place(std::uint32_t a) {
+    const std::uint32_t f = facility[a];
+    if (f == kNone) return;
+    if (state[a] == AgentState::kSheltered) --occupied[f];
+    --reserved[f];
+    facility[a] = kNone;
+    update_facility_state(f);
+  }
+
+  // --------------------------------------------------------------- behaviour
+  void start_walking_home(std::uint32_t a, std::uint32_t at_node) {
+    set_state(a, AgentState::kWalkingHome);
+    if (arc[a] == kNone) node[a] = at_node;
+    ensure_home_tree(home_cell[a]);
+    activate(a);
+  }
+  void ensure_home_tree(std::uint32_t cell) {
+    if (cell_tree[cell] >= 0) return;
+    cell_tree[cell] = static_cast<std::int32_t>(htrees.size());
+    htrees.emplace_back();
+    htree_cell.push_back(cell);
+    trees_pending = true;
+  }
+  bool trees_pending = false;
+
+  // Finds a facility for agent a (stranded, stopping over, evicted or rerouted).
+  void seek(std::uint32_t a) {
+    const std::uint32_t n = decision_node(a);
+    const Point p = net.pos(NodeId{n});
+    const std::int64_t f = choose_facility(a, p);
+    if (f >= 0) {
+      reserve(a, static_cast<std::uint32_t>(f), p);
+      set_state(a, AgentState::kToFacility);
+      if (arc[a] == kNone) node[a] = n;
+      activate(a);
+      return;
+    }
+    if (flags[a] & kStopover) {  // nowhere to rest: walk on
+      flags[a] &= static_cast<std::uint8_t>(~kStopover);
+      start_walking_home(a, n);
+      return;
+    }
+    leave_edge(a, n);
+    set_state(a, AgentState::kUnsheltered);
+    schedule(a, t + static_cast<std::int64_t>(sc.behaviour.retry_min * 60));
+  }
+
+  void wake(std::uint32_t a) {
+    switch (state[a]) {
+      case AgentState::kWaiting:
+        if (flags[a] & kWillWalk) start_walking_home(a, node[a]);
+        else seekers.push_back(a);
+        break;
+      case AgentState::kRetained:
+        if ((flags[a] & kWillWalk) || t >= kDay4) start_walking_home(a, node[a]);
+        else set_state(a, AgentState::kStaying);
+        break;
+      case AgentState::kWalkingHome:  // end of the off-network stretch
+        flags[a] &= static_cast<std::uint8_t>(~kOffNet);
+        set_state(a, AgentState::kArrivedHome);
+        break;
+      case AgentState::kUnsheltered:
+        seekers.push_back(a);
+        break;
+      case AgentState::kSheltered:  // a stopover ends in the morning
+        release_place(a);
+        flags[a] &= static_cast<std::uint8_t>(~kStopover);
+        start_walking_home(a, node[a]);
+        break;
+      default:
+        break;
+    }
+  }
+
+  std::int64_t next_resume_time() const {
+    const auto resume = static_cast<std::int64_t>(sc.behaviour.resume_clock_h * 3600);
+    std::int64_t d = resume - clock_s(t);
+    if (d <= 0) d += 86400;
+    return t + d;
+  }
+
+  // ---------------------------------------------------------------- setup
+  void setup(bool place);
+  void setup_agents();
+  void setup_facilities();
+  void setup_home_cells();
+  void build_trees();
+
+  // ------------------------------------------------------------------ step
+  void apply_commands();
+  void apply(const Command& c);
+  bool step();
+  void move();
+  void resolve();
+  void account_edges(std::int64_t now);
+  void record_row();
+  TimeseriesRow row() const;
+  void validate() const;
+};
+
+void Simulation::Impl::setup(bool place) {
+  dt = sc.run.step_s;
+  end_t = static_cast<std::int64_t>(std::llround(sc.run.duration_h * 3600));
+  total_steps = (end_t + dt - 1) / dt;
+  end_t = total_steps * dt;
+  if (cfg.threads > 0) omp_set_num_threads(cfg.threads);
+  threads = cfg.threads > 0 ? cfg.threads : omp_get_max_threads();
+  bufs.resize(static_cast<std::size_t>(omp_get_max_threads()));
+
+  if (place) pop = place_population(net, sindex, city, sc, cfg.seed);
+  w = pop.persons_per_agent;
+
+  const std::size_t E = net.edge_count();
+  count.assign(E, 0);
+  cap.resize(E);
+  thr4.resize(E);
+  thr6.resize(E);
+  area.resize(E);
+  for (std::size_t e = 0; e < E; ++e) {
+    const EdgeId id{static_cast<std::uint32_t>(e)};
+    area[e] = net.length(id) * net.width(id);
+    cap[e] = std::max(1, static_cast<int>(sc.movement.rho_jam * area[e] / w));
+    thr4[e] = static_cast<std::int32_t>(std::ceil(4.0 * area[e] / w - 1e-9));
+    thr6[e] = static_cast<std::int32_t>(std::ceil(6.0 * area[e] / w - 1e-9));
+    thr4[e] = std::max(thr4[e], 1);
+    thr6[e] = std::max(thr6[e], 1);
+  }
+  closed.assign(E, 0);
+  weights = routing_weights(net, closed);
+  acc_count.assign(E, 0);
+  acc_t.assign(E, 0);
+  sec_ge4.assign(E, 0);
+  sec_ge6.assign(E, 0);
+  peak_density.assign(E, 0);
+  peak_flow.assign(E, 0);
+  touch_stamp.assign(E, -1);
+  req_count.assign(E, 0);
+  buckets.assign(static_cast<std::size_t>(total_steps + 1), {});
+
+  setup_home_cells();
+  setup_facilities();
+  setup_agents();
+  for (const auto& c : sc.commands) {
+    Command copy = c;
+    copy.source = copy.source.empty() ? "scenario" : copy.source;
+    pending.push_back(copy);
+    next_seq = std::max(next_seq, c.seq + 1);
+  }
+}
+
+void Simulation::Impl::setup_home_cells() {
+  const BBox b = net.bbox();
+  hcell = sc.routing.home_cell_m;
+  hx0 = b.min_x;
+  hy0 = b.min_y;
+  hnx = std::max(1, static_cast<int>(std::ceil((b.max_x - b.min_x) / hcell)));
+  hny = std::max(1, static_cast<int>(std::ceil((b.max_y - b.min_y) / hcell)));
+  const std::size_t cells = static_cast<std::size_t>(hnx) * static_cast<std::size_t>(hny);
+  cell_root.assign(cells, kNone);
+  cell_tree.assign(cells, -1);
+  std::vector<double> best(cells, std::numeric_limits<double>::infinity());
+  for (std::uint32_t v = 0; v < net.node_count(); ++v) {
+    const Point p = net.pos(NodeId{v});
+    const auto c = cell_of(p);
+    const double cx = hx0 + (c % hnx + 0.5) * hcell, cy = hy0 + (c / hnx + 0.5) * hcell;
+    const double d = std::hypot(p.x - cx, p.y - cy);
+    if (d < best[c]) {
+      best[c] = d;
+      cell_root[c] = v;
+    }
+  }
+}
+
+void Simulation::Impl::setup_facilities() {
+  const std::size_t F = city.facilities.size();
+  fcap.resize(F);
+  fcap_agents.resize(F);
+  reserved.assign(F, 0);
+  occupied.assign(F, 0);
+  peak_occ.assign(F, 0);
+  fstate.assign(F, FacilityState::kClosed);
+  op_closed.assign(F, 0);
+  op_opened.assign(F, 0);
+  open_at.resize(F);
+  opened_time.assign(F, -1);
+  full_since.assign(F, 0);
+  seconds_full.assign(F, 0);
+  fnode.resize(F);
+  ftree.resize(F);
+  ftree_need.assign(F, 0);
+  const double lo = sc.facilities.opening_delay_min_min * 60, hi = sc.facilities.opening_delay_max_min * 60;
+  for (std::size_t f = 0; f < F; ++f) {
+    fcap[f] = city.facilities[f].capacity;
+    fcap_agents[f] = static_cast<std::int32_t>(std::floor(fcap[f] / w + 1e-9));
+    Rng rng(cfg.seed, f, 0, Purpose::kFacilityDelay);
+    open_at[f] = static_cast<std::int64_t>(std::llround(rng.uniform(lo, hi)));
+    fnode[f] = sindex.nearest_node(city.facilities[f].pos).node;
+  }
+  open_order.resize(F);
+  std::iota(open_order.begin(), open_order.end(), 0u);
+  std::stable_sort(open_order.begin(), open_order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return open_at[a] < open_at[b]; });
+  // Grid over facilities for the nearest-available search.
+  const BBox b = net.bbox();
+  fx0 = b.min_x - 1;
+  fy0 = b.min_y - 1;
+  fcell = 500;
+  fnx = std::max(1, static_cast<int>(std::ceil((b.max_x - fx0 + 1) / fcell)));
+  fny = std::max(1, static_cast<int>(std::ceil((b.max_y - fy0 + 1) / fcell)));
+  const std::size_t cells = static_cast<std::size_t>(fnx) * static_cast<std::size_t>(fny);
+  std::vector<std::uint32_t> cell(F);
+  fgrid_first.assign(cells + 1, 0);
+  for (std::size_t f = 0; f < F; ++f) {
+    const Point p = city.facilities[f].pos;
+    const int cx = std::clamp(static_cast<int>((p.x - fx0) / fcell), 0, fnx - 1);
+    const int cy = std::clamp(static_cast<int>((p.y - fy0) / fcell), 0, fny - 1);
+    cell[f] = static_cast<std::uint32_t>(cy * fnx + cx);
+    ++fgrid_first[cell[f] + 1];
+  }
+  for (std::size_t c = 0; c < cells; ++c) fgrid_first[c + 1] += fgrid_first[c];
+  fgrid_items.resize(F);
+  std::vector<std::uint32_t> fill(fgrid_first.begin(), fgrid_first.end() - 1);
+  for (std::uint32_t f = 0; f < F; ++f) fgrid_items[fill[cell[f]]++] = f;
+}
+
+void Simulation::Impl::setup_agents() {
+  const std::size_t N = pop.size();
+  state.assign(N, AgentState::kWaiting);
+  arc.assign(N, kNone);
+  node.resize(N);
+  facility.assign(N, kNone);
+  home_cell.resize(N);
+  pos.assign(N, 0);
+  walked.assign(N, 0);
+  flags.assign(N, 0);
+  wait.assign(N, 0);
+  wake_step.assign(N, -1);
+  std::vector<std::int64_t> when(N, -1);
+  const auto& bp = sc.behaviour;
+  const BBox b = net.bbox();
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(N); ++i) {
+    const auto a = static_cast<std::uint32_t>(i);
+    node[a] = index(pop.origin[a]);
+    // The home's cell: where the network comes nearest to the home.
+    const Point h{std::clamp(pop.home[a].x, b.min_x, b.max_x), std::clamp(pop.home[a].y, b.min_y, b.max_y)};
+    const auto hn = sindex.nearest_node(h).node;
+    home_cell[a] = cell_of(net.pos(hn));
+    Rng rs(cfg.seed, a, 0, Purpose::kStranded);
+    const bool walk = !rs.bernoulli(p_cannot_get_home(pop.home_km[a]));
+    if (walk) flags[a] |= kWillWalk;
+    const Activity act = pop.activity[a];
+    Rng rd(cfg.seed, a, 0, Purpose::kDeparture);
+    const double depart = rd.exponential(bp.departure_mean_min * 60);
+    if (has_place_to_stay(act)) {
+      Rng rr(cfg.seed, a, 0, Purpose::kRetained);
+      const double p_ret = act == Activity::kSchool ? bp.school_retention : bp.retention_share;
+      if (rr.bernoulli(p_ret)) {
+        state[a] = AgentState::kRetained;
+        Rng rl(cfg.seed, a, 0, Purpose::kRelease);
+        double u = rl.uniform(), release = bp.retention_hours * 3600;
+        for (const auto& wv : bp.release_waves) {
+          if (u < wv.share) {
+            release = wv.after_h * 3600;
+            break;
+          }
+          u -= wv.share;
+        }
+        when[a] = static_cast<std::int64_t>(release + rl.uniform(0, bp.release_spread_min * 60));
+        continue;
+      }
+      if (!walk && rr.bernoulli(bp.stay_if_stranded)) {
+        state[a] = AgentState::kStaying;
+        continue;
+      }
+    }
+    when[a] = static_cast<std::int64_t>(depart);
+  }
+  for (std::uint32_t a = 0; a < N; ++a) {
+    ++state_count[static_cast<int>(state[a])];
+    if (when[a] >= 0) schedule(a, when[a]);
+  }
+}
+
+void Simulation::Impl::build_trees() {
+  if (trees_dirty) {
+    weights = routing_weights(net, closed);
+    for (std::size_t i = 0; i < htrees.size(); ++i) htrees[i].root = invalid_id<NodeId>();
+    for (std::size_t f = 0; f < ftree.size(); ++f)
+      if (!ftree[f].nodes.empty()) ftree_need[f] = std::max(ftree_need[f], ftree[f].radius), ftree[f].radius = -1;
+    trees_dirty = false;
+    trees_pending = true;
+  }
+  if (!trees_pending) return;
+  trees_pending = false;
+  std::vector<std::uint32_t> todo;
+  for (std::size_t i = 0; i < htrees.size(); ++i)
+    if (!valid(htrees[i].root)) todo.push_back(static_cast<std::uint32_t>(i));
+  std::vector<std::uint32_t> ftodo;
+  for (std::size_t f = 0; f < ftree.size(); ++f)
+    if (ftree_need[f] > ftree[f].radius) ftodo.push_back(static_cast<std::uint32_t>(f));
+  const auto H = static_cast<std::int64_t>(todo.size()), FT = static_cast<std::int64_t>(ftodo.size());
+  if (std::getenv("KITAKU_DEBUG_TREES")) {
+    double inf_n = 0, maxr = 0;
+    for (auto f : ftodo) { if (std::isinf(ftree_need[f])) ++inf_n; else maxr = std::max(maxr, ftree_need[f]); }
+    std::fprintf(stderr, "t=%lld home %lld fac %lld (inf %g, max r %g)\n", (long long)t, (long long)H, (long long)FT, inf_n, maxr);
+  }
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::int64_t k = 0; k < H + FT; ++k) {
+    if (k < H) {
+      const auto i = todo[static_cast<std::size_t>(k)];
+      build_next_hop_tree(net, weights, NodeId{cell_root[htree_cell[i]]}, htrees[i]);
+    } else {
+      const auto f = ftodo[static_cast<std::size_t>(k - H)];
+      build_bounded_tree(net, weights, fnode[f], ftree_need[f], ftree[f]);
+    }
+  }
+}
+
+// ------------------------------------------------------------------ commands
+
+void Simulation::Impl::apply_commands() {
+  std::vector<Command> due;
+  {
+    std::lock_guard<std::mutex> lock(cmd_mu);
+    if (pending.empty()) return;
+    std::stable_sort(pending.begin(), pending.end(), [](const Command& a, const Command& b) {
+      return a.time_s != b.time_s ? a.time_s < b.time_s : a.seq < b.seq;
+    });
+    auto it = pending.begin();
+    while (it != pending.end() && it->time_s <= t) ++it;
+    due.assign(pending.begin(), it);
+    pending.erase(pending.begin(), it);
+  }
+  for (auto& c : due) {
+    c.time_s = t;  // the time it took effect: replaying applies it at the same step
+    apply(c);
+    log.push_back(c);
+  }
+}
+
+void Simulation::Impl::apply(const Command& c) {
+  const std::size_t F = city.facilities.size();
+  auto need_facility = [&] {
+    if (c.facility < 0 || static_cast<std::size_t>(c.facility) >= F)
+      throw InputError(c.source.empty() ? "command" : c.source, "t=" + std::to_string(c.time_s),
+                       std::string(command_name(c.type)) + ": facility " + std::to_string(c.facility) +
+                           " does not exist (" + std::to_string(F) + " facilities)");
+    return static_cast<std::uint32_t>(c.facility);
+  };
+  auto need_edge = [&] {
+    if (c.edge < 0 || static_cast<std::size_t>(c.edge) >= net.edge_count())
+      throw InputError(c.source.empty() ? "command" : c.source, "t=" + std::to_string(c.time_s),
+                       std::string(command_name(c.type)) + ": edge " + std::to_string(c.edge) +
+                           " does not exist (" + std::to_string(net.edge_count()) + " edges)");
+    return static_cast<std::uint32_t>(c.edge);
+  };
+  auto in_area = [&](std::uint32_t a) {
+    if (c.radius_m <= 0) return true;
+    const Point p = agent_point(a);
+    return std::hypot(p.x - c.x, p.y - c.y) <= c.radius_m;
+  };
+  // Everyone bound for or inside facility f looks elsewhere (in agent order).
+  auto evict = [&](std::uint32_t f, std::int32_t keep) {
+    std::vector<std::uint32_t> going, inside;
+    for (std::uint32_t a = 0; a < state.size(); ++a) {
+      if (facility[a] != f) continue;
+      (state[a] == AgentState::kSheltered ? inside : going).push_back(a);
+    }
+    // Cancel the latest reservations first, then the latest arrivals.
+    std::vector<std::uint32_t> order(going.rbegin(), going.rend());
+    order.insert(order.end(), inside.rbegin(), inside.rend());
+    for (const auto a : order) {
+      if (reserved[f] <= keep) break;
+      const bool was_inside = state[a] == AgentState::kSheltered;
+      release_place(a);
+      flags[a] &= static_cast<std::uint8_t>(~kStopover);
+      if (was_inside) {
+        node[a] = index(fnode[f]);
+        set_state(a, AgentState::kUnsheltered);
+      }
+      seekers.push_back(a);
+    }
+  };
+  switch (c.type) {
+    case CommandType::kOpenFacility: {
+      const auto f = need_facility();
+      op_closed[f] = 0;
+      op_opened[f] = 1;
+      open_facility(f);
+      break;
+    }
+    case CommandType::kCloseFacility: {
+      const auto f = need_facility();
+      op_closed[f] = 1;
+      update_facility_state(f);
+      evict(f, 0);
+      break;
+    }
+    case CommandType::kSetCapacity: {
+      const auto f = need_facility();
+      fcap[f] = std::max(0.0, c.value);
+      fcap_agents[f] = static_cast<std::int32_t>(std::floor(fcap[f] / w + 1e-9));
+      evict(f, fcap_agents[f]);
+      update_facility_state(f);
+      break;
+    }
+    case CommandType::kCloseEdge: {
+      const auto e = need_edge();
+      if (closed[e]) break;
+      closed[e] = 1;
+      trees_dirty = true;
+      for (const auto a : active) {
+        if (arc[a] == kNone || index(net.edge(ArcId{arc[a]})) != e) continue;
+        const ArcId ar{arc[a]};
+        const NodeId end = pos[a] < net.length(ar) / 2 ? net.tail(ar) : net.head(ar);
+        leave_edge(a, index(end));
+      }
+      break;
+    }
+    case CommandType::kReopenEdge: {
+      const auto e = need_edge();
+      if (!closed[e]) break;
+      closed[e] = 0;
+      trees_dirty = true;
+      break;
+    }
+    case CommandType::kGuidance: {
+      const auto f = need_facility();
+      if (fstate[f] == FacilityState::kClosed) break;  // nobody is sent to a closed facility
+      for (std::uint32_t a = 0; a < state.size(); ++a) {
+        if (state[a] != AgentState::kUnsheltered && state[a] != AgentState::kToFacility) continue;
+        if (facility[a] == f || !in_area(a)) continue;
+        Rng rng(cfg.seed, a, static_cast<std::uint64_t>(step_no), Purpose::kGuidance);
+        if (!rng.bernoulli(c.value)) continue;
+        if (reserved[f] >= fcap_agents[f]) break;
+        release_place(a);
+        const std::uint32_t n = decision_node(a);
+        reserve(a, f, net.pos(NodeId{n}));
+        ftree_need[f] = std::numeric_limits<double>::infinity();
+        trees_pending = true;
+        if (state[a] == AgentState::kUnsheltered) {
+          wake_step[a] = -1;  // no retry needed
+          set_state(a, AgentState::kToFacility);
+          node[a] = n;
+          activate(a);
+        }
+      }
+      break;
+    }
+    case CommandType::kReleaseRetained: {
+      for (std::uint32_t a = 0; a < state.size(); ++a) {
+        if (state[a] != AgentState::kRetained || !in_area(a)) continue;
+        Rng rng(cfg.seed, a, static_cast<std::uint64_t>(step_no), Purpose::kRelease);
+        if (!rng.bernoulli(c.value)) continue;
+        schedule(a, t + static_cast<std::int64_t>(rng.uniform(0, sc.behaviour.release_spread_min * 60)));
+      }
+      break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------- step
+
+bool Simulation::Impl::step() {
+  if (t >= end_t) return false;
+  apply_commands();
+  while (next_open < open_order.size() && open_at[open_order[next_open]] <= t) {
+    const auto f = open_order[next_open++];
+    if (!op_closed[f]) open_facility(f);
+  }
+  {
+    auto& b = buckets[static_cast<std::size_t>(step_no)];
+    std::sort(b.begin(), b.end());
+    for (const auto a : b)
+      if (wake_step[a] == step_no) {
+        wake_step[a] = -1;
+        wake(a);
+      }
+    std::vector<std::uint32_t>().swap(b);
+  }
+  {
+    std::vector<std::uint32_t> list;
+    list.swap(seekers);
+    for (const auto a : list) {
+      if (state[a] == AgentState::kToFacility && facility[a] != kNone) continue;  // guided meanwhile
+      if (state[a] == AgentState::kWaiting || state[a] == AgentState::kWalkingHome ||
+          state[a] == AgentState::kUnsheltered || state[a] == AgentState::kToFacility)
+        seek(a);
+    }
+  }
+  build_trees();
+  // A walker whose facility tree does not reach it gets a tree over the whole network.
+  for (int round = 0; round < 8 && !check_cover.empty(); ++round) {
+    std::vector<std::uint32_t> missed;
+    for (const auto a : check_cover)
+      if (state[a] == AgentState::kToFacility && facility[a] != kNone) {
+        const auto f = facility[a];
+        if (ftree[f].find(NodeId{decision_node(a)}) < 0 && !std::isinf(ftree[f].radius)) {
+          ftree_need[f] = round < 4 ? std::max(ftree_need[f], 2 * ftree[f].radius)
+                                    : std::numeric_limits<double>::infinity();
+          missed.push_back(a);
+        }
+      }
+    check_cover.swap(missed);
+    if (!check_cover.empty()) {
+      trees_pending = true;
+      build_trees();
+    }
+  }
+  check_cover.clear();
+  move();
+  resolve();
+  t += dt;
+  ++step_no;
+  account_edges(t);
+  // Drop those who are no longer on the network from the walker list.
+  std::size_t k = 0;
+  for (const auto a : active) {
+    const bool keep = (state[a] == AgentState::kWalkingHome && !(flags[a] & kOffNet)) ||
+                      state[a] == AgentState::kToFacility;
+    if (keep) active[k++] = a;
+    else flags[a] &= static_cast<std::uint8_t>(~kActive);
+  }
+  active.resize(k);
+  const std::int64_t sheltered = state_count[static_cast<int>(AgentState::kSheltered)];
+  const std::int64_t unsheltered = state_count[static_cast<int>(AgentState::kUnsheltered)] +
+                                   state_count[static_cast<int>(AgentState::kToFacility)];
+  peak_sheltered = std::max(peak_sheltered, sheltered);
+  peak_unsheltered = std::max(peak_unsheltered, unsheltered);
+  peak_cm_ge6 = std::max(peak_cm_ge6, cm_ge6);
+  if (t % sc.run.output_interval_s == 0 || t >= end_t) record_row();
+  if (cfg.check_invariants) validate();
+  return t < end_t;
+}
+
+void Simulation::Impl::move() {
+  const auto& mp = sc.movement;
+  const double night = is_night(t) ? mp.night_factor : 1.0;
+  const auto nact = static_cast<std::int64_t>(active.size());
+  const std::int64_t night_index = (sc.quake.clock_s + t) / 86400;
+  const double tired_m = sc.behaviour.tired_km * 1000;
+  const bool is_dark = night < 1.0;
+  for (auto& b : bufs) {
+    b.req.clear();
+    b.steps = b.ge4 = b.ge6 = 0;
+  }
+#pragma omp parallel
+  {
+    ThreadBuf& buf = bufs[static_cast<std::size_t>(omp_get_thread_num())];
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < nact; ++i) {
+      const std::uint32_t a = active[static_cast<std::size_t>(i)];
+      const bool walking = (state[a] == AgentState::kWalkingHome && !(flags[a] & kOffNet)) ||
+                           (state[a] == AgentState::kToFacility && facility[a] != kNone);
+      if (!walking) continue;  // left the network earlier in this step
+      float leftover = 0;
+      std::uint32_t n;
+      ++buf.steps;
+      if (arc[a] != kNone) {
+        const ArcId ar{arc[a]};
+        const std::uint32_t e = index(net.edge(ar));
+        const std::int32_t c = count[e];
+        if (c >= thr4[e]) ++buf.ge4;
+        if (c >= thr6[e]) ++buf.ge6;
+        const float len = net.length(ar);
+        if (pos[a] < len) {
+          const double rho = c * w / area[e];
+          double v = pop.v_free[a] * weidmann_factor(rho, mp.gamma, mp.rho_max, mp.v_floor / pop.v_free[a]) * night;
+          if (net.flags(EdgeId{e}) & kStairs) v *= mp.stairs_factor;
+          const float np = pos[a] + static_cast<float>(v * dt);
+          walked[a] += std::min(np, len) - pos[a];
+          if (np < len) {
+            pos[a] = np;
+            continue;
+          }
+          leftover = np - len;
+          pos[a] = len;
+        }
+        n = index(net.head(ar));
+      } else {
+        n = node[a];
+      }
+      // At node n: arrived, or which arc next?
+      if (state[a] == AgentState::kToFacility) {
+        const std::uint32_t f = facility[a];
+        if (n == index(fnode[f])) {
+          buf.req.push_back({a, Ev::kArriveFacility, kNone, 0, n});
+          continue;
+        }
+        const ArcId next = ftree[f].next_arc(net, NodeId{n});
+        if (!valid(next)) buf.req.push_back({a, Ev::kNoRoute, kNone, 0, n});
+        else buf.req.push_back({a, Ev::kTransfer, index(next), leftover, n});
+        continue;
+      }
+      const std::uint32_t cell = home_cell[a];
+      const NextHopTree& tree = htrees[static_cast<std::size_t>(cell_tree[cell])];
+      if (cell_of(net.pos(NodeId{n})) == cell || n == index(tree.root)) {
+        buf.req.push_back({a, Ev::kReachHome, kNone, 0, n});
+        continue;
+      }
+      if (!(flags[a] & kStopover)) {
+        bool stop = false;
+        if (!(flags[a] & kTiredDone) && walked[a] >= tired_m)
+          stop = Rng(cfg.seed, a, 0, Purpose::kTiredStop).bernoulli(sc.behaviour.tired_stop_probability);
+        if (!stop && is_dark && !(flags[a] & kNightDone))
+          stop = Rng(cfg.seed, a, static_cast<std::uint64_t>(night_index), Purpose::kNightStop)
+                     .bernoulli(sc.behaviour.night_stop_probability);
+        if (stop) {
+          buf.req.push_back({a, Ev::kStop, kNone, 0, n});
+          continue;
+        }
+      }
+      const ArcId next = tree.next_arc(net, NodeId{n});
+      if (!valid(next)) buf.req.push_back({a, Ev::kNoRoute, kNone, 0, n});
+      else buf.req.push_back({a, Ev::kTransfer, index(next), leftover, n});
+    }
+  }
+  for (const auto& b : bufs) {
+    agent_steps += b.steps;
+    steps_ge4 += b.ge4;
+    steps_ge6 += b.ge6;
+  }
+}
+
+void Simulation::Impl::resolve() {
+  // Thread buffers hold contiguous slices of the walker list (static schedule), so
+  // concatenating them in thread order gives the same sequence for any thread count.
+  std::vector<Request> all;
+  std::size_t total = 0;
+  for (const auto& b : bufs) total += b.req.size();
+  all.reserve(total);
+  for (const auto& b : bufs) all.insert(all.end(), b.req.begin(), b.req.end());
+
+  auto same_edge = [&](const Request& r) {
+    return arc[r.agent] != kNone && net.edge(ArcId{arc[r.agent]}) == net.edge(ArcId{r.arc});
+  };
+  // Transfers: an edge admits as many as it has room for at the start of the
+  // resolution (its storage limit minus those on it). When more ask, those who
+  // have waited longest go first, ties broken by a random key.
+  std::vector<std::uint32_t> targets;
+  for (const auto& r : all)
+    if (r.kind == Ev::kTransfer && !same_edge(r)) {
+      const std::uint32_t e = index(net.edge(ArcId{r.arc}));
+      if (req_count[e]++ == 0) targets.push_back(e);
+    }
+  std::vector<std::uint8_t> denied(all.size(), 0);
+  bool contended = false;
+  for (const auto e : targets) contended |= req_count[e] > cap[e] - count[e];
+  if (contended) {
+    struct Contender {
+      std::uint32_t edge;
+      std::uint16_t wait;
+      std::uint64_t key;
+      std::uint32_t agent, idx;
+    };
+    std::vector<Contender> cont;
+    for (std::uint32_t i = 0; i < all.size(); ++i) {
+      const auto& r = all[i];
+      if (r.kind != Ev::kTransfer || same_edge(r)) continue;
+      const std::uint32_t e = index(net.edge(ArcId{r.arc}));
+      if (req_count[e] <= cap[e] - count[e]) continue;
+      const auto key = Rng(cfg.seed, r.agent, static_cast<std::uint64_t>(step_no), Purpose::kTransfer).next_u64();
+      cont.push_back({e, wait[r.agent], key, r.agent, i});
+    }
+    std::sort(cont.begin(), cont.end(), [](const Contender& x, const Contender& y) {
+      if (x.edge != y.edge) return x.edge < y.edge;
+      if (x.wait != y.wait) return x.wait > y.wait;
+      if (x.key != y.key) return x.key < y.key;
+      return x.agent < y.agent;
+    });
+    for (std::size_t i = 0; i < cont.size();) {
+      const std::uint32_t e = cont[i].edge;
+      std::int32_t room = std::max(0, cap[e] - count[e]);
+      for (; i < cont.size() && cont[i].edge == e; ++i) {
+        if (room > 0) --room;
+        else denied[cont[i].idx] = 1;
+      }
+    }
+  }
+  for (const auto e : targets) req_count[e] = 0;
+
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& r = all[i];
+    const std::uint32_t a = r.agent;
+    switch (r.kind) {
+      case Ev::kTransfer: {
+        if (denied[i]) {  // queue at the end of the arc (or at the node)
+          if (wait[a] < 0xffff) ++wait[a];
+          break;
+        }
+        const float len = net.length(ArcId{r.arc});
+        const float at = std::min(r.leftover, len * 0.999f);
+        if (same_edge(r)) {
+          arc[a] = r.arc;  // turning back along the same edge
+          pos[a] = at;
+        } else {
+          leave_edge(a, r.node);
+          enter_edge(a, r.arc, at);
+        }
+        wait[a] = 0;
+        break;
+      }
+      case Ev::kArriveFacility: {
+        leave_edge(a, r.node);
+        const auto f = facility[a];
+        ++occupied[f];
+        peak_occ[f] = std::max(peak_occ[f], occupied[f]);
+        set_state(a, AgentState::kSheltered);
+        if (flags[a] & kStopover) schedule(a, next_resume_time());
+        break;
+      }
+      case Ev::kReachHome: {
+        leave_edge(a, r.node);
+        flags[a] |= kOffNet;
+        const Point p = net.pos(NodeId{r.node});
+        const double rest = std::hypot(pop.home[a].x - p.x, pop.home[a].y - p.y);
+        const double v = pop.v_free[a] * (is_night(t) ? sc.movement.night_factor : 1.0);
+        schedule(a, t + dt + static_cast<std::int64_t>(rest / v));
+        break;
+      }
+      case Ev::kNoRoute:
+        // Cut off from home (closures) or from the facility: look for a facility.
+        if (state[a] == AgentState::kToFacility) release_place(a);
+        else flags[a] &= static_cast<std::uint8_t>(~kWillWalk);
+        seekers.push_back(a);
+        break;
+      case Ev::kStop:
+        flags[a] |= kStopover;
+        if (walked[a] >= sc.behaviour.tired_km * 1000) flags[a] |= kTiredDone;
+        if (is_night(t)) flags[a] |= kNightDone;
+        seekers.push_back(a);
+        break;
+    }
+  }
+}
+
+void Simulation::Impl::account_edges(std::int64_t now) {
+  const auto& mp = sc.movement;
+  for (const auto e : touched) {
+    const std::int32_t old = acc_count[e], c = count[e];
+    const std::int64_t span = now - acc_t[e];
+    if (old >= thr4[e]) sec_ge4[e] += span;
+    if (old >= thr6[e]) sec_ge6[e] += span;
+    const std::int64_t cm = static_cast<std::int64_t>(std::llround(net.length(EdgeId{e}) * 100.0));
+    agents_ge4 += (c >= thr4[e] ? c : 0) - (old >= thr4[e] ? old : 0);
+    agents_ge6 += (c >= thr6[e] ? c : 0) - (old >= thr6[e] ? old : 0);
+    cm_ge6 += (c >= thr6[e] ? cm : 0) - (old >= thr6[e] ? cm : 0);
+    acc_count[e] = c;
+    acc_t[e] = now;
+    const double rho = c * w / area[e];
+    if (rho > peak_density[e]) {
+      peak_density[e] = static_cast<float>(rho);
+      const double q = rho * mp.v0_mean * weidmann_factor(rho, mp.gamma, mp.rho_max, mp.v_floor / mp.v0_mean);
+      peak_flow[e] = std::max(peak_flow[e], static_cast<float>(q));
+    }
+  }
+  touched.clear();
+}
+
+TimeseriesRow Simulation::Impl::row() const {
+  TimeseriesRow r;
+  r.time_s = t;
+  r.agents = static_cast<std::int64_t>(state.size());
+  r.state = state_count;
+  std::int64_t occ = 0, open = 0, full = 0;
+  for (std::size_t f = 0; f < fstate.size(); ++f) {
+    occ += occupied[f];
+    open += fstate[f] != FacilityState::kClosed;
+    full += fstate[f] == FacilityState::kFull;
+  }
+  r.persons_sheltered = static_cast<double>(occ) * w;
+  r.persons_ge4 = static_cast<double>(agents_ge4) * w;
+  r.persons_ge6 = static_cast<double>(agents_ge6) * w;
+  r.km_ge6 = static_cast<double>(cm_ge6) / 100000.0;
+  r.persons_walking = static_cast<double>(agents_on_edges) * w;
+  r.facilities_open = open;
+  r.facilities_full = full;
+  return r;
+}
+
+void Simulation::Impl::record_row() {
+  if (!rows.empty() && rows.back().time_s == t) return;
+  rows.push_back(row());
+}
+
+void Simulation::Impl::validate() const {
+  auto fail = [&](const std::string& what) {
+    std::ostringstream s;
+    s << "simulation invariant broken at t=" << t << " s: " << what;
+    throw InvariantError(s.str());
+  };
+  const std::size_t N = state.size();
+  std::array<std::int64_t, kAgentStates> counted{};
+  std::vector<std::int32_t> on_edge(net.edge_count(), 0), inside(fcap.size(), 0), bound(fcap.size(), 0);
+  for (std::size_t a = 0; a < N; ++a) {
+    ++counted[static_cast<int>(state[a])];
+    if (arc[a] != kNone) {
+      const auto e = index(net.edge(ArcId{arc[a]}));
+      ++on_edge[e];
+      if (closed[e]) fail("agent " + std::to_string(a) + " is on closed edge " + std::to_string(e));
+      if (state[a] != AgentState::kWalkingHome && state[a] != AgentState::kToFacility)
+        fail("agent " + std::to_string(a) + " is on an edge while " + std::string(state_name(state[a])));
+    }
+    if (facility[a] != kNone) {
+      ++bound[facility[a]];
+      if (state[a] == AgentState::kSheltered) ++inside[facility[a]];
+    }
+  }
+  std::int64_t sum = 0;
+  for (int s = 0; s < kAgentStates; ++s) {
+    sum += counted[static_cast<std::size_t>(s)];
+    if (counted[static_cast<std::size_t>(s)] != state_count[static_cast<std::size_t>(s)])
+      fail("state counter for " + std::string(state_name(static_cast<AgentState>(s))) + " is off");
+  }
+  if (sum != static_cast<std::int64_t>(N)) fail("agents not conserved");
+  for (std::size_t e = 0; e < on_edge.size(); ++e)
+    if (on_edge[e] != count[e]) fail("edge " + std::to_string(e) + " count " + std::to_string(count[e]) +
+                                     " but " + std::to_string(on_edge[e]) + " agents on it");
+  for (std::size_t f = 0; f < fcap.size(); ++f) {
+    if (occupied[f] != inside[f]) fail("facility " + std::to_string(f) + " occupancy does not match its agents");
+    if (reserved[f] != bound[f]) fail("facility " + std::to_string(f) + " reservations do not match its agents");
+    if (occupied[f] * w > fcap[f] + 1e-6) fail("facility " + std::to_string(f) + " occupancy above capacity");
+    if (reserved[f] > fcap_agents[f] && !op_closed[f]) fail("facility " + std::to_string(f) + " over-reserved");
+  }
+}
+
+// ---------------------------------------------------------------- Simulation
+
+Simulation::Simulation(const Network& net, City city, const Scenario& scenario, const RunConfig& config)
+    : impl_(std::make_unique<Impl>(net, std::move(city), scenario, config)) {
+  impl_->setup(true);
+  impl_->record_row();
+}
+
+Simulation::Simulation(const Network& net, City city, const Scenario& scenario, const RunConfig& config,
+                       Population population)
+    : impl_(std::make_unique<Impl>(net, std::move(city), scenario, config)) {
+  impl_->pop = std::move(population);
+  impl_->setup(false);
+  impl_->record_row();
+}
+
+Simulation::~Simulation() = default;
+
+void Simulation::submit(Command c) {
+  std::lock_guard<std::mutex> lock(impl_->cmd_mu);
+  c.time_s = std::max(c.time_s, impl_->t);
+  c.seq = impl_->next_seq++;
+  if (c.source.empty()) c.source = "operator";
+  impl_->pending.push_back(std::move(c));
+}
+
+bool Simulation::step() {
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool more = impl_->step();
+  impl_->wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return more;
+}
+
+void Simulation::run(const ProgressFn& progress, const std::atomic<bool>* stop) {
+  while (!done()) {
+    if (stop && stop->load()) {
+      impl_->partial = true;
+      impl_->record_row();
+      return;
+    }
+    step();
+    if (progress) progress(static_cast<double>(impl_->t) / static_cast<double>(impl_->end_t));
+  }
+}
+
+std::int64_t Simulation::time_s() const noexcept { return impl_->t; }
+std::int64_t Simulation::duration_s() const noexcept { return impl_->end_t; }
+bool Simulation::done() const noexcept { return impl_->t >= impl_->end_t; }
+const Network& Simulation::network() const noexcept { return impl_->net; }
+const City& Simulation::city() const noexcept { return impl_->city; }
+const Population& Simulation::population() const noexcept { return impl_->pop; }
+const Scenario& Simulation::scenario() const noexcept { return impl_->sc; }
+std::size_t Simulation::agent_count() const noexcept { return impl_->state.size(); }
+AgentState Simulation::state(AgentId a) const { return impl_->state[index(a)]; }
+Point Simulation::position(AgentId a) const { return impl_->agent_point(index(a)); }
+
+EdgeView Simulation::edge_view(EdgeId e) const {
+  const auto i = index(e);
+  return {impl_->count[i], static_cast<float>(impl_->count[i] * impl_->w / impl_->area[i]), impl_->closed[i] != 0};
+}
+FacilityState Simulation::facility_state(ShelterId f) const { return impl_->fstate[index(f)]; }
+double Simulation::facility_occupancy(ShelterId f) const { return impl_->occupied[index(f)] * impl_->w; }
+double Simulation::facility_reserved(ShelterId f) const { return impl_->reserved[index(f)] * impl_->w; }
+double Simulation::facility_capacity(ShelterId f) const { return impl_->fcap[index(f)]; }
+const std::vector<TimeseriesRow>& Simulation::timeseries() const noexcept { return impl_->rows; }
+TimeseriesRow Simulation::current_row() const { return impl_->row(); }
+const std::vector<Command>& Simulation::command_log() const noexcept { return impl_->log; }
+void Simulation::validate() const { impl_->validate(); }
+
+EdgeStats Simulation::edge_stats() const {
+  const auto& m = *impl_;
+  EdgeStats s;
+  const std::size_t E = m.count.size();
+  s.peak_density = m.peak_density;
+  s.peak_flow = m.peak_flow;
+  s.seconds_ge4.resize(E);
+  s.seconds_ge6.resize(E);
+  for (std::size_t e = 0; e < E; ++e) {
+    // Time since the last change counts with the current count.
+    const std::int64_t span = m.t - m.acc_t[e];
+    const std::int32_t c = m.acc_count[e];
+    s.seconds_ge4[e] = static_cast<float>(m.sec_ge4[e] + (c >= m.thr4[e] ? span : 0));
+    s.seconds_ge6[e] = static_cast<float>(m.sec_ge6[e] + (c >= m.thr6[e] ? span : 0));
+  }
+  return s;
+}
+
+FacilityStats Simulation::facility_stats() const {
+  const auto& m = *impl_;
+  FacilityStats s;
+  const std::size_t F = m.fcap.size();
+  s.capacity = m.fcap;
+  s.peak_occupancy.resize(F);
+  s.seconds_full.resize(F);
+  s.open_time_s.resize(F);
+  s.state = m.fstate;
+  for (std::size_t f = 0; f < F; ++f) {
+    s.peak_occupancy[f] = m.peak_occ[f] * m.w;
+    s.seconds_full[f] = static_cast<double>(m.seconds_full[f] +
+                                            (m.fstate[f] == FacilityState::kFull ? m.t - m.full_since[f] : 0));
+    s.open_time_s[f] = static_cast<double>(m.opened_time[f]);
+  }
+  return s;
+}
+
+Summary Simulation::summary() const {
+  const auto& m = *impl_;
+  Summary s;
+  s.agents = static_cast<std::int64_t>(m.state.size());
+  s.persons_per_agent = m.w;
+  s.seed = m.cfg.seed;
+  s.threads = m.threads;
+  s.sim_seconds = m.t;
+  s.wall_seconds = m.wall;
+  s.partial = m.partial || m.t < m.end_t;
+  s.person_minutes_ge6 = static_cast<double>(m.steps_ge6) * m.dt * m.w / 60.0;
+  s.person_minutes_ge4 = static_cast<double>(m.steps_ge4) * m.dt * m.w / 60.0;
+  s.peak_km_road_ge6 = static_cast<double>(m.peak_cm_ge6) / 100000.0;
+  s.peak_sheltered = static_cast<double>(m.peak_sheltered) * m.w;
+  s.peak_unsheltered_stranded = static_cast<double>(m.peak_unsheltered) * m.w;
+  s.arrived_home = static_cast<double>(m.state_count[static_cast<int>(AgentState::kArrivedHome)]) * m.w;
+  s.agent_steps = m.agent_steps;
+  s.commands_applied = static_cast<std::int64_t>(m.log.size());
+  return s;
+}
+
+}  // namespace kitaku
