@@ -109,7 +109,12 @@ LoadedCity load_city(const Scenario& sc, const ProgressFn& network_progress) {
     if (synth) fo.layer = "facilities";
     auto fac = load_facilities(src.facilities, crs, fo);
     rep.facilities_read = fac.size();
-    if (clip) std::erase_if(fac, [&](const Facility& f) { return !inside(box, f.pos); });
+    if (clip) {
+      // Keep those within the margin of the network itself, not just of its box: a
+      // box around a real extract also covers water and land with no streets.
+      const SpatialIndex index(net);
+      std::erase_if(fac, [&](const Facility& f) { return index.nearest_edge(f.pos).dist > src.facility_snap_max_m; });
+    }
     rep.facilities_clipped = rep.facilities_read - fac.size();
     out.city.facilities = std::move(fac);
   }
@@ -118,7 +123,10 @@ LoadedCity load_city(const Scenario& sc, const ProgressFn& network_progress) {
     if (synth) so.layer = "stations";
     auto st = load_stations(src.stations, crs, so);
     rep.stations_read = st.size();
-    if (clip) std::erase_if(st, [&](const Station& s) { return !inside(box, s.pos); });
+    if (clip) {
+      const SpatialIndex index(net);
+      std::erase_if(st, [&](const Station& s) { return index.nearest_edge(s.pos).dist > m; });
+    }
     rep.stations_clipped = rep.stations_read - st.size();
     out.city.stations = std::move(st);
   }

@@ -297,6 +297,7 @@ void read_policy(const std::string& origin, const toml::table& t, BehaviourParam
   r.get("retention_share", b.retention_share, 0.0, 1.0);
   r.get("retention_hours", b.retention_hours, 0.0, 336.0);
   r.get("school_retention", b.school_retention, 0.0, 1.0);
+  r.get("stay_if_stranded", b.stay_if_stranded, 0.0, 1.0);
   r.get("release_spread_min", b.release_spread_min, 0.0, 1440.0);
   r.get("guidance_compliance", b.guidance_compliance, 0.0, 1.0);
   if (const toml::array* waves = r.array_of_tables("release_wave")) {
@@ -549,6 +550,7 @@ std::string to_toml(const Scenario& s) {
   d("retention_share", b.retention_share);
   d("retention_hours", b.retention_hours);
   d("school_retention", b.school_retention);
+  d("stay_if_stranded", b.stay_if_stranded);
   d("release_spread_min", b.release_spread_min);
   d("guidance_compliance", b.guidance_compliance);
   for (const ReleaseWave& w : b.release_waves) {

@@ -68,9 +68,11 @@ enum class Ev : std::uint8_t { kTransfer, kArriveFacility, kReachHome, kNoRoute,
 struct Request {
   std::uint32_t agent;
   Ev kind;
-  std::uint32_t arc;   // kTransfer: the arc to enter
-  float leftover;      // metres to carry onto the new arc
-  std::uint32_t node;  // the node the agent stands at
+  std::uint8_t denied = 0;      // kTransfer: no room on the target edge this step
+  std::uint32_t arc;            // kTransfer: the arc to enter
+  float leftover;               // metres to carry onto the new arc
+  std::uint32_t node;           // the node the agent stands at
+  std::uint32_t edge = 0xffffffffu;  // kTransfer: the edge entered (none when turning on the same edge)
 };
 
 struct ThreadBuf {
@@ -886,18 +888,18 @@ void Simulation::Impl::move() {
       if (state[a] == AgentState::kToFacility) {
         const std::uint32_t f = facility[a];
         if (n == index(fnode[f])) {
-          buf.req.push_back({a, Ev::kArriveFacility, kNone, 0, n});
+          buf.req.push_back({a, Ev::kArriveFacility, 0, kNone, 0, n});
           continue;
         }
         const ArcId next = ftree[f].next_arc(net, NodeId{n});
-        if (!valid(next)) buf.req.push_back({a, Ev::kNoRoute, kNone, 0, n});
-        else buf.req.push_back({a, Ev::kTransfer, index(next), leftover, n});
+        if (!valid(next)) buf.req.push_back({a, Ev::kNoRoute, 0, kNone, 0, n});
+        else buf.req.push_back({a, Ev::kTransfer, 0, index(next), leftover, n});
         continue;
       }
       const std::uint32_t cell = home_cell[a];
       const NextHopTree& tree = htrees[static_cast<std::size_t>(cell_tree[cell])];
       if (cell_of(net.pos(NodeId{n})) == cell || n == index(tree.root)) {
-        buf.req.push_back({a, Ev::kReachHome, kNone, 0, n});
+        buf.req.push_back({a, Ev::kReachHome, 0, kNone, 0, n});
         continue;
       }
       if (!(flags[a] & kStopover)) {
@@ -908,13 +910,13 @@ void Simulation::Impl::move() {
           stop = Rng(cfg.seed, a, static_cast<std::uint64_t>(night_index), Purpose::kNightStop)
                      .bernoulli(sc.behaviour.night_stop_probability);
         if (stop) {
-          buf.req.push_back({a, Ev::kStop, kNone, 0, n});
+          buf.req.push_back({a, Ev::kStop, 0, kNone, 0, n});
           continue;
         }
       }
       const ArcId next = tree.next_arc(net, NodeId{n});
-      if (!valid(next)) buf.req.push_back({a, Ev::kNoRoute, kNone, 0, n});
-      else buf.req.push_back({a, Ev::kTransfer, index(next), leftover, n});
+      if (!valid(next)) buf.req.push_back({a, Ev::kNoRoute, 0, kNone, 0, n});
+      else buf.req.push_back({a, Ev::kTransfer, 0, index(next), leftover, n});
     }
   }
   for (const auto& b : bufs) {
@@ -926,44 +928,46 @@ void Simulation::Impl::move() {
 
 void Simulation::Impl::resolve() {
   // Thread buffers hold contiguous slices of the walker list (static schedule), so
-  // concatenating them in thread order gives the same sequence for any thread count.
-  std::vector<Request> all;
-  std::size_t total = 0;
-  for (const auto& b : bufs) total += b.req.size();
-  all.reserve(total);
-  for (const auto& b : bufs) all.insert(all.end(), b.req.begin(), b.req.end());
-
-  auto same_edge = [&](const Request& r) {
-    return arc[r.agent] != kNone && net.edge(ArcId{arc[r.agent]}) == net.edge(ArcId{r.arc});
-  };
+  // reading them in thread order gives the same sequence for any thread count.
+  //
   // Transfers: an edge admits as many as it has room for at the start of the
   // resolution (its storage limit minus those on it). When more ask, those who
   // have waited longest go first, ties broken by a random key.
   std::vector<std::uint32_t> targets;
-  for (const auto& r : all)
-    if (r.kind == Ev::kTransfer && !same_edge(r)) {
+  for (auto& b : bufs)
+    for (auto& r : b.req) {
+      if (r.kind != Ev::kTransfer) continue;
       const std::uint32_t e = index(net.edge(ArcId{r.arc}));
+      if (arc[r.agent] != kNone && index(net.edge(ArcId{arc[r.agent]})) == e) continue;  // same edge
+      r.edge = e;
       if (req_count[e]++ == 0) targets.push_back(e);
     }
-  std::vector<std::uint8_t> denied(all.size(), 0);
-  bool contended = false;
-  for (const auto e : targets) contended |= req_count[e] > cap[e] - count[e];
-  if (contended) {
-    struct Contender {
-      std::uint32_t edge;
-      std::uint16_t wait;
-      std::uint64_t key;
-      std::uint32_t agent, idx;
-    };
-    std::vector<Contender> cont;
-    for (std::uint32_t i = 0; i < all.size(); ++i) {
-      const auto& r = all[i];
-      if (r.kind != Ev::kTransfer || same_edge(r)) continue;
-      const std::uint32_t e = index(net.edge(ArcId{r.arc}));
-      if (req_count[e] <= cap[e] - count[e]) continue;
-      const auto key = Rng(cfg.seed, r.agent, static_cast<std::uint64_t>(step_no), Purpose::kTransfer).next_u64();
-      cont.push_back({e, wait[r.agent], key, r.agent, i});
-    }
+  struct Contender {
+    std::uint32_t edge;
+    std::uint16_t wait;
+    std::uint64_t key;
+    std::uint32_t agent;
+    Request* req;
+  };
+  std::vector<Contender> cont;
+  bool any_full = false, any_contended = false;
+  for (const auto e : targets) {
+    const std::int32_t room = std::max(0, cap[e] - count[e]);
+    if (req_count[e] <= room) req_count[e] = 0;            // everyone fits
+    else if (room == 0) req_count[e] = -1, any_full = true;  // nobody fits
+    else req_count[e] = -2 - room, any_contended = true;     // some fit: choose
+  }
+  if (any_full || any_contended) {
+    for (auto& b : bufs)
+      for (auto& r : b.req) {
+        if (r.kind != Ev::kTransfer || r.edge == kNone) continue;
+        const std::int32_t m = req_count[r.edge];
+        if (m == -1) r.denied = 1;
+        else if (m <= -2)
+          cont.push_back({r.edge, wait[r.agent],
+                          Rng(cfg.seed, r.agent, static_cast<std::uint64_t>(step_no), Purpose::kTransfer).next_u64(),
+                          r.agent, &r});
+      }
     std::sort(cont.begin(), cont.end(), [](const Contender& x, const Contender& y) {
       if (x.edge != y.edge) return x.edge < y.edge;
       if (x.wait != y.wait) return x.wait > y.wait;
@@ -972,68 +976,69 @@ void Simulation::Impl::resolve() {
     });
     for (std::size_t i = 0; i < cont.size();) {
       const std::uint32_t e = cont[i].edge;
-      std::int32_t room = std::max(0, cap[e] - count[e]);
+      std::int32_t room = -2 - req_count[e];
       for (; i < cont.size() && cont[i].edge == e; ++i) {
         if (room > 0) --room;
-        else denied[cont[i].idx] = 1;
+        else cont[i].req->denied = 1;
       }
     }
   }
   for (const auto e : targets) req_count[e] = 0;
 
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    const auto& r = all[i];
-    const std::uint32_t a = r.agent;
-    switch (r.kind) {
-      case Ev::kTransfer: {
-        if (denied[i]) {  // queue at the end of the arc (or at the node)
-          if (wait[a] < 0xffff) ++wait[a];
+  for (auto& b : bufs)
+    for (const auto& r : b.req) {
+      const std::uint32_t a = r.agent;
+      switch (r.kind) {
+        case Ev::kTransfer: {
+          if (r.denied) {  // queue at the end of the arc (or at the node)
+            if (wait[a] < 0xffff) ++wait[a];
+            break;
+          }
+          const float len = net.length(ArcId{r.arc});
+          const float at = std::min(r.leftover, len * 0.999f);
+          if (r.edge == kNone) {
+            arc[a] = r.arc;  // turning back along the same edge (or entering from its node)
+            node[a] = kNone;
+            pos[a] = at;
+          } else {
+            leave_edge(a, r.node);
+            enter_edge(a, r.arc, at);
+          }
+          wait[a] = 0;
           break;
         }
-        const float len = net.length(ArcId{r.arc});
-        const float at = std::min(r.leftover, len * 0.999f);
-        if (same_edge(r)) {
-          arc[a] = r.arc;  // turning back along the same edge
-          pos[a] = at;
-        } else {
+        case Ev::kArriveFacility: {
           leave_edge(a, r.node);
-          enter_edge(a, r.arc, at);
+          const auto f = facility[a];
+          ++occupied[f];
+          peak_occ[f] = std::max(peak_occ[f], occupied[f]);
+          set_state(a, AgentState::kSheltered);
+          if (flags[a] & kStopover) schedule(a, next_resume_time());
+          break;
         }
-        wait[a] = 0;
-        break;
+        case Ev::kReachHome: {
+          leave_edge(a, r.node);
+          flags[a] |= kOffNet;
+          const Point p = net.pos(NodeId{r.node});
+          const double rest = std::hypot(pop.home[a].x - p.x, pop.home[a].y - p.y);
+          const double v = pop.v_free[a] * (is_night(t) ? sc.movement.night_factor : 1.0);
+          schedule(a, t + dt + static_cast<std::int64_t>(rest / v));
+          break;
+        }
+        case Ev::kNoRoute:
+          // Cut off from home (closures) or from the facility: look for a facility.
+          if (state[a] == AgentState::kToFacility) release_place(a);
+          else flags[a] &= static_cast<std::uint8_t>(~kWillWalk);
+          seekers.push_back(a);
+          break;
+        case Ev::kStop:
+          flags[a] |= kStopover;
+          if (walked[a] >= sc.behaviour.tired_km * 1000) flags[a] |= kTiredDone;
+          if (is_night(t)) flags[a] |= kNightDone;
+          seekers.push_back(a);
+          break;
       }
-      case Ev::kArriveFacility: {
-        leave_edge(a, r.node);
-        const auto f = facility[a];
-        ++occupied[f];
-        peak_occ[f] = std::max(peak_occ[f], occupied[f]);
-        set_state(a, AgentState::kSheltered);
-        if (flags[a] & kStopover) schedule(a, next_resume_time());
-        break;
-      }
-      case Ev::kReachHome: {
-        leave_edge(a, r.node);
-        flags[a] |= kOffNet;
-        const Point p = net.pos(NodeId{r.node});
-        const double rest = std::hypot(pop.home[a].x - p.x, pop.home[a].y - p.y);
-        const double v = pop.v_free[a] * (is_night(t) ? sc.movement.night_factor : 1.0);
-        schedule(a, t + dt + static_cast<std::int64_t>(rest / v));
-        break;
-      }
-      case Ev::kNoRoute:
-        // Cut off from home (closures) or from the facility: look for a facility.
-        if (state[a] == AgentState::kToFacility) release_place(a);
-        else flags[a] &= static_cast<std::uint8_t>(~kWillWalk);
-        seekers.push_back(a);
-        break;
-      case Ev::kStop:
-        flags[a] |= kStopover;
-        if (walked[a] >= sc.behaviour.tired_km * 1000) flags[a] |= kTiredDone;
-        if (is_night(t)) flags[a] |= kNightDone;
-        seekers.push_back(a);
-        break;
     }
-  }
 }
 
 void Simulation::Impl::account_edges(std::int64_t now) {
