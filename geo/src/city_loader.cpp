@@ -55,8 +55,6 @@ std::vector<Point> clip_ring(const std::vector<Point>& ring, const BBox& b) {
   return out;
 }
 
-bool inside(const BBox& b, Point p) { return p.x >= b.min_x && p.x <= b.max_x && p.y >= b.min_y && p.y <= b.max_y; }
-
 }  // namespace
 
 CitySource resolve_synthetic(const CitySource& source, CityReport* report) {

@@ -371,6 +371,9 @@ void read_run(const std::string& origin, const toml::table& t, RunParams& p) {
 void read_routing(const std::string& origin, const toml::table& t, RoutingParams& p) {
   TableReader r(origin, t, "routing");
   r.get("home_cell_m", p.home_cell_m, 250.0, 20000.0);
+  r.get("minor_road_factor", p.minor_road_factor, 1.0, 3.0);
+  r.get("route_variants", p.route_variants, 1, 8);
+  r.get("route_noise", p.route_noise, 0.0, 0.5);
   r.finish();
 }
 
@@ -580,6 +583,9 @@ std::string to_toml(const Scenario& s) {
 
   o << "\n[routing]\n";
   d("home_cell_m", s.routing.home_cell_m);
+  d("minor_road_factor", s.routing.minor_road_factor);
+  i("route_variants", s.routing.route_variants);
+  d("route_noise", s.routing.route_noise);
 
   for (const Command& cmd : s.commands) {
     o << "\n[[command]]\n";

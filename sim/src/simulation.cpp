@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -98,6 +96,7 @@ struct Simulation::Impl {
   // Agents: hot state.
   std::vector<AgentState> state;
   std::vector<std::uint32_t> arc, node, facility, home_cell;
+  std::vector<std::uint8_t> variant;  // which of the home cell's route trees the agent follows
   std::vector<float> pos, walked;
   std::vector<std::uint8_t> flags;
   std::vector<std::uint16_t> wait;
@@ -111,7 +110,7 @@ struct Simulation::Impl {
   std::vector<std::int32_t> count, cap, thr4, thr6;
   std::vector<float> area;
   std::vector<std::uint8_t> closed;
-  std::vector<float> weights;
+  std::vector<std::vector<float>> weights;  // per route variant; [0] unperturbed (also facilities)
   std::vector<std::int32_t> acc_count;
   std::vector<std::int64_t> acc_t, sec_ge4, sec_ge6;
   std::vector<float> peak_density, peak_flow;
@@ -139,7 +138,7 @@ struct Simulation::Impl {
   double hx0 = 0, hy0 = 0, hcell = 2000;
   int hnx = 1, hny = 1;
   std::vector<std::uint32_t> cell_root;  // per cell: root node or kNone
-  std::vector<std::int32_t> cell_tree;   // per cell: tree index or -1
+  std::vector<std::int32_t> cell_tree;   // per cell x variant: tree index or -1
   std::vector<NextHopTree> htrees;
   std::vector<std::uint32_t> htree_cell;
   bool trees_dirty = false;
@@ -314,14 +313,17 @@ struct Simulation::Impl {
   void start_walking_home(std::uint32_t a, std::uint32_t at_node) {
     set_state(a, AgentState::kWalkingHome);
     if (arc[a] == kNone) node[a] = at_node;
-    ensure_home_tree(home_cell[a]);
+    ensure_home_tree(route_key(a));
     activate(a);
   }
-  void ensure_home_tree(std::uint32_t cell) {
-    if (cell_tree[cell] >= 0) return;
-    cell_tree[cell] = static_cast<std::int32_t>(htrees.size());
+  std::uint32_t route_key(std::uint32_t a) const {
+    return home_cell[a] * static_cast<std::uint32_t>(sc.routing.route_variants) + variant[a];
+  }
+  void ensure_home_tree(std::uint32_t key) {
+    if (cell_tree[key] >= 0) return;
+    cell_tree[key] = static_cast<std::int32_t>(htrees.size());
     htrees.emplace_back();
-    htree_cell.push_back(cell);
+    htree_cell.push_back(key);
     trees_pending = true;
   }
   bool trees_pending = false;
@@ -387,6 +389,7 @@ struct Simulation::Impl {
   void setup_agents();
   void setup_facilities();
   void setup_home_cells();
+  void make_weights();
   void build_trees();
 
   // ------------------------------------------------------------------ step
@@ -429,7 +432,7 @@ void Simulation::Impl::setup(bool place) {
     thr6[e] = std::max(thr6[e], 1);
   }
   closed.assign(E, 0);
-  weights = routing_weights(net, closed);
+  make_weights();
   acc_count.assign(E, 0);
   acc_t.assign(E, 0);
   sec_ge4.assign(E, 0);
@@ -451,6 +454,44 @@ void Simulation::Impl::setup(bool place) {
   }
 }
 
+// Routing weights: length, minor roads counted longer (walkers keep to main roads,
+// as the guidance for walking home asks), stairs by their slower speed, closed
+// edges impassable; variants > 0 perturb each edge so that walkers bound for the
+// same cell spread over parallel streets instead of all taking one path.
+void Simulation::Impl::make_weights() {
+  const auto& rp = sc.routing;
+  const std::size_t E = net.edge_count();
+  std::vector<float> base(E);
+  for (std::size_t e = 0; e < E; ++e) {
+    const EdgeId id{static_cast<std::uint32_t>(e)};
+    double f = 1.0;
+    switch (net.road_class(id)) {
+      case RoadClass::residential: case RoadClass::service: case RoadClass::unclassified:
+      case RoadClass::living_street: case RoadClass::footway: case RoadClass::path: case RoadClass::other:
+        f = rp.minor_road_factor;
+        break;
+      case RoadClass::steps:
+        f = rp.minor_road_factor / sc.movement.stairs_factor;
+        break;
+      default:
+        break;
+    }
+    if (net.flags(id) & kStairs) f = std::max(f, 1.0 / sc.movement.stairs_factor);
+    base[e] = closed[e] ? std::numeric_limits<float>::infinity() : static_cast<float>(net.length(id) * f);
+  }
+  weights.assign(static_cast<std::size_t>(rp.route_variants), std::vector<float>(net.arc_count()));
+  for (int v = 0; v < rp.route_variants; ++v) {
+    auto& w = weights[static_cast<std::size_t>(v)];
+#pragma omp parallel for schedule(static)
+    for (std::int64_t a = 0; a < static_cast<std::int64_t>(w.size()); ++a) {
+      const auto e = index(net.edge(ArcId(static_cast<std::uint32_t>(a))));
+      double noise = 1.0;
+      if (v > 0) noise = Rng(cfg.seed, e, static_cast<std::uint64_t>(v), Purpose::kRouteNoise).uniform(1 - rp.route_noise, 1 + rp.route_noise);
+      w[static_cast<std::size_t>(a)] = static_cast<float>(base[e] * noise);
+    }
+  }
+}
+
 void Simulation::Impl::setup_home_cells() {
   const BBox b = net.bbox();
   hcell = sc.routing.home_cell_m;
@@ -460,7 +501,7 @@ void Simulation::Impl::setup_home_cells() {
   hny = std::max(1, static_cast<int>(std::ceil((b.max_y - b.min_y) / hcell)));
   const std::size_t cells = static_cast<std::size_t>(hnx) * static_cast<std::size_t>(hny);
   cell_root.assign(cells, kNone);
-  cell_tree.assign(cells, -1);
+  cell_tree.assign(cells * static_cast<std::size_t>(sc.routing.route_variants), -1);
   std::vector<double> best(cells, std::numeric_limits<double>::infinity());
   for (std::uint32_t v = 0; v < net.node_count(); ++v) {
     const Point p = net.pos(NodeId{v});
@@ -533,6 +574,7 @@ void Simulation::Impl::setup_agents() {
   node.resize(N);
   facility.assign(N, kNone);
   home_cell.resize(N);
+  variant.resize(N);
   pos.assign(N, 0);
   walked.assign(N, 0);
   flags.assign(N, 0);
@@ -549,6 +591,8 @@ void Simulation::Impl::setup_agents() {
     const Point h{std::clamp(pop.home[a].x, b.min_x, b.max_x), std::clamp(pop.home[a].y, b.min_y, b.max_y)};
     const auto hn = sindex.nearest_node(h).node;
     home_cell[a] = cell_of(net.pos(hn));
+    variant[a] = static_cast<std::uint8_t>(
+        Rng(cfg.seed, a, 0, Purpose::kRouteVariant).below(static_cast<std::uint64_t>(sc.routing.route_variants)));
     Rng rs(cfg.seed, a, 0, Purpose::kStranded);
     const bool walk = !rs.bernoulli(p_cannot_get_home(pop.home_km[a]));
     if (walk) flags[a] |= kWillWalk;
@@ -587,7 +631,7 @@ void Simulation::Impl::setup_agents() {
 
 void Simulation::Impl::build_trees() {
   if (trees_dirty) {
-    weights = routing_weights(net, closed);
+    make_weights();
     for (std::size_t i = 0; i < htrees.size(); ++i) htrees[i].root = invalid_id<NodeId>();
     for (std::size_t f = 0; f < ftree.size(); ++f)
       if (!ftree[f].nodes.empty()) ftree_need[f] = std::max(ftree_need[f], ftree[f].radius), ftree[f].radius = -1;
@@ -603,19 +647,15 @@ void Simulation::Impl::build_trees() {
   for (std::size_t f = 0; f < ftree.size(); ++f)
     if (ftree_need[f] > ftree[f].radius) ftodo.push_back(static_cast<std::uint32_t>(f));
   const auto H = static_cast<std::int64_t>(todo.size()), FT = static_cast<std::int64_t>(ftodo.size());
-  if (std::getenv("KITAKU_DEBUG_TREES")) {
-    double inf_n = 0, maxr = 0;
-    for (auto f : ftodo) { if (std::isinf(ftree_need[f])) ++inf_n; else maxr = std::max(maxr, ftree_need[f]); }
-    std::fprintf(stderr, "t=%lld home %lld fac %lld (inf %g, max r %g)\n", (long long)t, (long long)H, (long long)FT, inf_n, maxr);
-  }
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::int64_t k = 0; k < H + FT; ++k) {
     if (k < H) {
       const auto i = todo[static_cast<std::size_t>(k)];
-      build_next_hop_tree(net, weights, NodeId{cell_root[htree_cell[i]]}, htrees[i]);
+      const auto K = static_cast<std::uint32_t>(sc.routing.route_variants);
+      build_next_hop_tree(net, weights[htree_cell[i] % K], NodeId{cell_root[htree_cell[i] / K]}, htrees[i]);
     } else {
       const auto f = ftodo[static_cast<std::size_t>(k - H)];
-      build_bounded_tree(net, weights, fnode[f], ftree_need[f], ftree[f]);
+      build_bounded_tree(net, weights[0], fnode[f], ftree_need[f], ftree[f]);
     }
   }
 }
@@ -897,7 +937,7 @@ void Simulation::Impl::move() {
         continue;
       }
       const std::uint32_t cell = home_cell[a];
-      const NextHopTree& tree = htrees[static_cast<std::size_t>(cell_tree[cell])];
+      const NextHopTree& tree = htrees[static_cast<std::size_t>(cell_tree[route_key(a)])];
       if (cell_of(net.pos(NodeId{n})) == cell || n == index(tree.root)) {
         buf.req.push_back({a, Ev::kReachHome, 0, kNone, 0, n});
         continue;

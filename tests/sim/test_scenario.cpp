@@ -580,7 +580,7 @@ TEST_CASE("[[command]] entries: each type takes exactly its keys") {
 TEST_CASE("the real Tokyo Ginza scenario points at the shared data") {
   const auto s = load_scenario(std::string(KITAKU_SOURCE_DIR) + "/scenarios/tokyo_ginza_real.toml");
   CHECK_FALSE(s.city.synthetic());
-  CHECK(s.population.persons_per_agent == 10);
+  CHECK(s.population.persons_per_agent == 20);
   CHECK(s.population.agents == 0);
   CHECK(s.city.clip_margin_m == 300);
   CHECK(s.quake.day == DayType::kWeekday);

@@ -104,6 +104,9 @@ struct RunParams {
 
 struct RoutingParams {
   double home_cell_m = 2000;   // homes share a shortest-path tree per cell of this size
+  double minor_road_factor = 1.2;  // routes count minor roads and footways as this much longer
+  int route_variants = 3;      // trees per home cell; variants > 0 perturb edge weights
+  double route_noise = 0.25;   // perturbation: weights times uniform [1 - noise, 1 + noise]
 };
 
 struct Scenario {
