@@ -54,6 +54,7 @@ void run(const RunOptions& o) {
   if (o.seed >= 0) sc.seed = static_cast<std::uint64_t>(o.seed);
   if (!o.replay.empty()) {
     sc.commands = load_command_log(o.replay);
+    for (auto& c : sc.commands) c.source = "replay:" + c.source;
   }
   std::printf("Kitaku %s | scenario: %s (%s)\n", KITAKU_VERSION, sc.name.c_str(), sc.origin.c_str());
   std::printf("  quake %s %s, %g h simulated in %d s steps, seed %llu\n",

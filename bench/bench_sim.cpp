@@ -18,6 +18,7 @@
 // process (--threads 2 alone). Prints figures; never fails on a timing.
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -36,6 +37,9 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+/// CPU seconds used by the process (all threads): steadier than wall time on a busy machine.
+double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
 /// A field of /proc/self/status in MiB ("VmHWM", "VmRSS"), or -1.
 double proc_status_mib(const std::string& field) {
@@ -84,7 +88,7 @@ std::vector<int> parse_threads(const std::string& list) {
 
 struct RunResult {
   int threads = 0;
-  double setup_s = 0, run_s = 0, peak_mib = 0;
+  double setup_s = 0, run_s = 0, run_cpu_s = 0, peak_mib = 0;
   kitaku::Summary summary;
 };
 
@@ -164,6 +168,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "  [%d thr] set up in %.2f s (%zu agents), peak %.0f MiB\n", threads, r.setup_s,
                    sim.agent_count(), proc_status_mib("VmHWM"));
       const auto t_run = Clock::now();
+      const double cpu0 = cpu_seconds();
       std::int64_t next_report = 3600;
       while (!sim.done()) {
         sim.step();
@@ -176,13 +181,14 @@ int main(int argc, char** argv) {
         }
       }
       r.run_s = seconds_since(t_run);
+      r.run_cpu_s = cpu_seconds() - cpu0;
       r.summary = sim.summary();
       r.peak_mib = proc_status_mib("VmHWM");
       results.push_back(r);
       const double ups = r.run_s > 0 ? static_cast<double>(r.summary.agent_steps) / r.run_s : 0;
-      std::printf("  %d thread%s: setup %.2f s, run %.2f s, total %.2f s, %lld agent updates, %.2f M updates/s, "
-                  "peak %.0f MiB, load %.2f\n",
-                  threads, threads == 1 ? " " : "s", r.setup_s, r.run_s, r.setup_s + r.run_s,
+      std::printf("  %d thread%s: setup %.2f s, run %.2f s (%.2f CPU s), total %.2f s, %lld agent updates, "
+                  "%.2f M updates/s, peak %.0f MiB, load %.2f\n",
+                  threads, threads == 1 ? " " : "s", r.setup_s, r.run_s, r.run_cpu_s, r.setup_s + r.run_s,
                   static_cast<long long>(r.summary.agent_steps), ups / 1e6, r.peak_mib, load_average());
       std::printf("      person-min >= 6 p/m2 %.1f, arrived home %.1f, peak sheltered %.1f, peak outdoors %.1f\n",
                   r.summary.person_minutes_ge6, r.summary.arrived_home, r.summary.peak_sheltered,
@@ -190,10 +196,10 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
 
-    std::printf("  %-8s %9s %9s %9s %14s %12s %10s\n", "threads", "setup s", "run s", "total s", "agent updates",
-                "M updates/s", "peak MiB");
+    std::printf("  %-8s %9s %9s %9s %9s %14s %12s %10s\n", "threads", "setup s", "run s", "run CPU s", "total s",
+                "agent updates", "M updates/s", "peak MiB");
     for (const auto& r : results)
-      std::printf("  %-8d %9.2f %9.2f %9.2f %14lld %12.2f %10.0f\n", r.threads, r.setup_s, r.run_s,
+      std::printf("  %-8d %9.2f %9.2f %9.2f %9.2f %14lld %12.2f %10.0f\n", r.threads, r.setup_s, r.run_s, r.run_cpu_s,
                   r.setup_s + r.run_s, static_cast<long long>(r.summary.agent_steps),
                   r.run_s > 0 ? static_cast<double>(r.summary.agent_steps) / r.run_s / 1e6 : 0.0, r.peak_mib);
     for (std::size_t i = 0; i < results.size(); ++i)

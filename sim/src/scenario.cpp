@@ -410,7 +410,8 @@ Command read_command(const std::string& origin, const toml::table& t, std::size_
       break;
     case CommandType::kGuidance:
       need("facility", c.facility, std::int64_t{0}, kMaxIndex);
-      need("value", c.value, 0.0, 1.0);
+      c.value = -1;  // absent: [policy] guidance_compliance, filled in below
+      r.get("value", c.value, 0.0, 1.0);
       need("x", c.x, -kInf, kInf);
       need("y", c.y, -kInf, kInf);
       need("radius_m", c.radius_m, 0.0, kInf);
@@ -464,6 +465,8 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
   if (const toml::array* cmds = top.array_of_tables("command"))
     for (std::size_t i = 0; i < cmds->size(); ++i)
       s.commands.push_back(read_command(origin, *cmds->get(i)->as_table(), i));
+  for (auto& c : s.commands)
+    if (c.type == CommandType::kGuidance && c.value < 0) c.value = s.behaviour.guidance_compliance;
   top.finish();
   return s;
 }

@@ -59,6 +59,7 @@ enum Flag : std::uint8_t {
   kStopover = 8,   // at / going to a facility only until morning
   kWillWalk = 16,  // can get home by the distance rule
   kActive = 32,    // in the active (walker) list
+  kGoHome = 64,    // day 4: sets off home at its next wake-up, whatever the distance
 };
 
 enum class Ev : std::uint8_t { kTransfer, kArriveFacility, kReachHome, kNoRoute, kStop };
@@ -327,6 +328,7 @@ struct Simulation::Impl {
     trees_pending = true;
   }
   bool trees_pending = false;
+  bool day4_done = false;
 
   // Finds a facility for agent a (stranded, stopping over, evicted or rerouted).
   void seek(std::uint32_t a) {
@@ -351,6 +353,12 @@ struct Simulation::Impl {
   }
 
   void wake(std::uint32_t a) {
+    if (flags[a] & kGoHome) {
+      flags[a] &= static_cast<std::uint8_t>(~(kGoHome | kStopover));
+      if (state[a] == AgentState::kSheltered || state[a] == AgentState::kToFacility) release_place(a);
+      if (state[a] != AgentState::kArrivedHome && state[a] != AgentState::kWalkingHome) start_walking_home(a, node[a]);
+      return;
+    }
     switch (state[a]) {
       case AgentState::kWaiting:
         if (flags[a] & kWillWalk) start_walking_home(a, node[a]);
@@ -395,6 +403,7 @@ struct Simulation::Impl {
   // ------------------------------------------------------------------ step
   void apply_commands();
   void apply(const Command& c);
+  void check_command(const Command& c) const;
   bool step();
   void move();
   void resolve();
@@ -447,6 +456,7 @@ void Simulation::Impl::setup(bool place) {
   setup_facilities();
   setup_agents();
   for (const auto& c : sc.commands) {
+    check_command(c);
     Command copy = c;
     copy.source = copy.source.empty() ? "scenario" : copy.source;
     pending.push_back(copy);
@@ -682,6 +692,25 @@ void Simulation::Impl::apply_commands() {
   }
 }
 
+void Simulation::Impl::check_command(const Command& c) const {
+  const std::size_t F = city.facilities.size();
+  const std::string where = c.source.empty() ? "command" : c.source;
+  const std::string at = "t=" + std::to_string(c.time_s) + " s";
+  const bool uses_facility = c.type == CommandType::kOpenFacility || c.type == CommandType::kCloseFacility ||
+                             c.type == CommandType::kSetCapacity || c.type == CommandType::kGuidance;
+  const bool uses_edge = c.type == CommandType::kCloseEdge || c.type == CommandType::kReopenEdge;
+  if (uses_facility && (c.facility < 0 || static_cast<std::size_t>(c.facility) >= F))
+    throw InputError(where, at, std::string(command_name(c.type)) + ": facility " + std::to_string(c.facility) +
+                                    " does not exist (" + std::to_string(F) + " facilities)");
+  if (uses_edge && (c.edge < 0 || static_cast<std::size_t>(c.edge) >= net.edge_count()))
+    throw InputError(where, at, std::string(command_name(c.type)) + ": edge " + std::to_string(c.edge) +
+                                    " does not exist (" + std::to_string(net.edge_count()) + " edges)");
+  if (!(c.value >= 0) || !std::isfinite(c.value) || !std::isfinite(c.x) || !std::isfinite(c.y) || !(c.radius_m >= 0))
+    throw InputError(where, at, std::string(command_name(c.type)) + ": value, x, y and radius_m must be finite, value and radius_m not negative");
+  if ((c.type == CommandType::kGuidance || c.type == CommandType::kReleaseRetained) && c.value > 1)
+    throw InputError(where, at, std::string(command_name(c.type)) + ": the share must be in [0, 1]");
+}
+
 void Simulation::Impl::apply(const Command& c) {
   const std::size_t F = city.facilities.size();
   auto need_facility = [&] {
@@ -710,7 +739,8 @@ void Simulation::Impl::apply(const Command& c) {
       if (facility[a] != f) continue;
       (state[a] == AgentState::kSheltered ? inside : going).push_back(a);
     }
-    // Cancel the latest reservations first, then the latest arrivals.
+    // Cancel reservations of those still on their way first (highest agent id
+    // first), then send out those inside (highest id first).
     std::vector<std::uint32_t> order(going.rbegin(), going.rend());
     order.insert(order.end(), inside.rbegin(), inside.rend());
     for (const auto a : order) {
@@ -794,7 +824,7 @@ void Simulation::Impl::apply(const Command& c) {
     case CommandType::kReleaseRetained: {
       for (std::uint32_t a = 0; a < state.size(); ++a) {
         if (state[a] != AgentState::kRetained || !in_area(a)) continue;
-        Rng rng(cfg.seed, a, static_cast<std::uint64_t>(step_no), Purpose::kRelease);
+        Rng rng(cfg.seed, a, static_cast<std::uint64_t>(step_no), Purpose::kReleaseCommand);
         if (!rng.bernoulli(c.value)) continue;
         schedule(a, t + static_cast<std::int64_t>(rng.uniform(0, sc.behaviour.release_spread_min * 60)));
       }
@@ -821,6 +851,21 @@ bool Simulation::Impl::step() {
         wake(a);
       }
     std::vector<std::uint32_t>().swap(b);
+  }
+  if (t >= kDay4 && !day4_done) {
+    // 2012 guideline: from day 4 everyone still out walks home (spread over the
+    // release spread, like a release wave).
+    day4_done = true;
+    const double spread = sc.behaviour.release_spread_min * 60;
+    for (std::uint32_t a = 0; a < state.size(); ++a) {
+      const auto s = state[a];
+      if (s != AgentState::kStaying && s != AgentState::kSheltered && s != AgentState::kUnsheltered &&
+          s != AgentState::kToFacility)
+        continue;
+      flags[a] |= kGoHome;
+      if (s == AgentState::kToFacility) flags[a] &= static_cast<std::uint8_t>(~kStopover);
+      schedule(a, t + static_cast<std::int64_t>(Rng(cfg.seed, a, 0, Purpose::kDay4).uniform(0, spread)));
+    }
   }
   {
     std::vector<std::uint32_t> list;
@@ -883,7 +928,7 @@ void Simulation::Impl::move() {
   const auto nact = static_cast<std::int64_t>(active.size());
   const std::int64_t night_index = (sc.quake.clock_s + t) / 86400;
   const double tired_m = sc.behaviour.tired_km * 1000;
-  const bool is_dark = night < 1.0;
+  const bool is_dark = is_night(t);
   for (auto& b : bufs) {
     b.req.clear();
     b.steps = b.ge4 = b.ge6 = 0;
@@ -1190,6 +1235,7 @@ Simulation::Simulation(const Network& net, City city, const Scenario& scenario, 
 Simulation::~Simulation() = default;
 
 void Simulation::submit(Command c) {
+  impl_->check_command(c);  // throws InputError before anything is queued
   std::lock_guard<std::mutex> lock(impl_->cmd_mu);
   c.time_s = std::max(c.time_s, impl_->t);
   c.seq = impl_->next_seq++;

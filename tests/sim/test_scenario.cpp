@@ -552,8 +552,15 @@ TEST_CASE("[[command]] entries: each type takes exactly its keys") {
             "line 6: [command] facility: must be in [0,") != std::string::npos);
   CHECK(error_with_city("[[command]]\nat_min = 5\ntype = \"guidance\"\nfacility = 1\nvalue = 0.5\nx = 1\ny = 2\n") ==
         "s.toml: line 3: [command] radius_m: missing (guidance needs it)");
-  CHECK(error_with_city("[[command]]\nat_min = 5\ntype = \"guidance\"\nfacility = 1\nx = 1\ny = 2\nradius_m = 5\n") ==
-        "s.toml: line 3: [command] value: missing (guidance needs it)");
+  // Guidance without a value uses [policy] guidance_compliance.
+  {
+    const auto g = kitaku::parse_scenario(
+        "[city]\nsynthetic_radius_km = 3\n[policy]\nguidance_compliance = 0.25\n"
+        "[[command]]\nat_min = 5\ntype = \"guidance\"\nfacility = 1\nx = 1\ny = 2\nradius_m = 5\n",
+        "s.toml", ".");
+    REQUIRE(g.commands.size() == 1);
+    CHECK(g.commands[0].value == 0.25);
+  }
   CHECK(error_with_city("[[command]]\nat_min = 5\ntype = \"set_capacity\"\nfacility = 1\nvalue = -3\n") ==
         "s.toml: line 7: [command] value: must be >= 0, got -3");
   CHECK(error_with_city("[[command]]\nat_min = 5\ntype = \"release_retained\"\nradius_m = 100\n") ==

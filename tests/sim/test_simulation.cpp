@@ -462,7 +462,7 @@ TEST_CASE("a closed edge carries nobody and walkers route around it") {
   CHECK(sim.summary().arrived_home == 20);
 }
 
-TEST_CASE("a command naming a facility or edge that does not exist is an error") {
+TEST_CASE("a command naming a facility or edge that does not exist is an error, before the run starts") {
   const auto c = grid_city();
   auto sc = grid_scenario();
   Command bad;
@@ -470,6 +470,44 @@ TEST_CASE("a command naming a facility or edge that does not exist is an error")
   bad.facility = 99;
   bad.source = "drill.toml";
   sc.commands.push_back(bad);
-  Simulation sim(c.net, c.city, sc, RunConfig{});
-  CHECK_THROWS_WITH_AS(sim.step(), doctest::Contains("facility 99 does not exist"), InputError);
+  CHECK_THROWS_WITH_AS(Simulation(c.net, c.city, sc, RunConfig{}), doctest::Contains("facility 99 does not exist"),
+                       InputError);
+  // Submitted live (the dashboard), a bad command is refused and nothing is queued.
+  Simulation sim(c.net, c.city, grid_scenario(), RunConfig{});
+  Command edge;
+  edge.type = CommandType::kCloseEdge;
+  edge.edge = 1 << 20;
+  CHECK_THROWS_WITH_AS(sim.submit(edge), doctest::Contains("does not exist"), InputError);
+  Command share;
+  share.type = CommandType::kGuidance;
+  share.facility = 0;
+  share.value = 1.5;
+  CHECK_THROWS_AS(sim.submit(share), InputError);
+  sim.step();
+  CHECK(sim.command_log().empty());
+}
+
+TEST_CASE("from day 4 everyone still out walks home") {
+  const auto c = grid_city();
+  auto sc = grid_scenario();
+  sc.behaviour.retention_share = 1.0;  // all workers kept for 72 h
+  sc.behaviour.stay_if_stranded = 1.0;
+  sc.run.duration_h = 80;
+  sc.run.step_s = 10;
+  sc.run.output_interval_s = 3600;
+  sc.population.agents = 1500;
+  RunConfig rc;
+  rc.check_invariants = false;
+  Simulation sim(c.net, c.city, sc, rc);
+  while (sim.time_s() < 71 * 3600) sim.step();
+  auto row = sim.current_row();
+  CHECK(row.state[static_cast<int>(AgentState::kRetained)] > 0);
+  CHECK(row.state[static_cast<int>(AgentState::kSheltered)] > 0);
+  sim.run();
+  row = sim.current_row();
+  CHECK(row.state[static_cast<int>(AgentState::kRetained)] == 0);
+  CHECK(row.state[static_cast<int>(AgentState::kStaying)] == 0);
+  CHECK(row.state[static_cast<int>(AgentState::kSheltered)] == 0);
+  CHECK(row.state[static_cast<int>(AgentState::kWalkingHome)] + row.state[static_cast<int>(AgentState::kArrivedHome)] ==
+        row.agents);
 }

@@ -13,7 +13,7 @@ namespace kitaku {
 enum class Purpose : std::uint64_t {
   kPlaceZone = 1, kPlacePoint, kActivity, kAge, kSpeed, kHomeBand, kHomeDistance, kHomeAngle,
   kStranded, kRetained, kDeparture, kRelease, kTiredStop, kNightStop, kGuidance,
-  kFacilityDelay, kTransfer, kStation, kNodeChoice, kRouteNoise, kRouteVariant,
+  kFacilityDelay, kTransfer, kStation, kNodeChoice, kRouteNoise, kRouteVariant, kReleaseCommand, kDay4,
 };
 
 /// Four independent 64-bit words per counter; Rng hands them out in turn and moves
