@@ -5,7 +5,7 @@
 // and runs it to the end.
 //
 //   bench_sim [--radius-km 30] [--agents 1000000] [--hours 24] [--step-s 10]
-//             [--threads 1,2] [--seed 1] [--work DIR] [--home-cell-m 2000]
+//             [--threads 1,2] [--seed 1] [--work DIR] [--home-cell-m 2000] [--route-variants 3]
 //
 // --step-s defaults to 10 s, not the scenario default of 5 s: a walker moves
 // v·dt per step and crosses at most one node per step (the rest of its distance
@@ -69,7 +69,7 @@ double load_average() {
 void usage() {
   std::fprintf(stderr,
                "usage: bench_sim [--radius-km R] [--agents N] [--hours H] [--step-s S] [--threads 1,2]\n"
-               "                 [--seed S] [--work DIR] [--home-cell-m M]\n");
+               "                 [--seed S] [--work DIR] [--home-cell-m M] [--route-variants V]\n");
   std::exit(2);
 }
 
@@ -96,6 +96,7 @@ struct RunResult {
 
 int main(int argc, char** argv) {
   double radius = 30, hours = 24, home_cell = 2000;
+  int route_variants = kitaku::RoutingParams{}.route_variants;
   long long agents = 1000000;
   int step_s = 10;
   std::string threads_list = "1,2", work;
@@ -111,9 +112,10 @@ int main(int argc, char** argv) {
     else if (a == "--seed") seed = std::strtoull(argv[++i], nullptr, 10);
     else if (a == "--work") work = argv[++i];
     else if (a == "--home-cell-m") home_cell = std::strtod(argv[++i], nullptr);
+    else if (a == "--route-variants") route_variants = std::atoi(argv[++i]);
     else usage();
   }
-  if (radius <= 0 || agents <= 0 || hours <= 0 || step_s <= 0 || home_cell <= 0) usage();
+  if (radius <= 0 || agents <= 0 || hours <= 0 || step_s <= 0 || home_cell <= 0 || route_variants <= 0) usage();
   const std::vector<int> thread_counts = parse_threads(threads_list);
 
   try {
@@ -134,9 +136,11 @@ int main(int argc, char** argv) {
     sc.run.step_s = step_s;
     sc.run.output_interval_s = 300;
     sc.routing.home_cell_m = home_cell;
+    sc.routing.route_variants = route_variants;
 
-    std::printf("bench_sim: radius %g km, %lld agents, %g h in %d s steps, seed %llu, home cell %g m, threads %s\n",
-                radius, agents, hours, step_s, seed, home_cell, threads_list.c_str());
+    std::printf("bench_sim: radius %g km, %lld agents, %g h in %d s steps, seed %llu, home cell %g m x %d route "
+                "variants, threads %s\n",
+                radius, agents, hours, step_s, seed, home_cell, route_variants, threads_list.c_str());
     std::printf("  load average %.2f at start\n", load_average());
     std::fflush(stdout);
 

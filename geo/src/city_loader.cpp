@@ -131,7 +131,8 @@ LoadedCity load_city(const Scenario& sc, const ProgressFn& network_progress) {
   if (!src.zones.empty()) {
     std::vector<Zone> zones = src.population_csv.empty()
                                   ? load_zones(src.zones, crs, synth ? "zones" : "")
-                                  : load_mesh_zones(src.zones, src.population_csv, crs);
+                                  : load_mesh_zones(src.zones, src.population_csv, crs, nullptr,
+                                                    sc.quake.day == DayType::kHoliday);
     rep.zones_read = zones.size();
     for (const auto& z : zones) rep.population_read += z.day_population;
     if (clip) {

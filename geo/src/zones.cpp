@@ -270,7 +270,9 @@ std::array<double, 4> mesh1km_bounds(const std::string& code) {
 }
 
 std::vector<Zone> load_mesh_zones(const std::string& polygons_path, const std::string& csv_path,
-                                  const std::string& crs_wkt, MeshJoinReport* report_out) {
+                                  const std::string& crs_wkt, MeshJoinReport* report_out, bool holiday) {
+  const long long wanted_day = holiday ? 0 : 1;  // MLIT dayflag: 0 holiday, 1 weekday
+  const std::string day_word = holiday ? "holiday" : "weekday";
   MeshJoinReport report;
   struct Values { double day = 0, night = 0; bool has_day = false, has_night = false; std::string day_row, night_row; };
   std::map<std::string, Values> meshes;  // ordered by code: the zone order
@@ -297,7 +299,7 @@ std::vector<Zone> load_mesh_zones(const std::string& polygons_path, const std::s
     } catch (const std::invalid_argument& e) {
       throw InputError(csv_path, row.place, e.what());
     }
-    if (integer(f_day) != 1) continue;  // weekday only
+    if (integer(f_day) != wanted_day) continue;
     const long long tz = integer(f_tz);
     if (tz != 0 && tz != 1) continue;   // daytime and night, not the all-day mean
     ++report.weekday_rows;
@@ -309,14 +311,15 @@ std::vector<Zone> load_mesh_zones(const std::string& polygons_path, const std::s
     std::string& first = tz == 0 ? m.day_row : m.night_row;
     if (has)
       throw InputError(csv_path, row.place,
-                       "a second weekday " + std::string(tz == 0 ? "daytime" : "night") + " value for mesh " + code +
+                       "a second " + day_word + " " + std::string(tz == 0 ? "daytime" : "night") + " value for mesh " + code +
                            " (the first is at " + first + ")");
     has = true;
     first = row.place;
     (tz == 0 ? m.day : m.night) = *pop;
   }
   if (meshes.empty())
-    throw InputError(csv_path, "", "has no weekday (dayflag 1) daytime or night (timezone 0/1) rows");
+    throw InputError(csv_path, "", "has no " + day_word + " (dayflag " + std::to_string(wanted_day) +
+                                       ") daytime or night (timezone 0/1) rows");
 
   DatasetPtr ds = open_vector(polygons_path);
   OGRLayer* layer = polygon_layer(*ds, polygons_path, {});

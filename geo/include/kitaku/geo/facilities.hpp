@@ -88,13 +88,15 @@ struct MeshJoinReport {
 };
 
 /// The real 1 km mesh: polygons (property `code`, any CRS) joined on mesh1kmid with the
-/// MLIT people-flow CSV (weekday = dayflag 1; daytime = timezone 0, night = timezone 1).
+/// MLIT people-flow CSV (weekday = dayflag 1, or holiday = dayflag 0; daytime = timezone 0,
+/// night = timezone 1).
 /// One zone per mesh with a weekday value, ordered by mesh code, home shares
 /// kDefaultHomeShare. A mesh missing from the polygon file gets its square from the
 /// JIS X 0410 mesh code; a missing day or night value (MLIT suppresses small counts) is 0.
 std::vector<Zone> load_mesh_zones(const std::string& polygons_path,
                                   const std::string& population_csv_path,
-                                  const std::string& crs_wkt, MeshJoinReport* report = nullptr);
+                                  const std::string& crs_wkt, MeshJoinReport* report = nullptr,
+                                  bool holiday = false);
 
 /// The JGD2011 (EPSG:6668) lon/lat square of a JIS X 0410 1 km mesh code (8 digits):
 /// {lon_min, lat_min, lon_max, lat_max}. Throws std::invalid_argument for a bad code.
