@@ -8,12 +8,14 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "commands.hpp"
 #include "format.hpp"
 #include "kitaku/geo/city_loader.hpp"
 #include "kitaku/geo/results.hpp"
+#include "kitaku/sim/error.hpp"
 #include "kitaku/sim/progress.hpp"
 #include "kitaku/sim/scenario.hpp"
 #include "kitaku/sim/simulation.hpp"
@@ -62,11 +64,22 @@ void run(const RunOptions& o) {
               sc.run.duration_h, sc.run.step_s, static_cast<unsigned long long>(sc.seed));
   std::fflush(stdout);
 
+  {
+    // Fail now, not after the run, if the outputs cannot be written.
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(o.out, ec);
+    if (ec || !fs::is_directory(o.out))
+      throw InputError(o.out, "", "cannot create the output folder" + (ec ? ": " + ec.message() : std::string(" (a file is in the way)")));
+    const fs::path probe = fs::path(o.out) / ".kitaku-write-test";
+    if (!std::ofstream(probe)) throw InputError(o.out, "", "the output folder is not writable");
+    fs::remove(probe, ec);
+  }
   const auto t_load = std::chrono::steady_clock::now();
   geo::LoadedCity lc;
   {
     if (sc.city.synthetic()) {
-      std::printf("  synthetic city: radius %g km, seed %llu (generated once, then cached)\n",
+      std::printf("  synthetic city: radius %g km, seed %llu (generated on first use, then cached)\n",
                   sc.city.synthetic_radius_km, static_cast<unsigned long long>(sc.city.synthetic_seed));
       std::fflush(stdout);
     }
@@ -81,6 +94,10 @@ void run(const RunOptions& o) {
   std::printf("  city      %zu facilities (%zu outside dropped), %zu stations, %zu zones: %s people by day\n",
               lc.city.facilities.size(), r.facilities_clipped, lc.city.stations.size(), lc.city.zones.size(),
               thousands(r.population_kept).c_str());
+  if (sc.city.synthetic())
+    std::printf("  synthetic city %s\n", r.generated_synthetic
+                                            ? ("generated in " + fmt("%.1f", r.generate_seconds) + " s").c_str()
+                                            : "read from the cache");
   std::printf("  loaded in %.1f s\n", seconds_since(t_load));
   std::fflush(stdout);
 

@@ -5,7 +5,9 @@
 // and runs it to the end.
 //
 //   bench_sim [--radius-km 30] [--agents 1000000] [--hours 24] [--step-s 10]
-//             [--threads 1,2] [--seed 1] [--work DIR] [--home-cell-m 2000] [--route-variants 3]
+//             [--threads 1,2] [--seed 1] [--work DIR] [--home-cell-m 4000] [--route-variants 1]
+// Routing defaults are coarser than a scenario's (2000 m x 3): on a 60 km city
+// those would ask for ~8,000 whole-network trees (docs/PERFORMANCE.md).
 //
 // --step-s defaults to 10 s, not the scenario default of 5 s: a walker moves
 // v·dt per step and crosses at most one node per step (the rest of its distance
@@ -95,8 +97,8 @@ struct RunResult {
 }  // namespace
 
 int main(int argc, char** argv) {
-  double radius = 30, hours = 24, home_cell = 2000;
-  int route_variants = kitaku::RoutingParams{}.route_variants;
+  double radius = 30, hours = 24, home_cell = 4000;
+  int route_variants = 1;
   long long agents = 1000000;
   int step_s = 10;
   std::string threads_list = "1,2", work;

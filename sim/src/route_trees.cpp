@@ -15,22 +15,11 @@ using Graph = Network::Graph;
 using Vertex = boost::graph_traits<Graph>::vertex_descriptor;
 using Arc = boost::graph_traits<Graph>::edge_descriptor;
 
-// Records, per node, the arc by which Dijkstra last improved it, and stops the
-// search (by throwing) once the frontier passes the radius.
+// Records, per node, the arc by which Dijkstra last improved it.
 struct TreeVisitor : boost::default_dijkstra_visitor {
   std::uint32_t* in_arc;
-  const float* dist;
-  std::vector<std::uint32_t>* discovered;
-  float radius;
-  struct Done {};
-  void discover_vertex(Vertex v, const Graph&) const {
-    if (discovered) discovered->push_back(static_cast<std::uint32_t>(v));
-  }
   void edge_relaxed(Arc a, const Graph& g) const {
     in_arc[target(a, g)] = static_cast<std::uint32_t>(get(boost::edge_index, g, a));
-  }
-  void examine_vertex(Vertex v, const Graph&) const {
-    if (dist[v] > radius) throw Done{};
   }
 };
 
@@ -43,7 +32,8 @@ std::uint8_t slot_towards_root(const Network& net, NodeId v, std::uint32_t in_ar
   return static_cast<std::uint8_t>(s);
 }
 
-// Full-size scratch arrays, one set per thread, reset after each bounded search.
+// Full-size scratch arrays, one set per thread, reset after each bounded search
+// (only where it touched them).
 struct Scratch {
   std::vector<float> dist;
   std::vector<std::uint32_t> in_arc;
@@ -74,9 +64,6 @@ void build_next_hop_tree(const Network& net, const std::vector<float>& weights, 
   std::vector<std::uint32_t> in_arc(n, std::numeric_limits<std::uint32_t>::max());
   TreeVisitor vis;
   vis.in_arc = in_arc.data();
-  vis.dist = dist.data();
-  vis.discovered = nullptr;
-  vis.radius = kInf;
   boost::dijkstra_shortest_paths_no_color_map(
       g, index(root),
       boost::weight_map(boost::make_iterator_property_map(weights.begin(), get(boost::edge_index, g)))
@@ -104,6 +91,11 @@ ArcId BoundedTree::next_arc(const Network& net, NodeId n) const {
 
 void build_bounded_tree(const Network& net, const std::vector<float>& weights, NodeId root, double radius,
                         BoundedTree& out) {
+  // Many small searches (one per facility, regrown as walkers come from farther
+  // away): Boost's Dijkstra allocates and fills a heap index over every node on
+  // each call, which dominated at a million nodes. This search runs on the same
+  // Boost CSR graph with a lazy-deletion binary heap and per-thread scratch arrays
+  // that are reset only where they were touched.
   thread_local Scratch s;
   const auto& g = net.graph();
   const std::size_t n = net.node_count();
@@ -112,32 +104,46 @@ void build_bounded_tree(const Network& net, const std::vector<float>& weights, N
     s.in_arc.assign(n, std::numeric_limits<std::uint32_t>::max());
   }
   s.discovered.clear();
-  TreeVisitor vis;
-  vis.in_arc = s.in_arc.data();
-  vis.dist = s.dist.data();
-  vis.discovered = &s.discovered;
-  vis.radius = static_cast<float>(radius);
+  using Item = std::pair<float, std::uint32_t>;
+  thread_local std::vector<Item> heap;
+  heap.clear();
+  const auto greater = std::greater<Item>();
+  const float r = static_cast<float>(radius);
   s.dist[index(root)] = 0;
-  auto dist_map = boost::make_iterator_property_map(s.dist.begin(), get(boost::vertex_index, g));
-  auto weight_map = boost::make_iterator_property_map(weights.begin(), get(boost::edge_index, g));
-  try {
-    boost::dijkstra_shortest_paths_no_color_map_no_init(
-        g, index(root), boost::dummy_property_map(), dist_map, weight_map, get(boost::vertex_index, g),
-        std::less<float>(), boost::closed_plus<float>(kInf), kInf, 0.0f, vis);
-  } catch (const TreeVisitor::Done&) {
+  s.discovered.push_back(index(root));
+  heap.push_back({0.0f, index(root)});
+  out.nodes.clear();
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), greater);
+    const auto [d, v] = heap.back();
+    heap.pop_back();
+    if (d > s.dist[v]) continue;  // stale entry
+    if (d > r) break;
+    out.nodes.push_back(v);       // settled, within the radius
+    for (auto [it, end] = boost::out_edges(v, g); it != end; ++it) {
+      const auto a = static_cast<std::uint32_t>(get(boost::edge_index, g, *it));
+      const float nd = d + weights[a];
+      const auto u = static_cast<std::uint32_t>(target(*it, g));
+      if (nd < s.dist[u]) {
+        if (s.dist[u] == kInf) s.discovered.push_back(u);
+        s.dist[u] = nd;
+        s.in_arc[u] = a;
+        heap.push_back({nd, u});
+        std::push_heap(heap.begin(), heap.end(), greater);
+      }
+    }
   }
-  std::sort(s.discovered.begin(), s.discovered.end());
+  std::sort(out.nodes.begin(), out.nodes.end());
   out.root = root;
   out.radius = radius;
-  out.nodes.clear();
-  out.dist.clear();
-  out.slot.clear();
+  out.dist.resize(out.nodes.size());
+  out.slot.resize(out.nodes.size());
+  for (std::size_t i = 0; i < out.nodes.size(); ++i) {
+    const std::uint32_t v = out.nodes[i];
+    out.dist[i] = s.dist[v];
+    out.slot[i] = v == index(root) ? kAtRoot : slot_towards_root(net, NodeId{v}, s.in_arc[v]);
+  }
   for (const std::uint32_t v : s.discovered) {
-    if (s.dist[v] <= radius) {
-      out.nodes.push_back(v);
-      out.dist.push_back(s.dist[v]);
-      out.slot.push_back(v == index(root) ? kAtRoot : slot_towards_root(net, NodeId{v}, s.in_arc[v]));
-    }
     s.dist[v] = kInf;
     s.in_arc[v] = std::numeric_limits<std::uint32_t>::max();
   }

@@ -76,7 +76,8 @@ struct Request {
 
 struct ThreadBuf {
   std::vector<Request> req;
-  std::int64_t steps = 0, ge4 = 0, ge6 = 0;
+  std::vector<std::uint32_t> targets, touched;  // edges first asked for / touched by this thread
+  std::int64_t steps = 0, ge4 = 0, ge6 = 0, on_edges = 0;
 };
 
 }  // namespace
@@ -109,7 +110,19 @@ struct Simulation::Impl {
 
   // Edges.
   std::vector<std::int32_t> count, cap, thr4, thr6;
-  std::vector<float> area;
+  std::vector<float> area, w_over_area;  // m2; persons per agent / m2
+  // Weidmann's factor tabulated over [0, rho_max] (the exp() per walker per step
+  // dominated the movement loop); linear interpolation, error < 1e-4.
+  static constexpr int kLutSteps = 2048;
+  std::vector<float> lut;
+  float lut_scale = 0;
+  float speed_factor(float rho) const {
+    const float x = rho * lut_scale;
+    if (x >= kLutSteps) return 0.0f;
+    const int i = static_cast<int>(x);
+    const float f = x - static_cast<float>(i);
+    return lut[static_cast<std::size_t>(i)] * (1 - f) + lut[static_cast<std::size_t>(i) + 1] * f;
+  }
   std::vector<std::uint8_t> closed;
   std::vector<std::vector<float>> weights;  // per route variant; [0] unperturbed (also facilities)
   std::vector<std::int32_t> acc_count;
@@ -159,7 +172,7 @@ struct Simulation::Impl {
   std::vector<ThreadBuf> bufs;
 
   Impl(const Network& n, City c, const Scenario& s, const RunConfig& rc)
-      : net(n), city(std::move(c)), sc(s), cfg(rc), sindex(n) {}
+      : net(n), city(std::move(c)), sc(s), cfg(rc), sindex(n, 0, /*with_edges=*/false) {}
 
   // ---------------------------------------------------------------- helpers
   std::int64_t clock_s(std::int64_t time) const { return (sc.quake.clock_s + time) % 86400; }
@@ -245,11 +258,16 @@ struct Simulation::Impl {
     const double reserve = sc.facilities.priority_reserve * fcap_agents[f];
     return priority || room > reserve;
   }
+  // Bumped whenever a facility may have become available to someone (opened, room
+  // freed); a search that found nothing is not repeated from the same place until then.
+  std::uint64_t avail_version = 1;
+  std::vector<std::uint64_t> search_failed;  // per facility-grid cell x priority: version of the last miss
   void update_facility_state(std::uint32_t f) {
     FacilityState s;
     if (op_closed[f] || (!op_opened[f] && opened_time[f] < 0)) s = FacilityState::kClosed;
     else s = reserved[f] >= fcap_agents[f] ? FacilityState::kFull : FacilityState::kOpen;
     if (s == fstate[f]) return;
+    if (s == FacilityState::kOpen) ++avail_version;
     if (fstate[f] == FacilityState::kFull) seconds_full[f] += t - full_since[f];
     if (s == FacilityState::kFull) full_since[f] = t;
     fstate[f] = s;
@@ -259,8 +277,21 @@ struct Simulation::Impl {
     update_facility_state(f);
   }
   // Nearest available facility by straight-line distance within the search radius.
-  std::int64_t choose_facility(std::uint32_t a, Point p) const {
+  std::int64_t choose_facility(std::uint32_t a, Point p) {
+    const int pcx = std::clamp(static_cast<int>((p.x - fx0) / fcell), 0, fnx - 1);
+    const int pcy = std::clamp(static_cast<int>((p.y - fy0) / fcell), 0, fny - 1);
+    const bool priority = pop.vulnerable[a] || pop.age[a] != AgeGroup::kAdult;
+    const std::size_t key = 2 * static_cast<std::size_t>(pcy * fnx + pcx) + (priority ? 1 : 0);
+    if (search_failed[key] == avail_version) return -1;
     const double limit = sc.behaviour.facility_search_m;
+    const std::int64_t f = search_facility(a, p, limit);
+    // Remember the miss for the whole grid cell only if nothing is available even
+    // one cell diagonal farther: then no point of the cell finds anything within
+    // the limit, and skipping those searches changes no result.
+    if (f < 0 && search_facility(a, p, limit + fcell * 1.4143) < 0) search_failed[key] = avail_version;
+    return f;
+  }
+  std::int64_t search_facility(std::uint32_t a, Point p, double limit) const {
     for (double r = std::min(500.0, limit);; r = std::min(r * 2, limit)) {
       std::int64_t best = -1;
       double best_d2 = r * r;
@@ -307,6 +338,7 @@ struct Simulation::Impl {
     if (state[a] == AgentState::kSheltered) --occupied[f];
     --reserved[f];
     facility[a] = kNone;
+    ++avail_version;  // room freed
     update_facility_state(f);
   }
 
@@ -403,7 +435,7 @@ struct Simulation::Impl {
   // ------------------------------------------------------------------ step
   void apply_commands();
   void apply(const Command& c);
-  void check_command(const Command& c) const;
+  void check_command(const Command& c, const std::string& file = {}, const std::string& place = {}) const;
   bool step();
   void move();
   void resolve();
@@ -431,9 +463,16 @@ void Simulation::Impl::setup(bool place) {
   thr4.resize(E);
   thr6.resize(E);
   area.resize(E);
+  w_over_area.resize(E);
+  lut.resize(kLutSteps + 1);
+  lut_scale = static_cast<float>(kLutSteps / sc.movement.rho_max);
+  for (int i = 0; i <= kLutSteps; ++i)
+    lut[static_cast<std::size_t>(i)] =
+        static_cast<float>(weidmann_factor(i / static_cast<double>(lut_scale), sc.movement.gamma, sc.movement.rho_max, 0.0));
   for (std::size_t e = 0; e < E; ++e) {
     const EdgeId id{static_cast<std::uint32_t>(e)};
     area[e] = net.length(id) * net.width(id);
+    w_over_area[e] = static_cast<float>(w / area[e]);
     cap[e] = std::max(1, static_cast<int>(sc.movement.rho_jam * area[e] / w));
     thr4[e] = static_cast<std::int32_t>(std::ceil(4.0 * area[e] / w - 1e-9));
     thr6[e] = static_cast<std::int32_t>(std::ceil(6.0 * area[e] / w - 1e-9));
@@ -455,8 +494,9 @@ void Simulation::Impl::setup(bool place) {
   setup_home_cells();
   setup_facilities();
   setup_agents();
-  for (const auto& c : sc.commands) {
-    check_command(c);
+  for (std::size_t i = 0; i < sc.commands.size(); ++i) {
+    const Command& c = sc.commands[i];
+    check_command(c, sc.origin, "[[command]] " + std::to_string(i + 1) + " (" + c.source + ")");
     Command copy = c;
     copy.source = copy.source.empty() ? "scenario" : copy.source;
     pending.push_back(copy);
@@ -573,6 +613,7 @@ void Simulation::Impl::setup_facilities() {
   }
   for (std::size_t c = 0; c < cells; ++c) fgrid_first[c + 1] += fgrid_first[c];
   fgrid_items.resize(F);
+  search_failed.assign(2 * cells, 0);
   std::vector<std::uint32_t> fill(fgrid_first.begin(), fgrid_first.end() - 1);
   for (std::uint32_t f = 0; f < F; ++f) fgrid_items[fill[cell[f]]++] = f;
 }
@@ -692,10 +733,10 @@ void Simulation::Impl::apply_commands() {
   }
 }
 
-void Simulation::Impl::check_command(const Command& c) const {
+void Simulation::Impl::check_command(const Command& c, const std::string& file, const std::string& place) const {
   const std::size_t F = city.facilities.size();
-  const std::string where = c.source.empty() ? "command" : c.source;
-  const std::string at = "t=" + std::to_string(c.time_s) + " s";
+  const std::string where = !file.empty() ? file : c.source.empty() ? "command" : c.source;
+  const std::string at = (place.empty() ? std::string() : place + ", ") + "t=" + std::to_string(c.time_s) + " s";
   const bool uses_facility = c.type == CommandType::kOpenFacility || c.type == CommandType::kCloseFacility ||
                              c.type == CommandType::kSetCapacity || c.type == CommandType::kGuidance;
   const bool uses_edge = c.type == CommandType::kCloseEdge || c.type == CommandType::kReopenEdge;
@@ -953,8 +994,9 @@ void Simulation::Impl::move() {
         if (c >= thr6[e]) ++buf.ge6;
         const float len = net.length(ar);
         if (pos[a] < len) {
-          const double rho = c * w / area[e];
-          double v = pop.v_free[a] * weidmann_factor(rho, mp.gamma, mp.rho_max, mp.v_floor / pop.v_free[a]) * night;
+          const float rho = static_cast<float>(c) * w_over_area[e];
+          const float vf = pop.v_free[a];
+          double v = std::max(vf * speed_factor(rho), static_cast<float>(mp.v_floor)) * night;
           if (net.flags(EdgeId{e}) & kStairs) v *= mp.stairs_factor;
           const float np = pos[a] + static_cast<float>(v * dt);
           walked[a] += std::min(np, len) - pos[a];
@@ -1018,15 +1060,24 @@ void Simulation::Impl::resolve() {
   // Transfers: an edge admits as many as it has room for at the start of the
   // resolution (its storage limit minus those on it). When more ask, those who
   // have waited longest go first, ties broken by a random key.
-  std::vector<std::uint32_t> targets;
-  for (auto& b : bufs)
+  // Counting requests per edge runs in parallel: the counts are integers, so they
+  // come out the same in any order, and which thread lists an edge does not matter.
+  const int nbuf = static_cast<int>(bufs.size());
+#pragma omp parallel for schedule(static, 1)
+  for (int bi = 0; bi < nbuf; ++bi) {
+    auto& b = bufs[static_cast<std::size_t>(bi)];
+    b.targets.clear();
     for (auto& r : b.req) {
       if (r.kind != Ev::kTransfer) continue;
       const std::uint32_t e = index(net.edge(ArcId{r.arc}));
       if (arc[r.agent] != kNone && index(net.edge(ArcId{arc[r.agent]})) == e) continue;  // same edge
       r.edge = e;
-      if (req_count[e]++ == 0) targets.push_back(e);
+      if (std::atomic_ref<std::int32_t>(req_count[e]).fetch_add(1, std::memory_order_relaxed) == 0)
+        b.targets.push_back(e);
     }
+  }
+  std::vector<std::uint32_t> targets;
+  for (const auto& b : bufs) targets.insert(targets.end(), b.targets.begin(), b.targets.end());
   struct Contender {
     std::uint32_t edge;
     std::uint16_t wait;
@@ -1070,28 +1121,57 @@ void Simulation::Impl::resolve() {
   }
   for (const auto e : targets) req_count[e] = 0;
 
+  // Transfers move in parallel: each agent has one request, edge counts change by
+  // atomic integer steps, and touched edges are collected per thread (their order
+  // does not matter to account_edges).
+#pragma omp parallel for schedule(static, 1)
+  for (int bi = 0; bi < nbuf; ++bi) {
+    auto& b = bufs[static_cast<std::size_t>(bi)];
+    b.touched.clear();
+    b.on_edges = 0;
+    auto touch_local = [&](std::uint32_t e) {
+      if (std::atomic_ref<std::int64_t>(touch_stamp[e]).exchange(step_no, std::memory_order_relaxed) != step_no)
+        b.touched.push_back(e);
+    };
+    for (const auto& r : b.req) {
+      if (r.kind != Ev::kTransfer) continue;
+      const std::uint32_t a = r.agent;
+      if (r.denied) {  // queue at the end of the arc (or at the node)
+        if (wait[a] < 0xffff) ++wait[a];
+        continue;
+      }
+      const float len = net.length(ArcId{r.arc});
+      const float at = std::min(r.leftover, len * 0.999f);
+      if (r.edge == kNone) {
+        arc[a] = r.arc;  // turning back along the same edge (or entering from its node)
+      } else {
+        if (arc[a] != kNone) {
+          const std::uint32_t old = index(net.edge(ArcId{arc[a]}));
+          std::atomic_ref<std::int32_t>(count[old]).fetch_sub(1, std::memory_order_relaxed);
+          --b.on_edges;
+          touch_local(old);
+        }
+        std::atomic_ref<std::int32_t>(count[r.edge]).fetch_add(1, std::memory_order_relaxed);
+        ++b.on_edges;
+        touch_local(r.edge);
+        arc[a] = r.arc;
+      }
+      node[a] = kNone;
+      pos[a] = at;
+      wait[a] = 0;
+    }
+  }
+  for (const auto& b : bufs) {
+    agents_on_edges += b.on_edges;
+    touched.insert(touched.end(), b.touched.begin(), b.touched.end());
+  }
+
   for (auto& b : bufs)
     for (const auto& r : b.req) {
       const std::uint32_t a = r.agent;
       switch (r.kind) {
-        case Ev::kTransfer: {
-          if (r.denied) {  // queue at the end of the arc (or at the node)
-            if (wait[a] < 0xffff) ++wait[a];
-            break;
-          }
-          const float len = net.length(ArcId{r.arc});
-          const float at = std::min(r.leftover, len * 0.999f);
-          if (r.edge == kNone) {
-            arc[a] = r.arc;  // turning back along the same edge (or entering from its node)
-            node[a] = kNone;
-            pos[a] = at;
-          } else {
-            leave_edge(a, r.node);
-            enter_edge(a, r.arc, at);
-          }
-          wait[a] = 0;
-          break;
-        }
+        case Ev::kTransfer:
+          break;  // done above
         case Ev::kArriveFacility: {
           leave_edge(a, r.node);
           const auto f = facility[a];
@@ -1128,15 +1208,20 @@ void Simulation::Impl::resolve() {
 
 void Simulation::Impl::account_edges(std::int64_t now) {
   const auto& mp = sc.movement;
-  for (const auto e : touched) {
+  std::int64_t d4 = 0, d6 = 0, dcm = 0;
+  const auto T = static_cast<std::int64_t>(touched.size());
+  // Each touched edge appears once; the totals are integer sums, so any order agrees.
+#pragma omp parallel for schedule(static) reduction(+ : d4, d6, dcm) if (T > 4096)
+  for (std::int64_t k = 0; k < T; ++k) {
+    const std::uint32_t e = touched[static_cast<std::size_t>(k)];
     const std::int32_t old = acc_count[e], c = count[e];
     const std::int64_t span = now - acc_t[e];
     if (old >= thr4[e]) sec_ge4[e] += span;
     if (old >= thr6[e]) sec_ge6[e] += span;
     const std::int64_t cm = static_cast<std::int64_t>(std::llround(net.length(EdgeId{e}) * 100.0));
-    agents_ge4 += (c >= thr4[e] ? c : 0) - (old >= thr4[e] ? old : 0);
-    agents_ge6 += (c >= thr6[e] ? c : 0) - (old >= thr6[e] ? old : 0);
-    cm_ge6 += (c >= thr6[e] ? cm : 0) - (old >= thr6[e] ? cm : 0);
+    d4 += (c >= thr4[e] ? c : 0) - (old >= thr4[e] ? old : 0);
+    d6 += (c >= thr6[e] ? c : 0) - (old >= thr6[e] ? old : 0);
+    dcm += (c >= thr6[e] ? cm : 0) - (old >= thr6[e] ? cm : 0);
     acc_count[e] = c;
     acc_t[e] = now;
     const double rho = c * w / area[e];
@@ -1146,6 +1231,9 @@ void Simulation::Impl::account_edges(std::int64_t now) {
       peak_flow[e] = std::max(peak_flow[e], static_cast<float>(q));
     }
   }
+  agents_ge4 += d4;
+  agents_ge6 += d6;
+  cm_ge6 += dcm;
   touched.clear();
 }
 

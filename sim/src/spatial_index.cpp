@@ -26,7 +26,7 @@ std::uint32_t SpatialIndex::cell_of(double v, double origin, std::uint32_t count
   return c >= count ? count - 1 : static_cast<std::uint32_t>(c);
 }
 
-SpatialIndex::SpatialIndex(const Network& net, double cell_m) : net_(&net) {
+SpatialIndex::SpatialIndex(const Network& net, double cell_m, bool with_edges) : net_(&net) {
   const auto& d = net.data();
   BBox box = net.bbox();
   for (const auto& p : d.geom_points) box.extend(p);
@@ -50,6 +50,10 @@ SpatialIndex::SpatialIndex(const Network& net, double cell_m) : net_(&net) {
     pairs.emplace_back(cell_of(p.y, y0_, ny_) * nx_ + cell_of(p.x, x0_, nx_), v);
   }
   build_csr(pairs, cells, node_first_, node_items_);
+  if (!with_edges) {
+    seg_first_.assign(cells + 1, 0);
+    return;
+  }
 
   pairs.clear();
   for (std::size_t e = 0; e < net.edge_count(); ++e) {
@@ -105,9 +109,16 @@ void SpatialIndex::ring_search(Point p, const std::vector<std::uint32_t>& first,
 NodeHit SpatialIndex::nearest_node(Point p) const {
   NodeHit hit;
   const auto& pos = net_->data().node_pos;
+  // Compare squared distances; take the root only for an improvement (placing a
+  // million agents calls this twice each).
+  double best2 = INFINITY;
   ring_search(p, node_first_, node_items_, hit.dist, [&](std::uint32_t v) {
-    const double dd = distance(p, pos[v]);
-    if (dd < hit.dist || (dd == hit.dist && v < index(hit.node))) hit = {NodeId{v}, dd};
+    const double dx = p.x - pos[v].x, dy = p.y - pos[v].y;
+    const double d2 = dx * dx + dy * dy;
+    if (d2 < best2 || (d2 == best2 && v < index(hit.node))) {
+      best2 = d2;
+      hit = {NodeId{v}, std::sqrt(d2)};
+    }
   });
   return hit;
 }

@@ -24,7 +24,9 @@ struct EdgeHit {
 class SpatialIndex {
  public:
   /// cell_m <= 0 picks a cell size from the network's extent and node count.
-  explicit SpatialIndex(const Network& net, double cell_m = 0);
+  /// with_edges = false indexes nodes only (nearest_edge then finds nothing): cheaper
+  /// to build when only nearest_node is needed.
+  explicit SpatialIndex(const Network& net, double cell_m = 0, bool with_edges = true);
 
   NodeHit nearest_node(Point p) const;
   EdgeHit nearest_edge(Point p) const;
