@@ -360,6 +360,7 @@ struct Simulation::Impl {
     trees_pending = true;
   }
   bool trees_pending = false;
+  bool par = true;  // this step's walker loops run in parallel
   bool day4_done = false;
 
   // Finds a facility for agent a (stranded, stopping over, evicted or rerouted).
@@ -964,6 +965,10 @@ bool Simulation::Impl::step() {
 }
 
 void Simulation::Impl::move() {
+  // Fork threads only when there is enough to share: a step of a few thousand
+  // walkers is faster on one thread than through a fork and barriers, and on a busy
+  // machine every barrier can wait a whole scheduler slice for a descheduled thread.
+  par = active.size() >= cfg.parallel_min_walkers;
   const auto& mp = sc.movement;
   const double night = is_night(t) ? mp.night_factor : 1.0;
   const auto nact = static_cast<std::int64_t>(active.size());
@@ -974,7 +979,7 @@ void Simulation::Impl::move() {
     b.req.clear();
     b.steps = b.ge4 = b.ge6 = 0;
   }
-#pragma omp parallel
+#pragma omp parallel if (par)
   {
     ThreadBuf& buf = bufs[static_cast<std::size_t>(omp_get_thread_num())];
 #pragma omp for schedule(static)
@@ -1063,7 +1068,7 @@ void Simulation::Impl::resolve() {
   // Counting requests per edge runs in parallel: the counts are integers, so they
   // come out the same in any order, and which thread lists an edge does not matter.
   const int nbuf = static_cast<int>(bufs.size());
-#pragma omp parallel for schedule(static, 1)
+#pragma omp parallel for schedule(static, 1) if (par)
   for (int bi = 0; bi < nbuf; ++bi) {
     auto& b = bufs[static_cast<std::size_t>(bi)];
     b.targets.clear();
@@ -1124,7 +1129,7 @@ void Simulation::Impl::resolve() {
   // Transfers move in parallel: each agent has one request, edge counts change by
   // atomic integer steps, and touched edges are collected per thread (their order
   // does not matter to account_edges).
-#pragma omp parallel for schedule(static, 1)
+#pragma omp parallel for schedule(static, 1) if (par)
   for (int bi = 0; bi < nbuf; ++bi) {
     auto& b = bufs[static_cast<std::size_t>(bi)];
     b.touched.clear();

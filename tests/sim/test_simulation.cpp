@@ -274,6 +274,7 @@ RunResult run_grid(const TestCity& c, const Scenario& sc, int threads, bool chec
   rc.seed = 7;
   rc.threads = threads;
   rc.check_invariants = check;
+  rc.parallel_min_walkers = 0;  // use the threads even for this small city
   Simulation sim(c.net, c.city, sc, rc);
   for (const auto& cmd : live) sim.submit(cmd);
   sim.run();

@@ -43,6 +43,9 @@ struct RunConfig {
   std::uint64_t seed = 1;
   int threads = 0;                 // 0: OpenMP's default
   bool check_invariants = false;   // validate() after every step (tests)
+  /// Steps with fewer walkers than this run their walker loops on one thread (the
+  /// result is the same either way; 0 forces threads, e.g. to test determinism).
+  std::size_t parallel_min_walkers = 4096;
 };
 
 /// One row of timeseries.csv.
