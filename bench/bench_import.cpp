@@ -16,6 +16,7 @@
 #include <fstream>
 #include <string>
 
+#include "bench_util.hpp"
 #include "kitaku/geo/network_import.hpp"
 #include "kitaku/geo/synth.hpp"
 
@@ -24,22 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-/// A field of /proc/self/status in MiB ("VmHWM", "VmRSS"), or -1.
-double proc_status_mib(const std::string& field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(field + ":", 0) == 0) return std::strtod(line.c_str() + field.size() + 1, nullptr) / 1024.0;
-  return -1;
-}
-
-/// Resets VmHWM to the current RSS (Linux >= 4.0); false when not allowed.
-bool reset_peak() {
-  std::ofstream out("/proc/self/clear_refs");
-  out << "5";
-  out.flush();
-  return static_cast<bool>(out);
-}
+using kitaku::bench::proc_status_mib;
+using kitaku::bench::reset_peak;
 
 void usage() {
   std::fprintf(stderr, "usage: bench_import --radius-km R --work DIR [--seed S]\n");

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "kitaku/geo/city_loader.hpp"
 #include "kitaku/sim/scenario.hpp"
 #include "kitaku/sim/simulation.hpp"
@@ -43,22 +44,8 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 /// CPU seconds used by the process (all threads): steadier than wall time on a busy machine.
 double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
-/// A field of /proc/self/status in MiB ("VmHWM", "VmRSS"), or -1.
-double proc_status_mib(const std::string& field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(field + ":", 0) == 0) return std::strtod(line.c_str() + field.size() + 1, nullptr) / 1024.0;
-  return -1;
-}
-
-/// Resets VmHWM to the current RSS (Linux >= 4.0); false when not allowed.
-bool reset_peak() {
-  std::ofstream out("/proc/self/clear_refs");
-  out << "5";
-  out.flush();
-  return static_cast<bool>(out);
-}
+using kitaku::bench::proc_status_mib;
+using kitaku::bench::reset_peak;
 
 /// The 1-minute load average, or -1.
 double load_average() {

@@ -9,8 +9,8 @@
 
 namespace kitaku::test {
 
-CommandResult run_kitaku(const std::string& args) {
-  const std::string cmd = std::string(KITAKU_BINARY) + " " + args + " 2>&1";
+CommandResult run_shell(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   FILE* pipe = ::popen(cmd.c_str(), "r");
   REQUIRE(pipe != nullptr);
   std::string out;
@@ -20,5 +20,7 @@ CommandResult run_kitaku(const std::string& args) {
   const int status = ::pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
 }
+
+CommandResult run_kitaku(const std::string& args) { return run_shell(std::string(KITAKU_BINARY) + " " + args); }
 
 }  // namespace kitaku::test

@@ -41,5 +41,7 @@ inline unsigned test_seed() {
 /// Runs the kitaku binary with `args`; returns {exit code, stdout+stderr}.
 struct CommandResult { int code; std::string output; };
 CommandResult run_kitaku(const std::string& args);
+/// Runs a shell command line (sh -c); returns {exit code, stdout+stderr}.
+CommandResult run_shell(const std::string& command);
 
 }  // namespace kitaku::test

@@ -42,15 +42,6 @@ struct Scratch {
 
 }  // namespace
 
-std::vector<float> routing_weights(const Network& net, const std::vector<std::uint8_t>& edge_closed) {
-  std::vector<float> w(net.arc_count());
-  for (std::size_t a = 0; a < w.size(); ++a) {
-    const EdgeId e = net.edge(ArcId(static_cast<std::uint32_t>(a)));
-    w[a] = (!edge_closed.empty() && edge_closed[index(e)]) ? kInf : net.length(e);
-  }
-  return w;
-}
-
 ArcId NextHopTree::next_arc(const Network& net, NodeId n) const {
   const std::uint8_t s = slot[index(n)];
   if (s >= kAtRoot) return invalid_id<ArcId>();

@@ -30,6 +30,7 @@
 extern char** environ;
 
 using kitaku::test::CommandResult;
+using kitaku::test::run_shell;
 using kitaku::test::run_kitaku;
 using kitaku::test::TempDir;
 namespace fs = std::filesystem;
@@ -55,18 +56,6 @@ bool skip_slow(const char* what) {
   if (!std::getenv("KITAKU_SKIP_SLOW")) return false;
   MESSAGE("SKIPPED (KITAKU_SKIP_SLOW is set): " << std::string(what));
   return true;
-}
-
-// Runs a shell command line; returns {exit code, stdout+stderr}.
-CommandResult run_shell(const std::string& cmd) {
-  FILE* pipe = ::popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
 }
 
 std::string quoted(const std::string& s) { return "'" + s + "'"; }

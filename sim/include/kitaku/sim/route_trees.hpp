@@ -14,8 +14,8 @@ namespace kitaku {
 inline constexpr std::uint8_t kNoRoute = 255;  // the root is unreachable from here
 inline constexpr std::uint8_t kAtRoot = 254;
 
-/// Arc weights for routing: length, or +inf for an arc on a closed edge.
-std::vector<float> routing_weights(const Network& net, const std::vector<std::uint8_t>& edge_closed);
+/// Trees take arc weights (one per ArcId): lengths scaled by road class and
+/// perturbation, +inf for a closed edge (Simulation builds them).
 
 /// A tree over the whole network: one byte per node.
 struct NextHopTree {

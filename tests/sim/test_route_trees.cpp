@@ -1,0 +1,121 @@
+// Shared shortest-path trees: following a tree from any node walks a shortest
+// path to its root (checked against Boost.Graph's Dijkstra), closed edges are
+// avoided, and a bounded tree agrees with the full one inside its radius.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "kitaku/sim/route_trees.hpp"
+#include "kitaku/sim/routing.hpp"
+#include "test_util.hpp"
+
+using namespace kitaku;
+
+namespace {
+
+// An n x n grid, 100 m blocks, with jittered node positions so that paths differ in length.
+Network jittered_grid(int n) {
+  NetworkData d;
+  std::mt19937 rng(test::test_seed());
+  std::uniform_real_distribution<double> j(-20, 20);
+  for (int y = 0; y < n; ++y)
+    for (int x = 0; x < n; ++x) d.node_pos.push_back({x * 100.0 + j(rng), y * 100.0 + j(rng)});
+  auto add = [&](int a, int b) {
+    const Point g[2] = {d.node_pos[static_cast<std::size_t>(a)], d.node_pos[static_cast<std::size_t>(b)]};
+    d.add_edge(NodeId(static_cast<std::uint32_t>(a)), NodeId(static_cast<std::uint32_t>(b)), g, 3.0f,
+               RoadClass::residential);
+  };
+  for (int y = 0; y < n; ++y)
+    for (int x = 0; x < n; ++x) {
+      if (x + 1 < n) add(y * n + x, y * n + x + 1);
+      if (y + 1 < n) add(y * n + x, (y + 1) * n + x);
+    }
+  d.crs_wkt = "LOCAL";
+  return Network(std::move(d));
+}
+
+std::vector<float> lengths(const Network& net, const std::vector<std::uint8_t>& closed = {}) {
+  std::vector<float> w(net.arc_count());
+  for (std::uint32_t a = 0; a < w.size(); ++a) {
+    const EdgeId e = net.edge(ArcId{a});
+    w[a] = (!closed.empty() && closed[index(e)]) ? std::numeric_limits<float>::infinity() : net.length(e);
+  }
+  return w;
+}
+
+// Walks the tree from `from`; returns the length walked, or -1 if it never arrives.
+template <class Tree>
+double walk(const Network& net, const Tree& tree, NodeId from, NodeId root) {
+  double len = 0;
+  NodeId at = from;
+  for (std::size_t hops = 0; at != root; ++hops) {
+    if (hops > net.node_count()) return -1;
+    const ArcId a = tree.next_arc(net, at);
+    if (!valid(a)) return -1;
+    len += net.length(a);
+    at = net.head(a);
+  }
+  return len;
+}
+
+}  // namespace
+
+TEST_CASE("a next-hop tree leads every node along a shortest path to its root") {
+  const Network net = jittered_grid(12);
+  const NodeId root{37};
+  NextHopTree tree;
+  build_next_hop_tree(net, lengths(net), root, tree);
+  const auto dist = shortest_distances(net, root);
+  CHECK(tree.slot[index(root)] == kAtRoot);
+  for (std::uint32_t v = 0; v < net.node_count(); ++v)
+    CHECK(walk(net, tree, NodeId{v}, root) == doctest::Approx(dist[v]).epsilon(1e-5));
+}
+
+TEST_CASE("closed edges are never used, and nodes cut off have no route") {
+  const Network net = jittered_grid(6);
+  std::vector<std::uint8_t> closed(net.edge_count(), 0);
+  // Cut node 0 (a corner) off completely, and close one more edge elsewhere.
+  for (std::uint32_t e = 0; e < net.edge_count(); ++e)
+    if (net.from(EdgeId{e}) == NodeId{0} || net.to(EdgeId{e}) == NodeId{0}) closed[e] = 1;
+  closed[20] = 1;
+  NextHopTree tree;
+  const NodeId root{35};
+  build_next_hop_tree(net, lengths(net, closed), root, tree);
+  CHECK(tree.slot[0] == kNoRoute);
+  for (std::uint32_t v = 1; v < net.node_count(); ++v) {
+    NodeId at{v};
+    while (at != root) {
+      const ArcId a = tree.next_arc(net, at);
+      REQUIRE(valid(a));
+      CHECK_FALSE(closed[index(net.edge(a))]);
+      at = net.head(a);
+    }
+  }
+}
+
+TEST_CASE("a bounded tree holds exactly the nodes within its radius, with the full tree's distances") {
+  const Network net = jittered_grid(15);
+  const NodeId root{112};
+  const auto w = lengths(net);
+  const auto dist = shortest_distances(net, root);
+  BoundedTree bt;
+  build_bounded_tree(net, w, root, 450.0, bt);
+  std::size_t inside = 0;
+  for (std::uint32_t v = 0; v < net.node_count(); ++v) {
+    const bool in = dist[v] <= 450.0;
+    inside += in;
+    const auto i = bt.find(NodeId{v});
+    CHECK((i >= 0) == in);
+    if (i >= 0) {
+      CHECK(bt.dist[static_cast<std::size_t>(i)] == doctest::Approx(dist[v]).epsilon(1e-5));
+      CHECK(walk(net, bt, NodeId{v}, root) == doctest::Approx(dist[v]).epsilon(1e-5));
+    }
+  }
+  CHECK(bt.nodes.size() == inside);
+  CHECK(inside > 10);
+  CHECK(inside < net.node_count());
+  // Rebuilding with a larger radius (per-thread scratch reused) covers more.
+  build_bounded_tree(net, w, root, 900.0, bt);
+  CHECK(bt.nodes.size() > inside);
+}
