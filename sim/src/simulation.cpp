@@ -77,6 +77,7 @@ struct Request {
 struct ThreadBuf {
   std::vector<Request> req;
   std::vector<std::uint32_t> targets, touched;  // edges first asked for / touched by this thread
+  std::vector<std::uint32_t> events;            // positions in req of the non-transfer requests
   std::int64_t steps = 0, ge4 = 0, ge6 = 0, on_edges = 0;
 };
 
@@ -977,6 +978,7 @@ void Simulation::Impl::move() {
   const bool is_dark = is_night(t);
   for (auto& b : bufs) {
     b.req.clear();
+    b.events.clear();
     b.steps = b.ge4 = b.ge6 = 0;
   }
 #pragma omp parallel if (par)
@@ -1072,8 +1074,12 @@ void Simulation::Impl::resolve() {
   for (int bi = 0; bi < nbuf; ++bi) {
     auto& b = bufs[static_cast<std::size_t>(bi)];
     b.targets.clear();
-    for (auto& r : b.req) {
-      if (r.kind != Ev::kTransfer) continue;
+    for (std::uint32_t i = 0; i < b.req.size(); ++i) {
+      auto& r = b.req[i];
+      if (r.kind != Ev::kTransfer) {
+        b.events.push_back(i);
+        continue;
+      }
       const std::uint32_t e = index(net.edge(ArcId{r.arc}));
       if (arc[r.agent] != kNone && index(net.edge(ArcId{arc[r.agent]})) == e) continue;  // same edge
       r.edge = e;
@@ -1099,16 +1105,22 @@ void Simulation::Impl::resolve() {
     else req_count[e] = -2 - room, any_contended = true;     // some fit: choose
   }
   if (any_full || any_contended) {
-    for (auto& b : bufs)
-      for (auto& r : b.req) {
+    // Marking the denied and gathering contenders reads shared state only; the
+    // contenders are sorted below, so the order they are gathered in does not matter.
+    std::vector<std::vector<Contender>> part(bufs.size());
+#pragma omp parallel for schedule(static, 1) if (par)
+    for (int bi = 0; bi < nbuf; ++bi)
+      for (auto& r : bufs[static_cast<std::size_t>(bi)].req) {
         if (r.kind != Ev::kTransfer || r.edge == kNone) continue;
         const std::int32_t m = req_count[r.edge];
         if (m == -1) r.denied = 1;
         else if (m <= -2)
-          cont.push_back({r.edge, wait[r.agent],
-                          Rng(cfg.seed, r.agent, static_cast<std::uint64_t>(step_no), Purpose::kTransfer).next_u64(),
-                          r.agent, &r});
+          part[static_cast<std::size_t>(bi)].push_back(
+              {r.edge, wait[r.agent],
+               Rng(cfg.seed, r.agent, static_cast<std::uint64_t>(step_no), Purpose::kTransfer).next_u64(), r.agent,
+               &r});
       }
+    for (const auto& pc : part) cont.insert(cont.end(), pc.begin(), pc.end());
     std::sort(cont.begin(), cont.end(), [](const Contender& x, const Contender& y) {
       if (x.edge != y.edge) return x.edge < y.edge;
       if (x.wait != y.wait) return x.wait > y.wait;
@@ -1172,7 +1184,8 @@ void Simulation::Impl::resolve() {
   }
 
   for (auto& b : bufs)
-    for (const auto& r : b.req) {
+    for (const std::uint32_t i : b.events) {
+      const Request& r = b.req[i];
       const std::uint32_t a = r.agent;
       switch (r.kind) {
         case Ev::kTransfer:
