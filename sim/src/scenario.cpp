@@ -287,6 +287,7 @@ void read_movement(const std::string& origin, const toml::table& t, MovementPara
   }
   r.get("night_factor", m.night_factor, 0.3, 1.0);
   r.get("stairs_factor", m.stairs_factor, 0.2, 1.0);
+  r.get("stuck_s", m.stuck_s, 0.0, 86400.0);
   r.get_clock("night_start", m.night_start_clock_s);
   r.get_clock("night_end", m.night_end_clock_s);
   r.finish();
@@ -548,6 +549,7 @@ std::string to_toml(const Scenario& s) {
   d("rho_jam", m.rho_jam);
   d("night_factor", m.night_factor);
   d("stairs_factor", m.stairs_factor);
+  d("stuck_s", m.stuck_s);
   str("night_start", clock_text(m.night_start_clock_s));
   str("night_end", clock_text(m.night_end_clock_s));
 

@@ -1104,6 +1104,10 @@ void Simulation::Impl::resolve() {
     else if (room == 0) req_count[e] = -1, any_full = true;  // nobody fits
     else req_count[e] = -2 - room, any_contended = true;     // some fit: choose
   }
+  // Held at a full edge for stuck_s: enters regardless, so that rings of full
+  // edges cannot lock for good (MATSim's stuck time).
+  const auto stuck_steps = static_cast<std::int32_t>(
+      sc.movement.stuck_s > 0 ? std::max(1.0, std::ceil(sc.movement.stuck_s / dt)) : 0.0);
   if (any_full || any_contended) {
     // Marking the denied and gathering contenders reads shared state only; the
     // contenders are sorted below, so the order they are gathered in does not matter.
@@ -1113,6 +1117,7 @@ void Simulation::Impl::resolve() {
       for (auto& r : bufs[static_cast<std::size_t>(bi)].req) {
         if (r.kind != Ev::kTransfer || r.edge == kNone) continue;
         const std::int32_t m = req_count[r.edge];
+        if (stuck_steps > 0 && wait[r.agent] >= stuck_steps) continue;  // squeezes in (see stuck_s)
         if (m == -1) r.denied = 1;
         else if (m <= -2)
           part[static_cast<std::size_t>(bi)].push_back(

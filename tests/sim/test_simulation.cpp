@@ -177,6 +177,7 @@ TEST_CASE("a narrow edge's storage limit makes the queue spill back upstream") {
   const Network net(art.data);
   auto sc = quiet_scenario();
   sc.behaviour.departure_mean_min = 1e-6;
+  sc.movement.stuck_s = 0;  // nobody squeezes in: the limit holds
   RunConfig rc;
   rc.check_invariants = true;
   Simulation sim(net, City{}, sc, rc, walkers(net, NodeId{art.node.at('A')}, 300, 1.34f, {5000, 0}));
@@ -511,4 +512,22 @@ TEST_CASE("from day 4 everyone still out walks home") {
   CHECK(row.state[static_cast<int>(AgentState::kSheltered)] == 0);
   CHECK(row.state[static_cast<int>(AgentState::kWalkingHome)] + row.state[static_cast<int>(AgentState::kArrivedHome)] ==
         row.agents);
+}
+
+TEST_CASE("a walker held at a full edge for stuck_s squeezes in, so a jam cannot lock for good") {
+  //   A---B---C---D   with B-C 0.2 m wide (160 people), as above, but stuck_s = 60 s.
+  auto art = ascii_network(kCorridor, 25.0);
+  const Network wide(art.data);
+  const EdgeId bc = edge_named(wide, "BC");
+  art.data.edge_width_m[index(bc)] = 0.2f;
+  const Network net(art.data);
+  auto sc = quiet_scenario();
+  sc.behaviour.departure_mean_min = 1e-6;
+  sc.movement.stuck_s = 60;
+  RunConfig rc;
+  rc.check_invariants = true;
+  Simulation sim(net, City{}, sc, rc, walkers(net, NodeId{art.node.at('A')}, 300, 1.34f, {5000, 0}));
+  int max_bc = 0;
+  for (int i = 0; i < 600 && sim.step(); ++i) max_bc = std::max(max_bc, sim.edge_view(bc).count);
+  CHECK(max_bc > 160);  // some squeezed in above the storage limit
 }

@@ -64,6 +64,7 @@ struct MovementParams {
   double rho_jam = 8.0;                    // storage limit, persons/m2 (published 3.8-10)
   double night_factor = 0.8;               // night speed / day speed
   double stairs_factor = 0.6;
+  double stuck_s = 300;                    // a walker held this long at a full edge squeezes in (0: never)
   int night_start_clock_s = 19 * 3600;     // dark from (local clock)
   int night_end_clock_s = 5 * 3600;
 };
