@@ -9,6 +9,7 @@
 #include "kitaku/sim/network.hpp"
 #include "kitaku/sim/population.hpp"
 #include "kitaku/sim/spatial_index.hpp"
+#include "grid.hpp"
 #include "test_util.hpp"
 
 using namespace kitaku;
@@ -32,22 +33,7 @@ namespace {
 constexpr int kGrid = 41;
 constexpr double kSpacing = 100;
 
-NetworkData grid() {
-  NetworkData d;
-  for (int y = 0; y < kGrid; ++y)
-    for (int x = 0; x < kGrid; ++x) d.node_pos.push_back({x * kSpacing, y * kSpacing});
-  auto add = [&](std::uint32_t a, std::uint32_t b) {
-    const Point g[2] = {d.node_pos[a], d.node_pos[b]};
-    d.add_edge(NodeId{a}, NodeId{b}, g, 3.0f, RoadClass::residential);
-  };
-  for (std::uint32_t y = 0; y < kGrid; ++y)
-    for (std::uint32_t x = 0; x < kGrid; ++x) {
-      if (x + 1 < kGrid) add(y * kGrid + x, y * kGrid + x + 1);
-      if (y + 1 < kGrid) add(y * kGrid + x, (y + 1) * kGrid + x);
-    }
-  d.crs_wkt = "LOCAL";
-  return d;
-}
+NetworkData grid() { return test::grid_network(kGrid, kSpacing, 3.0f); }
 
 std::vector<Point> square(double x0, double y0, double x1, double y1) {
   return {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}};

@@ -8,6 +8,7 @@
 
 #include "kitaku/sim/route_trees.hpp"
 #include "kitaku/sim/routing.hpp"
+#include "grid.hpp"
 #include "test_util.hpp"
 
 using namespace kitaku;
@@ -16,23 +17,9 @@ namespace {
 
 // An n x n grid, 100 m blocks, with jittered node positions so that paths differ in length.
 Network jittered_grid(int n) {
-  NetworkData d;
   std::mt19937 rng(test::test_seed());
   std::uniform_real_distribution<double> j(-20, 20);
-  for (int y = 0; y < n; ++y)
-    for (int x = 0; x < n; ++x) d.node_pos.push_back({x * 100.0 + j(rng), y * 100.0 + j(rng)});
-  auto add = [&](int a, int b) {
-    const Point g[2] = {d.node_pos[static_cast<std::size_t>(a)], d.node_pos[static_cast<std::size_t>(b)]};
-    d.add_edge(NodeId(static_cast<std::uint32_t>(a)), NodeId(static_cast<std::uint32_t>(b)), g, 3.0f,
-               RoadClass::residential);
-  };
-  for (int y = 0; y < n; ++y)
-    for (int x = 0; x < n; ++x) {
-      if (x + 1 < n) add(y * n + x, y * n + x + 1);
-      if (y + 1 < n) add(y * n + x, (y + 1) * n + x);
-    }
-  d.crs_wkt = "LOCAL";
-  return Network(std::move(d));
+  return Network(test::grid_network(n, 100.0, 3.0f, [&](Point p) { return Point{p.x + j(rng), p.y + j(rng)}; }));
 }
 
 std::vector<float> lengths(const Network& net, const std::vector<std::uint8_t>& closed = {}) {

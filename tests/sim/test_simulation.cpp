@@ -10,6 +10,7 @@
 
 #include "kitaku/sim/error.hpp"
 #include "kitaku/sim/simulation.hpp"
+#include "grid.hpp"
 #include "test_util.hpp"
 
 using namespace kitaku;
@@ -205,21 +206,7 @@ struct TestCity {
   City city;
 };
 TestCity grid_city(int n = 9) {
-  NetworkData d;
-  for (int y = 0; y < n; ++y)
-    for (int x = 0; x < n; ++x) d.node_pos.push_back({x * 100.0, y * 100.0});
-  auto add = [&](int a, int b) {
-    const Point g[2] = {d.node_pos[static_cast<std::size_t>(a)], d.node_pos[static_cast<std::size_t>(b)]};
-    d.add_edge(NodeId(static_cast<std::uint32_t>(a)), NodeId(static_cast<std::uint32_t>(b)), g, 4.0f,
-               RoadClass::residential);
-  };
-  for (int y = 0; y < n; ++y)
-    for (int x = 0; x < n; ++x) {
-      if (x + 1 < n) add(y * n + x, y * n + x + 1);
-      if (y + 1 < n) add(y * n + x, (y + 1) * n + x);
-    }
-  d.crs_wkt = "LOCAL";
-  TestCity c{Network(std::move(d)), {}};
+  TestCity c{Network(test::grid_network(n, 100.0, 4.0f)), {}};
   const double m = (n - 1) * 100.0;
   Zone z;
   z.id = "all";
