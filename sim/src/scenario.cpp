@@ -391,7 +391,7 @@ Command read_command(const std::string& origin, const toml::table& t, std::size_
   if (!parse_command_type(type, c.type))
     r.fail_at("type", "unknown command type \"" + type +
                           "\" (open_facility, close_facility, set_capacity, close_edge, reopen_edge, guidance, "
-                          "release_retained)");
+                          "release_retained, damage_facility, close_area, reopen_area)");
   const auto need = [&](std::string_view key, auto& out, auto lo, auto hi) {
     if (!r.get(key, out, lo, hi)) r.fail(t, key, "missing (" + type + " needs it)");
   };
@@ -399,7 +399,14 @@ Command read_command(const std::string& origin, const toml::table& t, std::size_
   switch (c.type) {
     case CommandType::kOpenFacility:
     case CommandType::kCloseFacility:
+    case CommandType::kDamageFacility:
       need("facility", c.facility, std::int64_t{0}, kMaxIndex);
+      break;
+    case CommandType::kCloseArea:
+    case CommandType::kReopenArea:
+      need("x", c.x, -kInf, kInf);
+      need("y", c.y, -kInf, kInf);
+      need("radius_m", c.radius_m, 0.0, kInf);
       break;
     case CommandType::kSetCapacity:
       need("facility", c.facility, std::int64_t{0}, kMaxIndex);
@@ -599,7 +606,14 @@ std::string to_toml(const Scenario& s) {
     switch (cmd.type) {
       case CommandType::kOpenFacility:
       case CommandType::kCloseFacility:
+      case CommandType::kDamageFacility:
         i("facility", cmd.facility);
+        break;
+      case CommandType::kCloseArea:
+      case CommandType::kReopenArea:
+        d("x", cmd.x);
+        d("y", cmd.y);
+        d("radius_m", cmd.radius_m);
         break;
       case CommandType::kSetCapacity:
         i("facility", cmd.facility);

@@ -1,4 +1,5 @@
 #include "kitaku/sim/simulation.hpp"
+#include "kitaku/sim/snapshot.hpp"
 
 #include <omp.h>
 
@@ -138,7 +139,7 @@ struct Simulation::Impl {
   std::vector<double> fcap;             // persons
   std::vector<std::int32_t> fcap_agents, reserved, occupied, peak_occ;
   std::vector<FacilityState> fstate;
-  std::vector<std::uint8_t> op_closed, op_opened;
+  std::vector<std::uint8_t> op_closed, op_opened, damaged;
   std::vector<std::int64_t> open_at, opened_time, full_since, seconds_full;
   std::vector<NodeId> fnode;
   std::vector<BoundedTree> ftree;
@@ -276,6 +277,25 @@ struct Simulation::Impl {
   void open_facility(std::uint32_t f) {
     if (opened_time[f] < 0) opened_time[f] = t;
     update_facility_state(f);
+  }
+  // Closes edge e; walkers on it step off to its nearer end.
+  void close_edge(std::uint32_t e) {
+    if (closed[e]) return;
+    closed[e] = 1;
+    trees_dirty = true;
+    for (const auto a : active) {
+      if (arc[a] == kNone || index(net.edge(ArcId{arc[a]})) != e) continue;
+      const ArcId ar{arc[a]};
+      const NodeId end = pos[a] < net.length(ar) / 2 ? net.tail(ar) : net.head(ar);
+      leave_edge(a, index(end));
+    }
+  }
+  // Whether any point of edge e's polyline lies within r of (x, y).
+  bool edge_in_area(std::uint32_t e, double x, double y, double r) const {
+    const auto g = net.geometry(EdgeId{e});
+    for (std::size_t i = 0; i + 1 < g.size(); ++i)
+      if (project_on_segment({x, y}, g[i], g[i + 1]).dist <= r) return true;
+    return false;
   }
   // Nearest available facility by straight-line distance within the search radius.
   std::int64_t choose_facility(std::uint32_t a, Point p) {
@@ -577,6 +597,7 @@ void Simulation::Impl::setup_facilities() {
   fstate.assign(F, FacilityState::kClosed);
   op_closed.assign(F, 0);
   op_opened.assign(F, 0);
+  damaged.assign(F, 0);
   open_at.resize(F);
   opened_time.assign(F, -1);
   full_since.assign(F, 0);
@@ -740,7 +761,8 @@ void Simulation::Impl::check_command(const Command& c, const std::string& file, 
   const std::string where = !file.empty() ? file : c.source.empty() ? "command" : c.source;
   const std::string at = (place.empty() ? std::string() : place + ", ") + "t=" + std::to_string(c.time_s) + " s";
   const bool uses_facility = c.type == CommandType::kOpenFacility || c.type == CommandType::kCloseFacility ||
-                             c.type == CommandType::kSetCapacity || c.type == CommandType::kGuidance;
+                             c.type == CommandType::kSetCapacity || c.type == CommandType::kGuidance ||
+                             c.type == CommandType::kDamageFacility;
   const bool uses_edge = c.type == CommandType::kCloseEdge || c.type == CommandType::kReopenEdge;
   if (uses_facility && (c.facility < 0 || static_cast<std::size_t>(c.facility) >= F))
     throw InputError(where, at, std::string(command_name(c.type)) + ": facility " + std::to_string(c.facility) +
@@ -752,6 +774,8 @@ void Simulation::Impl::check_command(const Command& c, const std::string& file, 
     throw InputError(where, at, std::string(command_name(c.type)) + ": value, x, y and radius_m must be finite, value and radius_m not negative");
   if ((c.type == CommandType::kGuidance || c.type == CommandType::kReleaseRetained) && c.value > 1)
     throw InputError(where, at, std::string(command_name(c.type)) + ": the share must be in [0, 1]");
+  if ((c.type == CommandType::kCloseArea || c.type == CommandType::kReopenArea) && !(c.radius_m > 0))
+    throw InputError(where, at, std::string(command_name(c.type)) + ": radius_m must be positive");
 }
 
 void Simulation::Impl::apply(const Command& c) {
@@ -801,6 +825,7 @@ void Simulation::Impl::apply(const Command& c) {
   switch (c.type) {
     case CommandType::kOpenFacility: {
       const auto f = need_facility();
+      if (damaged[f]) break;  // a damaged building stays shut
       op_closed[f] = 0;
       op_opened[f] = 1;
       open_facility(f);
@@ -821,24 +846,36 @@ void Simulation::Impl::apply(const Command& c) {
       update_facility_state(f);
       break;
     }
-    case CommandType::kCloseEdge: {
-      const auto e = need_edge();
-      if (closed[e]) break;
-      closed[e] = 1;
-      trees_dirty = true;
-      for (const auto a : active) {
-        if (arc[a] == kNone || index(net.edge(ArcId{arc[a]})) != e) continue;
-        const ArcId ar{arc[a]};
-        const NodeId end = pos[a] < net.length(ar) / 2 ? net.tail(ar) : net.head(ar);
-        leave_edge(a, index(end));
-      }
+    case CommandType::kDamageFacility: {
+      const auto f = need_facility();
+      damaged[f] = 1;
+      op_closed[f] = 1;
+      update_facility_state(f);
+      evict(f, 0);
       break;
     }
+    case CommandType::kCloseEdge:
+      close_edge(need_edge());
+      break;
     case CommandType::kReopenEdge: {
       const auto e = need_edge();
       if (!closed[e]) break;
       closed[e] = 0;
       trees_dirty = true;
+      break;
+    }
+    case CommandType::kCloseArea:
+    case CommandType::kReopenArea: {
+      const bool close = c.type == CommandType::kCloseArea;
+      for (std::uint32_t e = 0; e < net.edge_count(); ++e) {
+        if (!edge_in_area(e, c.x, c.y, c.radius_m) || (closed[e] != 0) == close) continue;
+        if (close) {
+          close_edge(e);
+        } else {
+          closed[e] = 0;
+          trees_dirty = true;
+        }
+      }
       break;
     }
     case CommandType::kGuidance: {
@@ -1396,6 +1433,57 @@ const std::vector<TimeseriesRow>& Simulation::timeseries() const noexcept { retu
 TimeseriesRow Simulation::current_row() const { return impl_->row(); }
 const std::vector<Command>& Simulation::command_log() const noexcept { return impl_->log; }
 void Simulation::validate() const { impl_->validate(); }
+bool Simulation::facility_damaged(ShelterId f) const { return impl_->damaged[index(f)] != 0; }
+
+void Simulation::fill_snapshot(Snapshot& out, bool with_agents) const {
+  const Impl& m = *impl_;
+  out.time_s = m.t;
+  out.duration_s = m.end_t;
+  out.step_no = m.step_no;
+  out.done = m.t >= m.end_t;
+  out.persons_per_agent = m.w;
+  out.wall_seconds = m.wall;
+  const std::size_t E = m.net.edge_count(), F = m.city.facilities.size(), A = m.state.size();
+  out.edge_density.resize(E);
+  out.edge_speed.resize(E);
+  out.edge_closed.assign(m.closed.begin(), m.closed.end());
+  const double v0 = m.sc.movement.v0_mean;
+  for (std::size_t e = 0; e < E; ++e) {
+    const float rho = static_cast<float>(m.count[e] * m.w / m.area[e]);
+    out.edge_density[e] = rho;
+    out.edge_speed[e] = static_cast<float>(std::max(m.sc.movement.v_floor, v0 * m.speed_factor(rho)));
+  }
+  out.facility_state = m.fstate;
+  out.facility_damaged = m.damaged;
+  out.facility_open_at_s.resize(F);
+  out.facility_capacity = m.fcap;
+  out.facility_occupancy.resize(F);
+  out.facility_reserved.resize(F);
+  for (std::size_t f = 0; f < F; ++f) {
+    out.facility_open_at_s[f] = m.op_closed[f] ? -1 : m.opened_time[f] >= 0 ? m.opened_time[f] : m.open_at[f];
+    out.facility_occupancy[f] = m.occupied[f] * m.w;
+    out.facility_reserved[f] = m.reserved[f] * m.w;
+  }
+  out.has_agents = with_agents;
+  if (with_agents) {
+    out.agent_x.resize(A);
+    out.agent_y.resize(A);
+    out.agent_state.assign(m.state.begin(), m.state.end());
+#pragma omp parallel for schedule(static) num_threads(m.threads) if (A > 100000)
+    for (std::size_t a = 0; a < A; ++a) {
+      const Point p = m.agent_point(static_cast<std::uint32_t>(a));
+      out.agent_x[a] = static_cast<float>(p.x);
+      out.agent_y[a] = static_cast<float>(p.y);
+    }
+  } else {
+    out.agent_x.clear();
+    out.agent_y.clear();
+    out.agent_state.clear();
+  }
+  out.row = m.row();
+  out.timeseries = m.rows;
+  out.command_log = m.log;
+}
 
 EdgeStats Simulation::edge_stats() const {
   const auto& m = *impl_;

@@ -18,6 +18,9 @@ enum class CommandType : std::uint8_t {
   kReopenEdge,        // edge
   kGuidance,          // x, y, radius: stranded within it; facility; value = share who comply
   kReleaseRetained,   // value = share of the retained released now (x, y, radius optional area)
+  kDamageFacility,    // facility: damaged, closes for good (an open command cannot reopen it)
+  kCloseArea,         // x, y, radius: every edge with a point within it closes (fire, cordon)
+  kReopenArea,        // x, y, radius: those edges reopen
 };
 
 struct Command {

@@ -22,6 +22,8 @@
 
 namespace kitaku {
 
+struct Snapshot;
+
 /// What an agent is doing. The states partition the agents.
 enum class AgentState : std::uint8_t {
   kWaiting,      // has not set off yet (departure scheduled)
@@ -144,6 +146,11 @@ class Simulation {
   Summary summary() const;
   /// Every command applied so far, in the order applied.
   const std::vector<Command>& command_log() const noexcept;
+  /// Copies the state now into `out` (reusing its buffers); agents' positions and
+  /// states only when with_agents. Call between steps, on the stepping thread.
+  void fill_snapshot(Snapshot& out, bool with_agents) const;
+  /// A facility damaged by a command (closed for good).
+  bool facility_damaged(ShelterId f) const;
 
   /// Throws InvariantError naming the first broken invariant: agents conserved,
   /// occupancy <= capacity, edge counts match, no agent on a closed edge.

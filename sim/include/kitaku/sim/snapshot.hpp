@@ -1,0 +1,44 @@
+#pragma once
+// A consistent copy of a running simulation's state at a step boundary: what the
+// dashboard draws. The sim thread fills one between steps (Simulation::fill_snapshot)
+// and publishes it; the UI reads it without ever touching the live simulation.
+#include <cstdint>
+#include <vector>
+
+#include "kitaku/sim/commands.hpp"
+#include "kitaku/sim/simulation.hpp"
+
+namespace kitaku {
+
+struct Snapshot {
+  std::int64_t time_s = 0;        // simulation seconds after the quake
+  std::int64_t duration_s = 0;
+  std::int64_t step_no = 0;
+  bool done = false;
+  double persons_per_agent = 1;
+  double wall_seconds = 0;        // the simulation's own compute time so far
+
+  // Per edge (EdgeId order).
+  std::vector<float> edge_density;        // persons/m2 now
+  std::vector<float> edge_speed;          // m/s of a 1.34 m/s walker at that density (Weidmann, floor)
+  std::vector<std::uint8_t> edge_closed;  // 1: closed by a command
+
+  // Per facility (scenario order).
+  std::vector<FacilityState> facility_state;
+  std::vector<std::uint8_t> facility_damaged;
+  std::vector<std::int64_t> facility_open_at_s;  // scheduled opening; -1 when closed by an operator
+  std::vector<double> facility_capacity;         // persons
+  std::vector<double> facility_occupancy;        // persons inside
+  std::vector<double> facility_reserved;         // persons inside + on their way
+
+  // Per agent, filled only when asked for (AgentId order).
+  bool has_agents = false;
+  std::vector<float> agent_x, agent_y;   // network CRS
+  std::vector<AgentState> agent_state;
+
+  TimeseriesRow row;                      // the values now
+  std::vector<TimeseriesRow> timeseries;  // recorded rows so far
+  std::vector<Command> command_log;       // applied so far
+};
+
+}  // namespace kitaku

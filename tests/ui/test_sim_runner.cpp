@@ -1,0 +1,122 @@
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "kitaku/ui/areas.hpp"
+#include "kitaku/ui/i18n.hpp"
+#include "ui_harness.hpp"
+
+using namespace kitaku;
+
+TEST_CASE("SimRunner steps on demand and publishes consistent snapshots") {
+  test::UiHarness h;
+  auto s0 = h.runner.latest();
+  REQUIRE(s0);
+  CHECK(s0->time_s == 0);
+  CHECK(s0->has_agents);
+  CHECK(s0->agent_x.size() == s0->agent_state.size());
+  CHECK(s0->edge_density.size() == h.net.edge_count());
+  CHECK(s0->facility_state.size() == 2);
+  CHECK(h.advance(12) == 12);
+  auto s1 = h.runner.latest();
+  CHECK(s1->time_s == 60);
+  CHECK(s0->time_s == 0);  // an old snapshot the UI holds is never changed under it
+  std::int64_t sum = 0;
+  for (auto v : s1->row.state) sum += v;
+  CHECK(sum == s1->row.agents);
+}
+
+TEST_CASE("SimRunner's thread plays at the chosen speed, pauses and single-steps") {
+  auto sc = test::ui_grid_scenario();
+  sc.run.duration_h = 100;  // long enough that playing flat out cannot reach the end
+  test::UiHarness h(sc);
+  h.runner.set_speed(0);  // as fast as possible
+  h.runner.start();
+  h.runner.play();
+  const auto t0 = std::chrono::steady_clock::now();
+  while (h.runner.latest()->time_s < 600 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  h.runner.pause();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto paused_at = h.runner.latest()->time_s;
+  CHECK(paused_at >= 600);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(h.runner.latest()->time_s == paused_at);  // paused: time stands still
+  h.runner.step_once();
+  const auto t1 = std::chrono::steady_clock::now();
+  while (h.runner.latest()->time_s == paused_at && std::chrono::steady_clock::now() - t1 < std::chrono::seconds(10))
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  CHECK(h.runner.latest()->time_s == paused_at + h.scenario.run.step_s);
+  // x60: about 60 simulated seconds per wall second.
+  h.runner.set_speed(60);
+  const auto before = h.runner.latest()->time_s;
+  h.runner.play();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  h.runner.pause();
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  const auto advanced = h.runner.latest()->time_s - before;
+  CHECK(advanced >= 30);
+  CHECK(advanced <= 120);
+}
+
+TEST_CASE("a command sent from the UI takes effect at the next step and is logged") {
+  test::UiHarness h;
+  h.advance(1);
+  CHECK(h.ctx.send(test::make_command(CommandType::kDamageFacility, 1)));
+  h.advance(1);
+  auto s = h.runner.latest();
+  REQUIRE(s->command_log.size() == 1);
+  CHECK(s->command_log[0].source == "operator");
+  CHECK(s->facility_damaged[1] == 1);
+  CHECK(s->facility_state[1] == FacilityState::kClosed);
+  // A damaged facility cannot be reopened.
+  CHECK(h.ctx.send(test::make_command(CommandType::kOpenFacility, 1)));
+  h.advance(1);
+  CHECK(h.runner.latest()->facility_state[1] == FacilityState::kClosed);
+  // A bad command is refused with a reason, and nothing is queued.
+  CHECK_FALSE(h.ctx.send(test::make_command(CommandType::kCloseFacility, 7)));
+  CHECK(h.ctx.status.find("facility 7 does not exist") != std::string::npos);
+}
+
+TEST_CASE("closing an area closes the edges within it and reopening restores them") {
+  test::UiHarness h;
+  CHECK(h.ctx.send(test::area_command(CommandType::kCloseArea, 400, 400, 60)));
+  h.advance(1);
+  auto s = h.runner.latest();
+  int closed = 0;
+  for (auto c : s->edge_closed) closed += c;
+  CHECK(closed == 4);  // the four streets meeting at the centre node
+  CHECK(h.ctx.send(test::area_command(CommandType::kReopenArea, 400, 400, 60)));
+  h.advance(1);
+  closed = 0;
+  for (auto c : h.runner.latest()->edge_closed) closed += c;
+  CHECK(closed == 0);
+}
+
+TEST_CASE("the harness clicks a marked button as a user would") {
+  test::UiHarness h;
+  int pressed = 0;
+  auto draw = [&] {
+    if (ImGui::Button("Press me")) ++pressed;
+    h.ctx.mark("button");
+  };
+  h.click("button", draw);
+  CHECK(pressed == 1);
+}
+
+TEST_CASE("clock and areas") {
+  test::UiHarness h;
+  h.scenario.quake.clock_s = 14 * 3600 + 46 * 60;
+  CHECK(h.ctx.clock_text(0) == "day 1 14:46");
+  CHECK(h.ctx.clock_text(10 * 3600) == "day 2 00:46");
+  CHECK(ui::DashboardContext::since_quake_text(2 * 3600 + 5 * 60) == "+2:05");
+  const auto g = ui::AreaGrid::for_network(h.net);
+  CHECK(g.cell_m == 250);
+  CHECK(g.nx == 4);
+  CHECK(g.label(g.cell_of(0, 800)) == "A1");
+  CHECK(g.label(g.cell_of(800, 0)) == "D4");
+  ui::set_language(ui::Lang::kJapanese);
+  CHECK(std::string(ui::L("Open", "開設")) == "開設");
+  ui::set_language(ui::Lang::kEnglish);
+}

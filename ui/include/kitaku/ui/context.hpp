@@ -1,0 +1,81 @@
+#pragma once
+// What every panel sees: the immutable scenario, network and city, the newest
+// snapshot, the controller to send commands through, and the dashboard's shared
+// UI state (selection, map view requests, alerts, the event log). Panels are
+// structs with a Draw(DashboardContext&) method; they never include GLFW.
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kitaku/sim/city.hpp"
+#include "kitaku/sim/geometry.hpp"
+#include "kitaku/sim/network.hpp"
+#include "kitaku/sim/scenario.hpp"
+#include "kitaku/sim/snapshot.hpp"
+#include "kitaku/ui/backend.hpp"
+#include "kitaku/ui/sim_runner.hpp"
+
+namespace kitaku::ui {
+
+/// A threshold crossing, kept in the alert log with its scenario time.
+struct Alert {
+  enum class Kind : std::uint8_t { kEdgeCrush, kFacilityFull, kInfo };
+  std::int64_t time_s = 0;
+  Kind kind = Kind::kInfo;
+  std::int64_t id = -1;  // edge or facility
+  std::string text;      // in the language at the time it was raised
+};
+
+/// A pending guidance order drawn on the map (area circle and arrow to the facility).
+struct GuidanceMark {
+  Point centre;
+  double radius_m = 0;
+  std::int64_t facility = -1;
+  std::int64_t time_s = 0;
+};
+
+struct DashboardContext {
+  DashboardContext(const Scenario& sc, const Network& net, const City& c, Controller& ctl, TextureHost& tex)
+      : scenario(sc), network(net), city(c), controller(ctl), textures(tex), snap(ctl.latest()) {}
+
+  const Scenario& scenario;
+  const Network& network;
+  const City& city;
+  Controller& controller;
+  TextureHost& textures;
+  std::shared_ptr<const Snapshot> snap;  // refreshed at the start of every frame
+
+  // Selection (-1: none). Panels set these; the map highlights them.
+  std::int64_t selected_facility = -1;
+  std::int64_t selected_edge = -1;
+  std::int64_t selected_area = -1;       // allocation area (AreaGrid cell)
+  /// Set to ask the map to centre on a point on its next frame.
+  bool centre_request = false;
+  Point centre_on;
+  /// Set by the map: where the user last clicked on it (network CRS), for injects.
+  bool has_picked_point = false;
+  Point picked_point;
+
+  std::vector<GuidanceMark> guidance;    // orders sent, newest last
+  std::deque<Alert> alerts;              // newest last
+  std::string status;                    // one line for the status bar (last action or error)
+
+  /// Tests: when set, mark() records widgets' screen rectangles by name so that a
+  /// test can move the mouse there and click, as a user would.
+  bool record_widgets = false;
+  std::map<std::string, std::pair<ImVec2, ImVec2>> widgets;
+  /// Records the last ImGui item's rectangle under `name` (when record_widgets).
+  void mark(const std::string& name);
+
+  /// Sends a command; on refusal puts the reason in `status` and returns false.
+  bool send(Command c);
+  /// Scenario clock: "day 1 15:32" (quake day is day 1).
+  std::string clock_text(std::int64_t time_s) const;
+  /// Time since the quake: "+2:46".
+  static std::string since_quake_text(std::int64_t time_s);
+};
+
+}  // namespace kitaku::ui

@@ -1,0 +1,96 @@
+#pragma once
+// Runs a Simulation on its own thread and publishes Snapshots. The UI never
+// blocks the simulation (it only swaps a shared pointer under a mutex held for a
+// pointer copy) and the simulation never waits for the UI: it publishes at most
+// `publish_hz` times per wall-clock second and otherwise keeps stepping.
+//
+// Time controls: play / pause / single step, and a speed from x1 to x3600
+// simulated seconds per wall second, or as fast as possible (speed 0).
+//
+// Commands go straight to Simulation::submit, which is thread-safe and applies
+// them at the next step boundary; a refused command returns its reason.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "kitaku/sim/simulation.hpp"
+#include "kitaku/sim/snapshot.hpp"
+
+namespace kitaku::ui {
+
+/// What panels may ask of the simulation. SimRunner implements it; tests may fake it.
+class Controller {
+ public:
+  virtual ~Controller() = default;
+  /// Queues an operator command; returns "" or why it was refused.
+  virtual std::string submit(Command c) = 0;
+  virtual void play() = 0;
+  virtual void pause() = 0;
+  virtual bool playing() const = 0;
+  /// Asks for exactly one step (pauses first).
+  virtual void step_once() = 0;
+  /// Simulated seconds per wall second; 0 = as fast as possible.
+  virtual void set_speed(double x) = 0;
+  virtual double speed() const = 0;
+  /// The newest published snapshot (never null after construction).
+  virtual std::shared_ptr<const Snapshot> latest() const = 0;
+};
+
+struct RunnerOptions {
+  double publish_hz = 15;    // snapshots per wall second while playing
+  bool with_agents = true;   // include agent positions in snapshots
+  double speed = 60;         // initial speed (0 = as fast as possible)
+  bool start_playing = false;
+};
+
+class SimRunner final : public Controller {
+ public:
+  /// Takes the simulation; publishes a first snapshot at once.
+  SimRunner(std::unique_ptr<Simulation> sim, RunnerOptions options = {});
+  ~SimRunner() override;  // stops and joins the thread
+  SimRunner(const SimRunner&) = delete;
+  SimRunner& operator=(const SimRunner&) = delete;
+
+  /// Starts the sim thread. Without it (tests), call advance() to step synchronously.
+  void start();
+  /// Synchronous stepping for tests and headless use (only when not started):
+  /// runs up to n steps, then publishes. Returns the steps taken.
+  int advance(int n);
+
+  std::string submit(Command c) override;
+  void play() override;
+  void pause() override;
+  bool playing() const override { return playing_.load(); }
+  void step_once() override;
+  void set_speed(double x) override;
+  double speed() const override { return speed_.load(); }
+  std::shared_ptr<const Snapshot> latest() const override;
+
+  std::uint64_t snapshots_published() const { return published_.load(); }
+  const Simulation& simulation() const { return *sim_; }  // immutable parts only (network, city, scenario)
+
+ private:
+  void loop();
+  void publish();
+
+  std::unique_ptr<Simulation> sim_;
+  RunnerOptions opt_;
+  std::atomic<bool> playing_{false}, quit_{false};
+  std::atomic<int> step_requests_{0};
+  std::atomic<double> speed_{60};
+  std::atomic<std::uint64_t> published_{0};
+  mutable std::mutex snap_mu_;
+  std::shared_ptr<const Snapshot> snap_;
+  std::shared_ptr<Snapshot> spare_;  // recycled buffers (sim thread only)
+  std::int64_t published_time_ = -1;
+  std::size_t published_commands_ = 0;
+  std::mutex wake_mu_;
+  std::condition_variable wake_;
+  std::thread thread_;
+};
+
+}  // namespace kitaku::ui

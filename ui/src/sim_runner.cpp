@@ -1,0 +1,154 @@
+#include "kitaku/ui/sim_runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+
+#include "kitaku/sim/error.hpp"
+
+namespace kitaku::ui {
+namespace {
+using Clock = std::chrono::steady_clock;
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+}  // namespace
+
+SimRunner::SimRunner(std::unique_ptr<Simulation> sim, RunnerOptions options)
+    : sim_(std::move(sim)), opt_(options) {
+  speed_.store(options.speed);
+  playing_.store(options.start_playing);
+  publish();
+}
+
+SimRunner::~SimRunner() {
+  quit_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SimRunner::start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { loop(); });
+}
+
+int SimRunner::advance(int n) {
+  int taken = 0;
+  while (taken < n && !sim_->done()) {
+    sim_->step();
+    ++taken;
+  }
+  publish();
+  return taken;
+}
+
+std::string SimRunner::submit(Command c) {
+  try {
+    sim_->submit(std::move(c));
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return {};  // applied at the next step boundary, as in a headless run
+}
+
+void SimRunner::play() {
+  playing_.store(true);
+  wake_.notify_all();
+}
+void SimRunner::pause() { playing_.store(false); }
+void SimRunner::step_once() {
+  playing_.store(false);
+  step_requests_.fetch_add(1);
+  wake_.notify_all();
+  if (!thread_.joinable()) {  // synchronous use
+    step_requests_.store(0);
+    advance(1);
+  }
+}
+void SimRunner::set_speed(double x) {
+  speed_.store(x < 0 ? 0 : x);
+  wake_.notify_all();
+}
+
+std::shared_ptr<const Snapshot> SimRunner::latest() const {
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  return snap_;
+}
+
+void SimRunner::publish() {
+  // Reuse the previous-but-one buffers when the UI no longer holds them.
+  std::shared_ptr<Snapshot> s;
+  if (spare_ && spare_.use_count() == 1) s = std::move(spare_);
+  else s = std::make_shared<Snapshot>();
+  sim_->fill_snapshot(*s, opt_.with_agents);
+  published_time_ = s->time_s;
+  published_commands_ = s->command_log.size();
+  std::shared_ptr<const Snapshot> old;
+  {
+    std::lock_guard<std::mutex> lock(snap_mu_);
+    old = std::move(snap_);
+    snap_ = s;
+  }
+  // Keep the one just replaced for reuse once the UI drops it.
+  spare_ = std::const_pointer_cast<Snapshot>(old);
+  published_.fetch_add(1);
+}
+
+void SimRunner::loop() {
+  // Pacing: while playing at speed x, a step is taken once the wall clock since
+  // play (or the last speed change) times x has caught up with simulated time; at
+  // speed 0 steps run back to back. Snapshots go out at most publish_hz per second.
+  auto wall0 = Clock::now();
+  std::int64_t sim0 = sim_->time_s();
+  auto last_publish = Clock::now();
+  bool was_playing = false;
+  double last_speed = speed_.load();
+  while (!quit_.load()) {
+    const bool play = playing_.load() && !sim_->done();
+    const double speed = speed_.load();
+    if ((play && !was_playing) || speed != last_speed) {
+      wall0 = Clock::now();
+      sim0 = sim_->time_s();
+    }
+    was_playing = play;
+    last_speed = speed;
+    if (step_requests_.load() > 0) {
+      step_requests_.fetch_sub(1);
+      if (!sim_->done()) sim_->step();
+      publish();
+      last_publish = Clock::now();
+      continue;
+    }
+    bool stepped = false;
+    if (play) {
+      const double behind = speed <= 0 ? 1.0 : seconds(Clock::now() - wall0) * speed - static_cast<double>(sim_->time_s() - sim0);
+      if (behind >= 0) {
+        sim_->step();
+        stepped = true;
+      }
+    }
+    const auto now = Clock::now();
+    if (stepped && seconds(now - last_publish) >= 1.0 / opt_.publish_hz) {
+      publish();
+      last_publish = now;
+    }
+    if (stepped) continue;
+    // Nothing due: publish what the UI has not seen, then sleep until the next
+    // step is due or a control changes.
+    if (published_time_ != sim_->time_s() || published_commands_ != sim_->command_log().size()) {
+      publish();
+      last_publish = Clock::now();
+    }
+    double wait_s = 0.05;
+    if (play && speed > 0) {
+      const double due = static_cast<double>(sim_->time_s() - sim0) / speed - seconds(Clock::now() - wall0);
+      wait_s = std::clamp(due, 0.0005, 0.05);
+    }
+    std::unique_lock<std::mutex> lock(wake_mu_);
+    if (quit_.load() || step_requests_.load() > 0) continue;
+    wake_.wait_for(lock, std::chrono::duration<double>(wait_s));
+  }
+}
+
+}  // namespace kitaku::ui
