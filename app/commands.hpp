@@ -13,6 +13,7 @@ void add_network_command(CLI::App& app);     // kitaku network info FILE ...
 void add_synth_command(CLI::App& app);       // kitaku synth --radius-km R --seed S OUT.gpkg
 void add_facilities_command(CLI::App& app);  // kitaku facilities info FILE --network NET ...
 void add_run_command(CLI::App& app);         // kitaku run [SCENARIO]: the main job
+void add_dashboard_command(CLI::App& app);   // kitaku dashboard [SCENARIO] (built with KITAKU_BUILD_UI)
 
 /// Thrown after a run stopped by Ctrl-C has written its partial outputs; main exits 130.
 struct Interrupted : std::runtime_error {

@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   kitaku::app::add_network_command(app);
   kitaku::app::add_synth_command(app);
   kitaku::app::add_facilities_command(app);
+#ifdef KITAKU_WITH_UI
+  kitaku::app::add_dashboard_command(app);
+#endif
   try {
     app.parse(argc, argv);
     if (app.get_subcommands().empty()) {

@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Command 1 of the quick start: install dependencies, build, and run the main job
-# on the embedded default scenario. Extra arguments go to `kitaku`.
+# on the embedded default scenario. With a display it opens the operations
+# dashboard on it (playing); without one (ssh, CI) it runs the scenario headless
+# and writes the outputs to ./out. Extra arguments go to `kitaku` instead.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh" "$root/build" -DCMAKE_BUILD_TYPE=Release -DKITAKU_BUILD_TESTS=OFF
-exec "$root/build/kitaku" "$@"
+if [ $# -gt 0 ]; then
+  exec "$root/build/kitaku" "$@"
+fi
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ "${KITAKU_HEADLESS:-0}" != 1 ]; then
+  exec "$root/build/kitaku" dashboard --play
+fi
+echo "run.sh: no display, so running the default scenario headless (kitaku run)." >&2
+echo "run.sh: for the dashboard, run this on a desktop, or: xvfb-run -a build/kitaku dashboard --screenshot shot.png --frames 30" >&2
+exec "$root/build/kitaku" run

@@ -750,7 +750,10 @@ void Simulation::Impl::apply_commands() {
     pending.erase(pending.begin(), it);
   }
   for (auto& c : due) {
-    c.time_s = t;  // the time it took effect: replaying applies it at the same step
+    // Logged with the time it took effect and its place in the log, so that a
+    // replay applies it at the same step and in the same order.
+    c.time_s = t;
+    c.seq = log.size();
     apply(c);
     log.push_back(c);
   }

@@ -2,53 +2,57 @@
 
 #include <imgui.h>
 
-#include <array>
-
 #include "kitaku/ui/fruin.hpp"
+#include "kitaku/ui/i18n.hpp"
 
 namespace kitaku::ui {
 
 void NetworkPanel::Draw(const char* title, bool* open, const Network& net) {
-  if (!ImGui::Begin(title, open)) {
-    ImGui::End();
-    return;
-  }
-  std::array<double, kRoadClassCount> km{};
-  std::array<double, kRoadClassCount> width_km{};
-  std::size_t stairs = 0;
-  for (std::uint32_t e = 0; e < net.edge_count(); ++e) {
-    const EdgeId id{e};
-    const auto c = static_cast<std::size_t>(net.road_class(id));
-    km[c] += net.length(id) / 1000.0;
-    width_km[c] += net.width(id) * net.length(id) / 1000.0;
-    stairs += (net.flags(id) & kStairs) != 0;
+  if (ImGui::Begin(title, open)) DrawContents(net);
+  ImGui::End();
+}
+
+void NetworkPanel::DrawContents(const Network& net) {
+  if (stats_for_ != &net) {  // the network never changes: count once
+    km_.fill(0);
+    width_km_.fill(0);
+    stairs_ = 0;
+    for (std::uint32_t e = 0; e < net.edge_count(); ++e) {
+      const EdgeId id{e};
+      const auto c = static_cast<std::size_t>(net.road_class(id));
+      km_[c] += net.length(id) / 1000.0;
+      width_km_[c] += net.width(id) * net.length(id) / 1000.0;
+      stairs_ += (net.flags(id) & kStairs) != 0;
+    }
+    stats_for_ = &net;
   }
   shown_total_km = net.total_length_m() / 1000.0;
-  ImGui::Text("%zu nodes, %zu edges, %.1f km", net.node_count(), net.edge_count(), shown_total_km);
-  ImGui::Text("CRS: EPSG:%d, %zu stair edges", net.epsg(), stairs);
+  ImGui::Text("%zu %s, %zu %s, %.1f km", net.node_count(), L("nodes", "ノード"), net.edge_count(),
+              L("edges", "リンク"), shown_total_km);
+  ImGui::Text("CRS: EPSG:%d, %zu %s", net.epsg(), stairs_, L("stair edges", "階段リンク"));
   shown_class_rows = 0;
   if (ImGui::BeginTable("classes", 4, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
-    ImGui::TableSetupColumn("class");
+    ImGui::TableSetupColumn(L("class", "道路種別"));
     ImGui::TableSetupColumn("km");
-    ImGui::TableSetupColumn("share");
-    ImGui::TableSetupColumn("mean width m");
+    ImGui::TableSetupColumn(L("share", "割合"));
+    ImGui::TableSetupColumn(L("mean width m", "平均幅員 m"));
     ImGui::TableHeadersRow();
     for (std::size_t c = 0; c < kRoadClassCount; ++c) {
-      if (km[c] <= 0) continue;
+      if (km_[c] <= 0) continue;
       ++shown_class_rows;
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(name(static_cast<RoadClass>(c)).data());
       ImGui::TableNextColumn();
-      ImGui::Text("%.2f", km[c]);
+      ImGui::Text("%.2f", km_[c]);
       ImGui::TableNextColumn();
-      ImGui::Text("%.1f %%", 100.0 * km[c] / shown_total_km);
+      ImGui::Text("%.1f %%", 100.0 * km_[c] / shown_total_km);
       ImGui::TableNextColumn();
-      ImGui::Text("%.1f", width_km[c] / km[c]);
+      ImGui::Text("%.1f", width_km_[c] / km_[c]);
     }
     ImGui::EndTable();
   }
-  ImGui::Checkbox("Level-of-service legend", &show_legend);
+  ImGui::Checkbox(L("Level-of-service legend", "歩行者サービス水準の凡例"), &show_legend);
   if (show_legend) {
     for (std::size_t i = 0; i < kFruinColours.size(); ++i) {
       ImGui::ColorButton(kFruinLabels[i], ImGui::ColorConvertU32ToFloat4(kFruinColours[i]),
@@ -57,7 +61,6 @@ void NetworkPanel::Draw(const char* title, bool* open, const Network& net) {
       ImGui::TextUnformatted(kFruinLabels[i]);
     }
   }
-  ImGui::End();
 }
 
 }  // namespace kitaku::ui

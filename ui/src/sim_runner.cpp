@@ -82,6 +82,7 @@ void SimRunner::publish() {
   if (spare_ && spare_.use_count() == 1) s = std::move(spare_);
   else s = std::make_shared<Snapshot>();
   sim_->fill_snapshot(*s, opt_.with_agents);
+  s->version = published_.load() + 1;
   published_time_ = s->time_s;
   published_commands_ = s->command_log.size();
   std::shared_ptr<const Snapshot> old;

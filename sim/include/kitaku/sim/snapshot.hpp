@@ -11,6 +11,9 @@
 namespace kitaku {
 
 struct Snapshot {
+  /// Publication number (set by the publisher; 0 = never published). Buffers are
+  /// recycled, so caches must key on this, not on the Snapshot's address.
+  std::uint64_t version = 0;
   std::int64_t time_s = 0;        // simulation seconds after the quake
   std::int64_t duration_s = 0;
   std::int64_t step_no = 0;

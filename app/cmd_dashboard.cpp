@@ -1,0 +1,197 @@
+// kitaku dashboard [SCENARIO]: the operations dashboard (docs/dashboard.md). Loads
+// the scenario like `kitaku run`, starts the simulation on its own thread, and
+// opens a GLFW window with the Dear ImGui panels. Headless helpers:
+//   --screenshot OUT.png --frames N   render N frames, save the last, exit
+//   --bench-frames N                  render N frames flat out, print mean/p95
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "format.hpp"
+#include "kitaku/geo/city_loader.hpp"
+#include "kitaku/sim/error.hpp"
+#include "kitaku/sim/progress.hpp"
+#include "kitaku/sim/scenario.hpp"
+#include "kitaku/sim/simulation.hpp"
+#include "kitaku/ui/backend.hpp"
+#include "kitaku/ui/context.hpp"
+#include "kitaku/ui/dashboard.hpp"
+#include "kitaku/ui/fonts.hpp"
+#include "kitaku/ui/i18n.hpp"
+#include "kitaku/ui/screenshot.hpp"
+#include "kitaku/ui/sim_runner.hpp"
+
+namespace kitaku::app {
+extern const char* const kDefaultScenarioToml;
+namespace {
+
+struct DashOptions {
+  std::string scenario;
+  int threads = 0;
+  std::int64_t seed = -1;
+  std::string replay;
+  int width = 1600, height = 900;
+  std::string screenshot;
+  int frames = 0;
+  int bench_frames = 0;
+  double speed = 60;
+  bool play = false;
+  double advance_min = 0;
+  std::string lang = "en";
+  std::string tab = "facilities";
+  bool no_vsync = false;
+};
+
+void dashboard(const DashOptions& o) {
+  Scenario sc = o.scenario.empty() ? parse_scenario(kDefaultScenarioToml, "<embedded default>", ".")
+                                   : load_scenario(o.scenario);
+  if (o.seed >= 0) sc.seed = static_cast<std::uint64_t>(o.seed);
+  if (!o.replay.empty()) {
+    sc.commands = load_command_log(o.replay);
+    for (auto& c : sc.commands) c.source = "replay:" + c.source;
+  }
+  if (!o.screenshot.empty() && o.frames <= 0)
+    throw InputError("--screenshot", "", "needs --frames N (how many frames to render first)");
+  std::printf("Kitaku %s | dashboard | scenario: %s (%s)\n", KITAKU_VERSION, sc.name.c_str(), sc.origin.c_str());
+  std::fflush(stdout);
+
+  geo::LoadedCity lc;
+  {
+    ProgressBar bar("loading city");
+    lc = geo::load_city(sc, bar.fn());
+  }
+  const Network& net = lc.network.network;
+  RunConfig cfg;
+  cfg.seed = sc.seed;
+  cfg.threads = o.threads;
+  auto sim = std::make_unique<Simulation>(net, lc.city, sc, cfg);
+  std::printf("  %s edges, %zu facilities, %s agents (%.2f people each)\n",
+              thousands(static_cast<double>(net.edge_count())).c_str(), lc.city.facilities.size(),
+              thousands(static_cast<double>(sim->agent_count())).c_str(), sim->population().persons_per_agent);
+  std::fflush(stdout);
+  ui::RunnerOptions ro;
+  ro.speed = o.speed;
+  ui::SimRunner runner(std::move(sim), ro);
+  if (o.advance_min > 0) {
+    const int steps = static_cast<int>(std::ceil(o.advance_min * 60 / sc.run.step_s));
+    ProgressBar bar("advancing " + fmt("%g", o.advance_min) + " min");
+    for (int done = 0; done < steps;) {
+      const int n = runner.advance(std::min(50, steps - done));
+      if (n == 0) break;
+      done += n;
+      bar.update(static_cast<double>(done) / steps);
+    }
+  }
+  const City& city = runner.simulation().city();
+
+  ui::WindowOptions wo;
+  wo.width = o.width;
+  wo.height = o.height;
+  wo.title = "Kitaku — " + sc.name;
+  wo.vsync = !(o.no_vsync || o.bench_frames > 0 || !o.screenshot.empty());
+  std::unique_ptr<ui::Backend> backend;
+  try {
+    backend = ui::make_glfw_backend(wo);
+  } catch (const std::exception& e) {
+    throw InputError("dashboard", "", e.what());
+  }
+  std::vector<std::string> names;
+  for (const auto& f : city.facilities) names.push_back(f.name + f.area);
+  for (const auto& s : city.stations) names.push_back(s.name);
+  const ui::FontReport font = ui::load_fonts(names);
+  if (!font.cjk) std::fprintf(stderr, "kitaku: warning: %s\n", font.message.c_str());
+  ui::set_language(o.lang == "ja" ? ui::Lang::kJapanese : ui::Lang::kEnglish);
+
+  ui::DashboardContext ctx(runner.simulation().scenario(), net, city, runner, *backend);
+  ui::DashboardOptions dopt;
+  dopt.tab = o.tab;
+  ui::Dashboard dash(ctx, dopt);
+  dash.set_font_report(font);
+  runner.start();
+  if (o.play) runner.play();
+
+  using Clock = std::chrono::steady_clock;
+  std::vector<double> frame_ms;
+  auto last = Clock::now();
+  int frame = 0;
+  const int limit = o.bench_frames > 0 ? o.bench_frames : o.frames;
+  bool capture = false;
+  std::string capture_path;
+  while (backend->begin_frame()) {
+    dash.Draw();
+    backend->end_frame();
+    const auto now = Clock::now();
+    if (frame > 0) frame_ms.push_back(std::chrono::duration<double, std::milli>(now - last).count());
+    last = now;
+    ++frame;
+    std::string shot;
+    if (dash.take_screenshot_request(shot)) {
+      capture = true;
+      capture_path = shot;
+    }
+    if (!o.screenshot.empty() && frame == limit) {
+      capture = true;
+      capture_path = o.screenshot;
+    }
+    if (capture) {
+      std::vector<std::uint8_t> px;
+      int w = 0, h = 0;
+      if (backend->read_pixels(px, w, h)) {  // the frame after the request
+        std::string err;
+        if (!ui::save_png(capture_path, px, w, h, &err)) throw InputError(capture_path, "", err);
+        ctx.status = "saved " + capture_path;
+        std::printf("  screenshot %s (%dx%d)\n", capture_path.c_str(), w, h);
+        capture = false;
+        if (!o.screenshot.empty() && capture_path == o.screenshot) break;
+      }
+    }
+    if (o.bench_frames > 0 && frame >= limit) break;
+  }
+  runner.pause();
+  if (o.bench_frames > 0 && !frame_ms.empty()) {
+    // The first frames build the font texture and the first map raster: skip a tenth.
+    std::vector<double> v(frame_ms.begin() + static_cast<std::ptrdiff_t>(frame_ms.size() / 10), frame_ms.end());
+    std::sort(v.begin(), v.end());
+    const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+    const double p95 = v[std::min(v.size() - 1, static_cast<std::size_t>(0.95 * static_cast<double>(v.size())))];
+    std::printf("frames %zu at %dx%d: mean %.2f ms (%.1f fps), p95 %.2f ms, sim time %s\n", v.size(),
+                backend->width(), backend->height(), mean, 1000.0 / mean, p95,
+                ctx.clock_text(runner.latest()->time_s).c_str());
+  }
+}
+
+}  // namespace
+
+void add_dashboard_command(CLI::App& app) {
+  auto o = std::make_shared<DashOptions>();
+  auto* cmd = app.add_subcommand("dashboard", "Open the operations dashboard on a scenario (default: the embedded one)");
+  cmd->add_option("scenario", o->scenario, "Scenario TOML file (docs/scenario-format.md)")->check(CLI::ExistingFile);
+  cmd->add_option("--threads,-t", o->threads, "OpenMP threads for the simulation (default: all cores)")
+      ->check(CLI::Range(0, 1024));
+  cmd->add_option("--seed,-s", o->seed, "Random seed (default: the scenario's)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--replay", o->replay, "Replay a saved drill log / commands.log")->check(CLI::ExistingFile);
+  cmd->add_option("--width", o->width, "Window width in pixels")->capture_default_str()->check(CLI::Range(320, 8192));
+  cmd->add_option("--height", o->height, "Window height in pixels")->capture_default_str()->check(CLI::Range(240, 8192));
+  cmd->add_option("--screenshot", o->screenshot, "Render --frames N frames, save the last as this PNG, and exit");
+  cmd->add_option("--frames", o->frames, "Frames to render before --screenshot")->check(CLI::Range(1, 1000000));
+  cmd->add_option("--bench-frames", o->bench_frames, "Render N frames flat out, print mean and p95 frame time, exit")
+      ->check(CLI::Range(2, 1000000));
+  cmd->add_option("--speed", o->speed, "Simulated seconds per wall second (0: as fast as possible)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1e6));
+  cmd->add_flag("--play", o->play, "Start playing at once");
+  cmd->add_option("--advance-min", o->advance_min, "Simulate this many minutes before the window opens")
+      ->check(CLI::Range(0.0, 336.0 * 60));
+  cmd->add_option("--lang", o->lang, "Language: en or ja")->check(CLI::IsMember({"en", "ja"}))->capture_default_str();
+  cmd->add_option("--tab", o->tab, "Operations tab shown first")
+      ->check(CLI::IsMember({"facilities", "allocation", "drill", "network"}))->capture_default_str();
+  cmd->add_flag("--no-vsync", o->no_vsync, "Do not wait for the display between frames");
+  cmd->callback([o] { dashboard(*o); });
+}
+
+}  // namespace kitaku::app

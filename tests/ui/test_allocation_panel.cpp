@@ -1,0 +1,213 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "panels/allocation_panel.hpp"
+#include "ui_harness.hpp"
+
+using namespace kitaku;
+
+namespace {
+
+/// Facilities open 10-30 min after the quake; 360 steps of 5 s = 30 min. By then
+/// the two small facilities are (nearly) full and people are stranded outdoors.
+constexpr int kAllOpen = 360;
+
+std::int64_t unsheltered_total(const Snapshot& s) {
+  return s.row.state[static_cast<std::size_t>(AgentState::kUnsheltered)];
+}
+
+}  // namespace
+
+TEST_CASE("allocation panel: unsheltered per area add up and are counted once per snapshot") {
+  test::UiHarness h;
+  h.advance(kAllOpen);
+  ui::AllocationPanel a;
+  const auto draw = [&] { a.Draw(h.ctx); };
+  h.frames(2, draw);
+  const auto s = h.ctx.snap;
+  REQUIRE(unsheltered_total(*s) > 0);
+  CHECK(a.grid().count() == 16);  // 800 m of grid in 250 m cells
+  REQUIRE_FALSE(a.rows().empty());
+
+  double persons = 0;
+  std::int64_t agents = 0, to_facility = 0;
+  for (std::size_t i = 0; i < a.rows().size(); ++i) {
+    const auto& r = a.rows()[i];
+    CHECK((r.unsheltered > 0 || r.to_facility > 0));  // only non-empty areas
+    if (i > 0) CHECK(a.rows()[i - 1].unsheltered >= r.unsheltered);  // most unsheltered first
+    agents += r.unsheltered;
+    to_facility += r.to_facility;
+    persons += static_cast<double>(r.unsheltered) * s->persons_per_agent;
+  }
+  CHECK(agents == unsheltered_total(*s));
+  CHECK(to_facility == s->row.state[static_cast<std::size_t>(AgentState::kToFacility)]);
+  CHECK(persons == doctest::Approx(static_cast<double>(unsheltered_total(*s)) * s->persons_per_agent));
+
+  // The top area's count, by hand from the agents' positions.
+  const int top = a.rows()[0].cell;
+  std::int64_t in_top = 0;
+  for (std::size_t i = 0; i < s->agent_state.size(); ++i)
+    in_top += s->agent_state[i] == AgentState::kUnsheltered && a.grid().cell_of(s->agent_x[i], s->agent_y[i]) == top;
+  CHECK(in_top == a.rows()[0].unsheltered);
+
+  // Counting is O(agents): done again only for a new snapshot.
+  const int n = a.recounts();
+  h.frames(4, draw);
+  CHECK(a.recounts() == n);
+  h.advance(1);
+  h.frame(draw);
+  CHECK(a.recounts() == n + 1);
+
+  // Selecting an area selects it for the map and centres the map there.
+  const int cell = a.rows()[0].cell;
+  h.click("allocation.row." + std::to_string(cell), draw);
+  CHECK(h.ctx.selected_area == cell);
+  CHECK(h.ctx.centre_request);
+  CHECK(h.ctx.centre_on.x == doctest::Approx(a.grid().centre(cell).x));
+  CHECK(h.ctx.centre_on.y == doctest::Approx(a.grid().centre(cell).y));
+}
+
+TEST_CASE("allocation panel: guidance from a suggestion is sent, logged, marked on the map and works") {
+  // Two identical runs; only the first gets the guidance, the second is the control.
+  test::UiHarness h;
+  ui::SimRunner control(std::make_unique<Simulation>(h.net, h.city, h.scenario, RunConfig{}));
+  h.advance(kAllOpen);  // both facilities are (nearly) full, people are stranded
+  control.advance(kAllOpen);
+  // Then the operator finds room for 2000 more in the northern facility.
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kSetCapacity, 0, -1, 2600)));
+  REQUIRE(control.submit(test::make_command(CommandType::kSetCapacity, 0, -1, 2600)).empty());
+  h.advance(1);
+  control.advance(1);
+  ui::AllocationPanel a;
+  const auto draw = [&] { a.Draw(h.ctx); };
+  h.frames(2, draw);
+  REQUIRE_FALSE(a.rows().empty());
+  const int cell = a.rows()[0].cell;
+  REQUIRE(a.rows()[0].unsheltered > 0);
+  h.click("allocation.row." + std::to_string(cell), draw);
+  REQUIRE(h.ctx.selected_area == cell);
+  REQUIRE(a.suggestions().size() == 1);  // the southern one is full
+  const std::int64_t f = a.suggestions()[0].facility;
+  CHECK(f == 0);
+
+  CHECK(a.guidance_share == doctest::Approx(h.scenario.behaviour.guidance_compliance));
+  CHECK(a.guidance_facility == -1);
+  h.click("allocation.suggest." + std::to_string(f), draw);
+  CHECK(a.guidance_facility == f);
+  const double unsheltered_before = static_cast<double>(a.unsheltered_in(cell));
+  h.click("allocation.send", draw);
+
+  const auto centre = a.grid().centre(cell);
+  const double radius = 250 * std::sqrt(2.0) / 2;
+  REQUIRE(h.ctx.guidance.size() == 1);
+  CHECK(h.ctx.guidance[0].facility == f);
+  CHECK(h.ctx.guidance[0].centre.x == doctest::Approx(centre.x));
+  CHECK(h.ctx.guidance[0].centre.y == doctest::Approx(centre.y));
+  CHECK(h.ctx.guidance[0].radius_m == doctest::Approx(radius));
+  REQUIRE(a.sent().size() == 1);
+  CHECK(a.sent()[0].cell == cell);
+  CHECK(a.sent()[0].unsheltered_then == doctest::Approx(unsheltered_before * h.ctx.snap->persons_per_agent));
+
+  h.advance(1);
+  control.advance(1);
+  h.frame(draw);
+  const auto s = h.ctx.snap;
+  const auto s0 = control.latest();
+  REQUIRE(s->command_log.size() == 2);  // the capacity, then the guidance
+  const Command& c = s->command_log.back();
+  CHECK(c.type == CommandType::kGuidance);
+  CHECK(c.facility == f);
+  CHECK(c.x == doctest::Approx(centre.x));
+  CHECK(c.y == doctest::Approx(centre.y));
+  CHECK(c.radius_m == doctest::Approx(radius));
+  CHECK(c.value == doctest::Approx(h.scenario.behaviour.guidance_compliance));
+  CHECK(c.source == "operator");
+  // Its effect, against the run without it: more places reserved at the facility
+  // and fewer stranded outdoors in the area.
+  CHECK(s->facility_reserved[static_cast<std::size_t>(f)] > s0->facility_reserved[static_cast<std::size_t>(f)]);
+  std::int64_t control_unsheltered = 0;
+  for (std::size_t i = 0; i < s0->agent_state.size(); ++i)
+    control_unsheltered += s0->agent_state[i] == AgentState::kUnsheltered &&
+                           a.grid().cell_of(s0->agent_x[i], s0->agent_y[i]) == cell;
+  CHECK(a.unsheltered_in(cell) < control_unsheltered);
+}
+
+TEST_CASE("allocation panel: suggestions are the open facilities with room, nearest first") {
+  test::UiHarness h;
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kSetCapacity, 0, -1, 3000)));
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kSetCapacity, 1, -1, 3000)));
+  ui::AllocationPanel a;
+  const auto draw = [&] { a.Draw(h.ctx); };
+  h.frames(2, draw);
+  const auto& g = a.grid();
+  h.ctx.selected_area = g.cell_of(650, 150);  // next to the southern facility (600, 200)
+  h.frame(draw);
+  CHECK(a.suggestions().empty());  // nothing is open yet
+
+  h.advance(kAllOpen);
+  h.frame(draw);
+  const auto near_south = a.suggestions();
+  REQUIRE(near_south.size() == 2);
+  CHECK(near_south[0].facility == 1);
+  CHECK(near_south[1].facility == 0);
+  const Point c = g.centre(static_cast<int>(h.ctx.selected_area));
+  for (const auto& sg : near_south) {
+    const auto f = static_cast<std::size_t>(sg.facility);
+    CHECK(sg.distance_m == doctest::Approx(std::hypot(h.city.facilities[f].pos.x - c.x, h.city.facilities[f].pos.y - c.y)));
+    CHECK(sg.room == doctest::Approx(h.ctx.snap->facility_capacity[f] - h.ctx.snap->facility_reserved[f]));
+    CHECK(sg.room > 0);
+  }
+  CHECK(near_south[0].distance_m < near_south[1].distance_m);
+  h.ctx.selected_area = g.cell_of(150, 650);  // next to the northern one
+  h.frame(draw);
+  REQUIRE(a.suggestions().size() == 2);
+  CHECK(a.suggestions()[0].facility == 0);
+
+  // A closed facility and a full one are not suggested.
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kCloseFacility, 0)));
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kSetCapacity, 1, -1, 0)));
+  h.advance(1);
+  h.frame(draw);
+  CHECK(h.ctx.snap->facility_state[1] == FacilityState::kFull);
+  CHECK(a.suggestions().empty());
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kOpenFacility, 0)));
+  h.advance(1);
+  h.frame(draw);
+  REQUIRE(a.suggestions().size() == 1);
+  CHECK(a.suggestions()[0].facility == 0);
+}
+
+TEST_CASE("allocation panel: release of retained staff, everywhere or in the selected area") {
+  test::UiHarness h;
+  h.advance(12);
+  ui::AllocationPanel a;
+  const auto draw = [&] { a.Draw(h.ctx); };
+  h.frames(2, draw);
+  REQUIRE(h.runner.latest()->row.state[static_cast<std::size_t>(AgentState::kRetained)] > 0);
+  h.click("allocation.release", draw);
+  h.advance(1);
+  auto s = h.runner.latest();
+  REQUIRE(s->command_log.size() == 1);
+  CHECK(s->command_log[0].type == CommandType::kReleaseRetained);
+  CHECK(s->command_log[0].value == doctest::Approx(0.5));
+  CHECK(s->command_log[0].radius_m == 0);  // everywhere
+
+  const int cell = a.grid().cell_of(400, 400);
+  h.ctx.selected_area = cell;
+  h.click("allocation.release_in_area", draw);
+  CHECK(a.release_in_area);
+  h.click("allocation.release", draw);
+  h.advance(1);
+  s = h.runner.latest();
+  REQUIRE(s->command_log.size() == 2);
+  const Command& c = s->command_log[1];
+  CHECK(c.type == CommandType::kReleaseRetained);
+  CHECK(c.x == doctest::Approx(a.grid().centre(cell).x));
+  CHECK(c.radius_m == doctest::Approx(a.area_radius_m()));
+  // Fewer are retained once their release is scheduled and they set off.
+  const auto retained_then = s->row.state[static_cast<std::size_t>(AgentState::kRetained)];
+  h.advance(12 * 30);
+  CHECK(h.runner.latest()->row.state[static_cast<std::size_t>(AgentState::kRetained)] < retained_then);
+}

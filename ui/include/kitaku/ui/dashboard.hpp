@@ -1,0 +1,50 @@
+#pragma once
+// The operations dashboard: the fixed layout that hosts every panel.
+//   top bar     time controls, clock, language switch, screenshot, KPI export
+//   left        the map
+//   right, top  KPIs (current values, time series, alerts)
+//   right, low  tabs: Facilities | Allocation | Drill | Network
+//   bottom      status line (last action or refusal, font notice, frame rate)
+// Draw() draws one frame's windows between Backend::begin_frame and end_frame.
+#include <memory>
+#include <string>
+
+#include "kitaku/ui/context.hpp"
+#include "kitaku/ui/fonts.hpp"
+
+namespace kitaku::ui {
+
+struct DashboardOptions {
+  std::string tab = "facilities";  // facilities | allocation | drill | network
+};
+
+class Dashboard {
+ public:
+  explicit Dashboard(DashboardContext& ctx, DashboardOptions options = {});
+  ~Dashboard();
+  Dashboard(const Dashboard&) = delete;
+  Dashboard& operator=(const Dashboard&) = delete;
+
+  void Draw();
+  /// The font notice shown in the status bar (empty when the CJK font loaded).
+  void set_font_report(const FontReport& r) { font_ = r; }
+  /// True once after the screenshot button was pressed; `path` is where to save.
+  bool take_screenshot_request(std::string& path);
+  /// Selects a tab on the next frame (docs screenshots, tests).
+  void select_tab(const std::string& tab);
+  const std::string& current_tab() const { return tab_; }
+
+  struct Panels;
+  Panels& panels() { return *p_; }
+
+ private:
+  DashboardContext& ctx_;
+  std::unique_ptr<Panels> p_;
+  FontReport font_;
+  std::string tab_, pending_tab_;
+  bool screenshot_ = false;
+  int screenshot_no_ = 0;
+  std::string screenshot_path_;
+};
+
+}  // namespace kitaku::ui

@@ -1,0 +1,363 @@
+#include "allocation_panel.hpp"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "kitaku/ui/i18n.hpp"
+
+namespace kitaku::ui {
+
+namespace {
+
+double room_of(const Snapshot& s, std::size_t f) {
+  return std::max(0.0, s.facility_capacity[f] - s.facility_reserved[f]);
+}
+
+double arrivals_of(const Snapshot& s, std::size_t f) {
+  return std::max(0.0, s.facility_reserved[f] - s.facility_occupancy[f]);
+}
+
+bool valid_facility(const DashboardContext& ctx, std::int64_t f) {
+  return f >= 0 && static_cast<std::size_t>(f) < ctx.city.facilities.size() &&
+         static_cast<std::size_t>(f) < ctx.snap->facility_state.size();
+}
+
+void section(const char* title) {
+  ImGui::Spacing();
+  ImGui::TextUnformatted(title);
+  ImGui::Separator();
+}
+
+}  // namespace
+
+std::int64_t AllocationPanel::unsheltered_in(int cell) const {
+  return cell >= 0 && static_cast<std::size_t>(cell) < unsheltered_.size() ? unsheltered_[static_cast<std::size_t>(cell)] : 0;
+}
+
+std::int64_t AllocationPanel::to_facility_in(int cell) const {
+  return cell >= 0 && static_cast<std::size_t>(cell) < to_facility_.size() ? to_facility_[static_cast<std::size_t>(cell)] : 0;
+}
+
+double AllocationPanel::area_radius_m() const { return grid_.cell_m * std::sqrt(2.0) / 2; }
+
+void AllocationPanel::recount(const DashboardContext& ctx) {
+  const Snapshot& s = *ctx.snap;
+  const auto cells = static_cast<std::size_t>(grid_.count());
+  unsheltered_.assign(cells, 0);
+  to_facility_.assign(cells, 0);
+  retained_.assign(cells, 0);
+  if (s.has_agents) {
+    const std::size_t n = std::min({s.agent_state.size(), s.agent_x.size(), s.agent_y.size()});
+    for (std::size_t a = 0; a < n; ++a) {
+      const AgentState st = s.agent_state[a];
+      std::vector<std::int64_t>* count = st == AgentState::kUnsheltered ? &unsheltered_
+                                         : st == AgentState::kToFacility ? &to_facility_
+                                         : st == AgentState::kRetained   ? &retained_
+                                                                         : nullptr;
+      if (count) ++(*count)[static_cast<std::size_t>(grid_.cell_of(s.agent_x[a], s.agent_y[a]))];
+    }
+  }
+  rows_.clear();
+  for (std::size_t c = 0; c < cells; ++c)
+    if (unsheltered_[c] > 0 || to_facility_[c] > 0)
+      rows_.push_back({static_cast<int>(c), unsheltered_[c], to_facility_[c], retained_[c]});
+  std::sort(rows_.begin(), rows_.end(), [](const AreaRow& a, const AreaRow& b) {
+    if (a.unsheltered != b.unsheltered) return a.unsheltered > b.unsheltered;
+    if (a.to_facility != b.to_facility) return a.to_facility > b.to_facility;
+    return a.cell < b.cell;
+  });
+  counted_for_ = SnapshotKey::of(ctx.snap.get());
+  ++recounts_;
+}
+
+void AllocationPanel::update_suggestions(const DashboardContext& ctx) {
+  const Snapshot& s = *ctx.snap;
+  suggestions_.clear();
+  suggested_for_ = SnapshotKey::of(ctx.snap.get());
+  suggested_area_ = ctx.selected_area;
+  if (ctx.selected_area < 0 || ctx.selected_area >= grid_.count()) return;
+  const Point c = grid_.centre(static_cast<int>(ctx.selected_area));
+  const std::size_t n = std::min(ctx.city.facilities.size(), s.facility_state.size());
+  for (std::size_t f = 0; f < n; ++f) {
+    if (facility_status(s, f) != FacilityStatus::kOpen) continue;
+    const double room = room_of(s, f);
+    if (room <= 0) continue;
+    const Point& p = ctx.city.facilities[f].pos;
+    suggestions_.push_back({static_cast<std::int64_t>(f), room, std::hypot(p.x - c.x, p.y - c.y)});
+  }
+  const auto keep = std::min(suggestions_.size(), static_cast<std::size_t>(std::max(0, max_suggestions)));
+  std::partial_sort(suggestions_.begin(), suggestions_.begin() + static_cast<std::ptrdiff_t>(keep), suggestions_.end(),
+                    [](const Suggestion& a, const Suggestion& b) {
+                      return a.distance_m != b.distance_m ? a.distance_m < b.distance_m : a.facility < b.facility;
+                    });
+  suggestions_.resize(keep);
+}
+
+void AllocationPanel::Draw(DashboardContext& ctx) {
+  if (!ctx.snap) return;
+  if (!has_grid_) {
+    grid_ = AreaGrid::for_network(ctx.network);
+    has_grid_ = true;
+  }
+  if (guidance_share < 0) guidance_share = static_cast<float>(ctx.scenario.behaviour.guidance_compliance);
+  const SnapshotKey key = SnapshotKey::of(ctx.snap.get());
+  if (!(counted_for_ == key)) recount(ctx);
+
+  draw_areas(ctx);  // may change the selected area
+  if (!(suggested_for_ == key) || suggested_area_ != ctx.selected_area) update_suggestions(ctx);
+  draw_guidance(ctx);
+  draw_suggestions(ctx);
+  draw_effects(ctx);
+  section(L("Optimiser plan", "最適化による配分計画"));
+  ImGui::TextDisabled("%s", L("Not available yet: the optimiser's plan arrives with the hazards-and-allocation issue (#5).",
+                              "未実装：最適化計画はハザードと配分の課題（#5）で追加されます。"));
+  draw_release(ctx);
+  if (!refusal_.empty()) ImGui::TextColored({0.95f, 0.4f, 0.35f, 1}, "%s %s", L("Refused:", "拒否:"), refusal_.c_str());
+}
+
+void AllocationPanel::draw_areas(DashboardContext& ctx) {
+  const Snapshot& s = *ctx.snap;
+  const double w = s.persons_per_agent;
+  const auto& st = s.row.state;
+  section(L("Unsheltered stranded by area", "地域別の屋外滞留者"));
+  ImGui::Text(L("Unsheltered %.0f · heading to a facility %.0f · sheltered %.0f persons (areas of %.0f m)",
+                "屋外滞留 %.0f 人・施設へ移動中 %.0f 人・施設内 %.0f 人（区画 %.0f m）"),
+              static_cast<double>(st[static_cast<std::size_t>(AgentState::kUnsheltered)]) * w,
+              static_cast<double>(st[static_cast<std::size_t>(AgentState::kToFacility)]) * w, s.row.persons_sheltered,
+              grid_.cell_m);
+  if (!s.has_agents) {
+    ImGui::TextDisabled("%s", L("Agent positions are not in this snapshot; areas cannot be counted.",
+                                "このスナップショットには位置情報がないため地域別に集計できません。"));
+    return;
+  }
+  if (rows_.empty()) {
+    ImGui::TextDisabled("%s", L("Nobody is stranded outdoors now.", "現在、屋外滞留者はいません。"));
+    return;
+  }
+  constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_BordersV |
+                                    ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp;
+  const float h = ImGui::GetTextLineHeightWithSpacing() * (static_cast<float>(std::min<std::size_t>(rows_.size(), 8)) + 1.5f);
+  if (!ImGui::BeginTable("areas_table", 4, flags, ImVec2(0, h))) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn(L("Area##area", "地域##area"), 0, 0.8f);
+  ImGui::TableSetupColumn(L("Unsheltered##unsheltered", "屋外滞留##unsheltered"), 0, 1.0f);
+  ImGui::TableSetupColumn(L("Heading to facility##to_facility", "施設へ移動中##to_facility"), 0, 1.2f);
+  ImGui::TableSetupColumn(L("Retained##retained", "待機中##retained"), 0, 1.0f);
+  ImGui::TableHeadersRow();
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(rows_.size()));
+  while (clipper.Step()) {
+    for (int r = clipper.DisplayStart; r < clipper.DisplayEnd; ++r) {
+      const AreaRow& row = rows_[static_cast<std::size_t>(r)];
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::PushID(row.cell);
+      if (ImGui::Selectable(grid_.label(row.cell).c_str(), ctx.selected_area == row.cell,
+                            ImGuiSelectableFlags_SpanAllColumns)) {
+        ctx.selected_area = row.cell;
+        ctx.centre_request = true;
+        ctx.centre_on = grid_.centre(row.cell);
+      }
+      ctx.mark("allocation.row." + std::to_string(row.cell));
+      ImGui::PopID();
+      ImGui::TableNextColumn();
+      ImGui::Text("%.0f", static_cast<double>(row.unsheltered) * w);
+      ImGui::TableNextColumn();
+      ImGui::Text("%.0f", static_cast<double>(row.to_facility) * w);
+      ImGui::TableNextColumn();
+      ImGui::Text("%.0f", static_cast<double>(row.retained) * w);
+    }
+  }
+  ImGui::EndTable();
+}
+
+void AllocationPanel::draw_guidance(DashboardContext& ctx) {
+  const Snapshot& s = *ctx.snap;
+  section(L("Guidance", "誘導"));
+  const std::int64_t area = ctx.selected_area;
+  if (area < 0 || area >= grid_.count()) {
+    ImGui::TextDisabled("%s", L("Select an area above (or on the map) to guide its stranded to a facility.",
+                                "上の表（または地図）で地域を選ぶと施設への誘導ができます。"));
+    return;
+  }
+  const int cell = static_cast<int>(area);
+  const Point centre = grid_.centre(cell);
+  const double w = s.persons_per_agent;
+  ImGui::Text(L("Area %s: %.0f unsheltered, %.0f heading to a facility; radius %.0f m",
+                "地域 %s：屋外滞留 %.0f 人、施設へ移動中 %.0f 人、半径 %.0f m"),
+              grid_.label(cell).c_str(), static_cast<double>(unsheltered_in(cell)) * w,
+              static_cast<double>(to_facility_in(cell)) * w, area_radius_m());
+
+  // Facility chooser (clipped: there may be over a thousand).
+  std::string preview = L("choose a facility", "施設を選択");
+  if (valid_facility(ctx, guidance_facility)) preview = ctx.city.facilities[static_cast<std::size_t>(guidance_facility)].name;
+  ImGui::SetNextItemWidth(std::max(160.0f, ImGui::GetContentRegionAvail().x * 0.5f));
+  if (ImGui::BeginCombo(L("Facility##guidance_facility", "誘導先##guidance_facility"), preview.c_str())) {
+    const std::size_t n = std::min(ctx.city.facilities.size(), s.facility_state.size());
+    ImGuiListClipper clipper;
+    clipper.Begin(static_cast<int>(n));
+    while (clipper.Step()) {
+      for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+        const auto f = static_cast<std::size_t>(i);
+        const std::string label = ctx.city.facilities[f].name + "  [" + facility_status_label(facility_status(s, f)) + ", " +
+                                  std::to_string(static_cast<long long>(room_of(s, f))) + L(" free]", " 人空き]") + "##" +
+                                  std::to_string(i);
+        if (ImGui::Selectable(label.c_str(), guidance_facility == i)) guidance_facility = i;
+      }
+    }
+    ImGui::EndCombo();
+  }
+  ctx.mark("allocation.facility");
+  ImGui::SetNextItemWidth(std::max(160.0f, ImGui::GetContentRegionAvail().x * 0.5f));
+  ImGui::SliderFloat(L("Compliance##guidance_share", "従う割合##guidance_share"), &guidance_share, 0.0f, 1.0f, "%.2f",
+                     ImGuiSliderFlags_AlwaysClamp);
+  ctx.mark("allocation.share");
+
+  const bool have_facility = valid_facility(ctx, guidance_facility);
+  if (have_facility) {
+    const auto f = static_cast<std::size_t>(guidance_facility);
+    const FacilityStatus st = facility_status(s, f);
+    if (st != FacilityStatus::kOpen)
+      ImGui::TextColored({0.95f, 0.8f, 0.3f, 1}, L("%s is %s: nobody will be sent there.", "%s は%sのため誘導されません。"),
+                         ctx.city.facilities[f].name.c_str(), facility_status_label(st));
+  }
+  ImGui::BeginDisabled(!have_facility);
+  if (ImGui::Button(L("Send guidance##send_guidance", "誘導を指示##send_guidance"))) {
+    Command c;
+    c.time_s = s.time_s;
+    c.type = CommandType::kGuidance;
+    c.x = centre.x;
+    c.y = centre.y;
+    c.radius_m = area_radius_m();
+    c.facility = guidance_facility;
+    c.value = std::clamp(static_cast<double>(guidance_share), 0.0, 1.0);
+    const double share = c.value;
+    if (ctx.send(std::move(c))) {
+      refusal_.clear();
+      const auto f = static_cast<std::size_t>(guidance_facility);
+      ctx.guidance.push_back({centre, area_radius_m(), guidance_facility, s.time_s});
+      sent_.push_back({cell, guidance_facility, share, s.time_s, static_cast<double>(unsheltered_in(cell)) * w,
+                       arrivals_of(s, f)});
+      ctx.status = std::string(L("Guidance sent: ", "誘導を指示: ")) + grid_.label(cell) + " -> " + ctx.city.facilities[f].name;
+    } else {
+      refusal_ = ctx.status;
+    }
+  }
+  ctx.mark("allocation.send");
+  ImGui::EndDisabled();
+}
+
+void AllocationPanel::draw_suggestions(DashboardContext& ctx) {
+  if (ctx.selected_area < 0 || ctx.selected_area >= grid_.count()) return;
+  section(L("Nearest available now", "現在受け入れ可能な近い施設"));
+  if (suggestions_.empty()) {
+    ImGui::TextDisabled("%s", L("No open facility has room.", "空きのある開設施設はありません。"));
+    return;
+  }
+  constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_SizingStretchProp;
+  if (!ImGui::BeginTable("suggestions_table", 4, flags)) return;
+  ImGui::TableSetupColumn(L("Facility##facility", "施設##facility"), 0, 3.0f);
+  ImGui::TableSetupColumn(L("Room##room", "空き##room"), 0, 1.0f);
+  ImGui::TableSetupColumn(L("Distance##distance", "距離##distance"), 0, 1.0f);
+  ImGui::TableSetupColumn("##use", 0, 0.8f);
+  ImGui::TableHeadersRow();
+  for (const Suggestion& g : suggestions_) {
+    const auto f = static_cast<std::size_t>(g.facility);
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(ctx.city.facilities[f].name.c_str());
+    ImGui::TableNextColumn();
+    ImGui::Text("%.0f", g.room);
+    ImGui::TableNextColumn();
+    ImGui::Text("%.0f m", g.distance_m);
+    ImGui::TableNextColumn();
+    ImGui::PushID(static_cast<int>(f));
+    if (ImGui::SmallButton(L("Use##use", "選択##use"))) guidance_facility = g.facility;
+    ctx.mark("allocation.suggest." + std::to_string(f));
+    ImGui::PopID();
+  }
+  ImGui::EndTable();
+}
+
+void AllocationPanel::draw_effects(DashboardContext& ctx) {
+  if (sent_.empty()) return;
+  const Snapshot& s = *ctx.snap;
+  const double w = s.persons_per_agent;
+  section(L("Guidance sent and its effect", "誘導の指示と効果"));
+  constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_ScrollY |
+                                    ImGuiTableFlags_SizingStretchProp;
+  const float h = ImGui::GetTextLineHeightWithSpacing() * (static_cast<float>(std::min<std::size_t>(sent_.size(), 5)) + 1.5f);
+  if (!ImGui::BeginTable("guidance_effects", 5, flags, ImVec2(0, h))) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn(L("Sent##sent", "指示##sent"), 0, 0.8f);
+  ImGui::TableSetupColumn(L("Area -> facility##route", "地域 -> 施設##route"), 0, 2.5f);
+  ImGui::TableSetupColumn(L("Share##share", "割合##share"), 0, 0.6f);
+  ImGui::TableSetupColumn(L("Arriving then -> now##arrivals", "到着予定 当時 -> 現在##arrivals"), 0, 1.5f);
+  ImGui::TableSetupColumn(L("Unsheltered then -> now##unsheltered", "屋外滞留 当時 -> 現在##unsheltered"), 0, 1.5f);
+  ImGui::TableHeadersRow();
+  for (auto it = sent_.rbegin(); it != sent_.rend(); ++it) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(DashboardContext::since_quake_text(it->time_s).c_str());
+    ImGui::TableNextColumn();
+    const bool ok = valid_facility(ctx, it->facility);
+    ImGui::Text("%s -> %s", grid_.label(it->cell).c_str(),
+                ok ? ctx.city.facilities[static_cast<std::size_t>(it->facility)].name.c_str() : "?");
+    ImGui::TableNextColumn();
+    ImGui::Text("%.0f %%", 100.0 * it->share);
+    ImGui::TableNextColumn();
+    ImGui::Text("%.0f -> %.0f", it->arrivals_then, ok ? arrivals_of(s, static_cast<std::size_t>(it->facility)) : 0.0);
+    ImGui::TableNextColumn();
+    ImGui::Text("%.0f -> %.0f", it->unsheltered_then, static_cast<double>(unsheltered_in(it->cell)) * w);
+  }
+  ImGui::EndTable();
+}
+
+void AllocationPanel::draw_release(DashboardContext& ctx) {
+  const Snapshot& s = *ctx.snap;
+  const double w = s.persons_per_agent;
+  section(L("Release retained staff", "待機者の帰宅開始"));
+  const bool have_area = ctx.selected_area >= 0 && ctx.selected_area < grid_.count();
+  const int cell = have_area ? static_cast<int>(ctx.selected_area) : -1;
+  ImGui::Text(L("Retained at work or school: %.0f persons", "職場・学校で待機中：%.0f 人"),
+              static_cast<double>(s.row.state[static_cast<std::size_t>(AgentState::kRetained)]) * w);
+  if (have_area) {
+    ImGui::SameLine();
+    ImGui::TextDisabled(L("(%.0f in %s)", "（うち %.0f 人が %s）"), static_cast<double>(retained_[static_cast<std::size_t>(cell)]) * w,
+                        grid_.label(cell).c_str());
+  }
+  ImGui::SetNextItemWidth(std::max(160.0f, ImGui::GetContentRegionAvail().x * 0.5f));
+  ImGui::SliderFloat(L("Share released##release_share", "帰宅開始の割合##release_share"), &release_share, 0.0f, 1.0f, "%.2f",
+                     ImGuiSliderFlags_AlwaysClamp);
+  ctx.mark("allocation.release_share");
+  ImGui::BeginDisabled(!have_area);
+  ImGui::Checkbox(L("Only in the selected area##release_in_area", "選択地域のみ##release_in_area"), &release_in_area);
+  ctx.mark("allocation.release_in_area");
+  ImGui::EndDisabled();
+  if (ImGui::Button(L("Release retained##release", "待機者の帰宅を開始##release"))) {
+    Command c;
+    c.time_s = s.time_s;
+    c.type = CommandType::kReleaseRetained;
+    c.value = std::clamp(static_cast<double>(release_share), 0.0, 1.0);
+    if (release_in_area && have_area) {
+      const Point p = grid_.centre(cell);
+      c.x = p.x;
+      c.y = p.y;
+      c.radius_m = area_radius_m();
+    }
+    const bool in_area = c.radius_m > 0;
+    if (ctx.send(std::move(c))) {
+      refusal_.clear();
+      ctx.status = std::string(L("Release of retained staff sent", "待機者の帰宅開始を指示")) +
+                   (in_area ? " (" + grid_.label(cell) + ")" : std::string());
+    } else {
+      refusal_ = ctx.status;
+    }
+  }
+  ctx.mark("allocation.release");
+}
+
+}  // namespace kitaku::ui

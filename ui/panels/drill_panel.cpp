@@ -1,0 +1,592 @@
+#include "drill_panel.hpp"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "kitaku/ui/i18n.hpp"
+
+namespace kitaku::ui {
+namespace {
+
+std::string format(const char* fmt, auto... args) {
+  char b[512];
+  std::snprintf(b, sizeof b, fmt, args...);
+  return b;
+}
+
+const char* type_label(CommandType t) {
+  switch (t) {
+    case CommandType::kOpenFacility: return L("open facility", "施設開設");
+    case CommandType::kCloseFacility: return L("close facility", "施設閉鎖");
+    case CommandType::kSetCapacity: return L("set capacity", "収容人数変更");
+    case CommandType::kCloseEdge: return L("close road", "道路閉鎖");
+    case CommandType::kReopenEdge: return L("reopen road", "道路再開");
+    case CommandType::kGuidance: return L("guidance", "誘導");
+    case CommandType::kReleaseRetained: return L("release retained", "待機者の帰宅開始");
+    case CommandType::kDamageFacility: return L("damage facility", "施設被災");
+    case CommandType::kCloseArea: return L("close area", "区域閉鎖");
+    case CommandType::kReopenArea: return L("reopen area", "区域再開");
+  }
+  return "?";
+}
+
+const char* source_label(const std::string& source) {
+  if (source == "scenario") return L("scenario", "想定");
+  if (source == "inject") return L("inject", "状況付与");
+  if (source == "operator") return L("operator", "操作員");
+  return source.c_str();
+}
+
+bool uses_facility(CommandType t) {
+  return t == CommandType::kOpenFacility || t == CommandType::kCloseFacility || t == CommandType::kSetCapacity ||
+         t == CommandType::kGuidance || t == CommandType::kDamageFacility;
+}
+
+std::string area_text(const Command& c) {
+  if (c.radius_m <= 0) return L("everywhere", "全域");
+  return format(L("(%.0f, %.0f) r %.0f m", "(%.0f, %.0f) 半径 %.0f m"), c.x, c.y, c.radius_m);
+}
+
+std::string target_text(const DashboardContext& ctx, const Command& c) {
+  std::string facility;
+  if (uses_facility(c.type)) {
+    facility = c.facility >= 0 && static_cast<std::size_t>(c.facility) < ctx.city.facilities.size()
+                   ? ctx.city.facilities[static_cast<std::size_t>(c.facility)].name
+                   : "#" + std::to_string(c.facility);
+  }
+  switch (c.type) {
+    case CommandType::kCloseEdge:
+    case CommandType::kReopenEdge: {
+      std::string s = format(L("road #%lld", "道路 #%lld"), static_cast<long long>(c.edge));
+      if (c.edge >= 0 && static_cast<std::size_t>(c.edge) < ctx.network.edge_count()) {
+        const std::string_view n = ctx.network.name(EdgeId{static_cast<std::uint32_t>(c.edge)});
+        if (!n.empty()) s += " " + std::string(n);
+      }
+      return s;
+    }
+    case CommandType::kCloseArea:
+    case CommandType::kReopenArea:
+    case CommandType::kReleaseRetained: return area_text(c);
+    case CommandType::kGuidance: return area_text(c) + " → " + facility;
+    default: return facility;
+  }
+}
+
+std::string value_text(const Command& c) {
+  switch (c.type) {
+    case CommandType::kSetCapacity: return format(L("%.0f persons", "%.0f 人"), c.value);
+    case CommandType::kGuidance:
+    case CommandType::kReleaseRetained: return format("%.0f %%", 100 * c.value);
+    default: return {};
+  }
+}
+
+std::string hhmm(const DashboardContext& ctx, std::int64_t time_s) {
+  const std::int64_t c = ctx.scenario.quake.clock_s + time_s;
+  return format("%02lld%02lld", static_cast<long long>(c / 3600 % 24), static_cast<long long>(c / 60 % 60));
+}
+
+bool same_effect(const Command& a, const Command& b) {
+  return a.type == b.type && a.facility == b.facility && a.edge == b.edge && a.value == b.value && a.x == b.x &&
+         a.y == b.y && a.radius_m == b.radius_m && a.source == b.source;
+}
+
+/// The scenario's scripted commands as the simulation logs them (source "scenario" when empty).
+std::vector<Command> scripted(const Scenario& sc) {
+  std::vector<Command> out = sc.commands;
+  for (Command& c : out)
+    if (c.source.empty()) c.source = "scenario";
+  return out;
+}
+
+void section(const char* title) {
+  ImGui::Spacing();
+  ImGui::TextDisabled("%s", title);
+  ImGui::Separator();
+}
+
+}  // namespace
+
+std::vector<bool> applied_commands(const std::vector<Command>& wanted, const std::vector<Command>& log) {
+  std::vector<bool> used(log.size(), false), out(wanted.size(), false);
+  for (std::size_t i = 0; i < wanted.size(); ++i)
+    for (std::size_t j = 0; j < log.size(); ++j)
+      if (!used[j] && log[j].time_s >= wanted[i].time_s && same_effect(wanted[i], log[j])) {
+        used[j] = true;
+        out[i] = true;
+        break;
+      }
+  return out;
+}
+
+std::string DrillPanel::default_log_path(const DashboardContext& ctx) {
+  return "drill-" + hhmm(ctx, ctx.snap ? ctx.snap->time_s : 0) + ".log";
+}
+
+std::int64_t DrillPanel::inject_time(const DashboardContext& ctx) const {
+  if (at_time) return std::max<std::int64_t>(0, static_cast<std::int64_t>(at_hours) * 3600 + at_minutes * 60);
+  return ctx.snap ? ctx.snap->time_s : 0;
+}
+
+bool DrillPanel::inject(DashboardContext& ctx, Command c) {
+  c.time_s = inject_time(ctx);
+  c.source = "inject";
+  const Command sent = c;
+  if (!ctx.send(std::move(c))) return false;
+  sent_.push_back(sent);
+  sent_applied_.push_back(false);
+  ctx.status = format(L("Inject queued for %s: %s %s", "%s に付与予定: %s %s"), ctx.clock_text(sent.time_s).c_str(),
+                      type_label(sent.type), target_text(ctx, sent).c_str());
+  return true;
+}
+
+bool DrillPanel::save_log(const DashboardContext& ctx, const std::string& path, std::string* error) const {
+  if (!ctx.snap) {
+    if (error) *error = L("no simulation state to save yet", "保存できる状態がまだありません");
+    return false;
+  }
+  const Snapshot& s = *ctx.snap;
+  std::string text = "# kitaku drill log: one command per line; kitaku run SCENARIO --replay " +
+                     std::filesystem::path(path).filename().string() + "\n";
+  text += "# scenario: " + ctx.scenario.name + " (" + ctx.scenario.origin + ")\n";
+  text += "# seed: " + std::to_string(ctx.scenario.seed) + "\n";
+  text += "# saved at: " + ctx.clock_text(s.time_s) + " (" + DashboardContext::since_quake_text(s.time_s) + "), " +
+          std::to_string(s.command_log.size()) + " commands applied\n";
+  for (const Command& c : s.command_log) text += format_command(c) + "\n";
+  // What the drill would still do: scripted commands and queued injects not applied yet.
+  const std::vector<Command> script = scripted(ctx.scenario);
+  const std::vector<bool> script_done = applied_commands(script, s.command_log);
+  const std::vector<bool> sent_done = applied_commands(sent_, s.command_log);
+  std::string pending;
+  for (std::size_t i = 0; i < script.size(); ++i)
+    if (!script_done[i]) pending += format_command(script[i]) + "\n";
+  for (std::size_t i = 0; i < sent_.size(); ++i)
+    if (!sent_done[i]) pending += format_command(sent_[i]) + "\n";
+  if (!pending.empty()) text += "# not applied yet when saved (scripted commands, queued injects):\n" + pending;
+  return write_text_atomically(path, text, error);
+}
+
+void DrillPanel::refresh(const DashboardContext& ctx) {
+  const Snapshot& s = *ctx.snap;
+  scripted_applied_ = applied_commands(scripted(ctx.scenario), s.command_log);
+  sent_applied_ = applied_commands(sent_, s.command_log);
+  refreshed_for_ = SnapshotKey::of(&s);
+}
+
+// ------------------------------------------------------------------ injects
+
+void DrillPanel::draw_injects(DashboardContext& ctx) {
+  const Snapshot& s = *ctx.snap;
+  // Follow the map's selection.
+  if (ctx.selected_edge != seen_selected_edge_) {
+    seen_selected_edge_ = ctx.selected_edge;
+    if (ctx.selected_edge >= 0) edge = static_cast<int>(ctx.selected_edge);
+  }
+  if (ctx.selected_facility != seen_selected_facility_) {
+    seen_selected_facility_ = ctx.selected_facility;
+    if (ctx.selected_facility >= 0) facility = static_cast<int>(ctx.selected_facility);
+  }
+  const std::size_t F = std::min(ctx.city.facilities.size(), s.facility_capacity.size());
+  const bool facility_ok = facility >= 0 && static_cast<std::size_t>(facility) < F;
+  if (facility != capacity_for_) {
+    capacity_for_ = facility;
+    if (facility_ok) capacity = s.facility_capacity[static_cast<std::size_t>(facility)];
+  }
+
+  // When.
+  section(L("When", "付与の時期"));
+  int mode = at_time ? 1 : 0;
+  ImGui::RadioButton(L("now##when_now", "直ちに##when_now"), &mode, 0);
+  ctx.mark("drill.when.now");
+  ImGui::SameLine();
+  ImGui::RadioButton(L("at##when_at", "時刻指定##when_at"), &mode, 1);
+  ctx.mark("drill.when.at");
+  at_time = mode == 1;
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!at_time);
+  ImGui::SetNextItemWidth(90);
+  ImGui::InputInt(L("h##at_hours", "時間##at_hours"), &at_hours);
+  ctx.mark("drill.when.hours");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(90);
+  ImGui::InputInt(L("min after the quake##at_minutes", "分後（地震発生から）##at_minutes"), &at_minutes);
+  ctx.mark("drill.when.minutes");
+  ImGui::EndDisabled();
+  at_hours = std::clamp(at_hours, 0, 24 * 7);
+  at_minutes = std::clamp(at_minutes, 0, 59);
+  const std::int64_t when = inject_time(ctx);
+  ImGui::Text("%s %s (%s)", L("Injects apply at", "付与時刻:"), ctx.clock_text(when).c_str(),
+              DashboardContext::since_quake_text(when).c_str());
+  if (at_time && when < s.time_s) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(1, 0.75f, 0.3f, 1), "%s", L("(already past: applies at the next step)", "（経過済み: 次のステップで適用）"));
+  }
+
+  // Roads.
+  section(L("Road", "道路"));
+  ImGui::SetNextItemWidth(140);
+  ImGui::InputInt(L("edge id (select on the map)##edge", "道路ID（地図で選択）##edge"), &edge);
+  ctx.mark("drill.edge");
+  const bool edge_ok = edge >= 0 && static_cast<std::size_t>(edge) < ctx.network.edge_count();
+  if (edge_ok) {
+    const std::string_view n = ctx.network.name(EdgeId{static_cast<std::uint32_t>(edge)});
+    ImGui::SameLine();
+    ImGui::TextDisabled("%.*s %.0f m", static_cast<int>(n.size()), n.data(),
+                        static_cast<double>(ctx.network.length(EdgeId{static_cast<std::uint32_t>(edge)})));
+  }
+  ImGui::BeginDisabled(!edge_ok);
+  Command c;
+  c.edge = edge;
+  if (ImGui::Button(L("Close road##close_edge", "道路を閉鎖##close_edge"))) {
+    c.type = CommandType::kCloseEdge;
+    inject(ctx, c);
+  }
+  ctx.mark("drill.close_edge");
+  ImGui::SameLine();
+  if (ImGui::Button(L("Reopen road##reopen_edge", "道路を再開##reopen_edge"))) {
+    c.type = CommandType::kReopenEdge;
+    inject(ctx, c);
+  }
+  ctx.mark("drill.reopen_edge");
+  ImGui::EndDisabled();
+
+  // Areas: fire, cordon.
+  section(L("Area (fire, cordon)", "区域（火災・規制線）"));
+  if (ctx.has_picked_point)
+    ImGui::Text(L("centre (%.0f, %.0f), picked on the map", "中心 (%.0f, %.0f)（地図で指定）"), ctx.picked_point.x,
+                ctx.picked_point.y);
+  else
+    ImGui::TextDisabled("%s", L("Click the map to pick the centre.", "地図をクリックして中心を指定してください。"));
+  ImGui::SetNextItemWidth(220);
+  ImGui::SliderFloat(L("radius##radius", "半径##radius"), &area_radius_m, 25.0f, 3000.0f, "%.0f m");
+  ctx.mark("drill.radius");
+  Command area;
+  area.x = ctx.picked_point.x;
+  area.y = ctx.picked_point.y;
+  area.radius_m = area_radius_m;
+  ImGui::BeginDisabled(!ctx.has_picked_point);
+  if (ImGui::Button(L("Close area##close_area", "区域を閉鎖##close_area"))) {
+    area.type = CommandType::kCloseArea;
+    inject(ctx, area);
+  }
+  ctx.mark("drill.close_area");
+  ImGui::SameLine();
+  if (ImGui::Button(L("Reopen area##reopen_area", "区域を再開##reopen_area"))) {
+    area.type = CommandType::kReopenArea;
+    inject(ctx, area);
+  }
+  ctx.mark("drill.reopen_area");
+  ImGui::EndDisabled();
+
+  // Facilities.
+  section(L("Facility", "一時滞在施設"));
+  ImGui::SetNextItemWidth(260);
+  const std::string preview = facility_ok ? ctx.city.facilities[static_cast<std::size_t>(facility)].name
+                                          : std::string(L("(select a facility)", "（施設を選択）"));
+  if (ImGui::BeginCombo(L("facility##facility", "施設##facility"), preview.c_str())) {
+    for (std::size_t f = 0; f < F; ++f) {
+      ImGui::PushID(static_cast<int>(f));
+      if (ImGui::Selectable(ctx.city.facilities[f].name.c_str(), facility == static_cast<int>(f)))
+        facility = static_cast<int>(f);
+      ImGui::PopID();
+    }
+    ImGui::EndCombo();
+  }
+  ctx.mark("drill.facility");
+  ImGui::BeginDisabled(!facility_ok);
+  Command fc;
+  fc.facility = facility;
+  if (ImGui::Button(L("Damage facility##damage", "施設を被災させる##damage"))) {
+    fc.type = CommandType::kDamageFacility;
+    inject(ctx, fc);
+  }
+  ctx.mark("drill.damage");
+  ImGui::SetNextItemWidth(140);
+  ImGui::InputDouble(L("persons##capacity", "人##capacity"), &capacity, 50, 500, "%.0f");
+  capacity = std::max(0.0, capacity);
+  ctx.mark("drill.capacity");
+  ImGui::SameLine();
+  if (ImGui::Button(L("Set capacity##set_capacity", "収容人数を変更##set_capacity"))) {
+    fc.type = CommandType::kSetCapacity;
+    fc.value = capacity;
+    inject(ctx, fc);
+  }
+  ctx.mark("drill.set_capacity");
+  ImGui::EndDisabled();
+
+  // Retained staff.
+  section(L("Retained staff", "事業所等での待機者"));
+  float percent = release_share * 100.0f;
+  ImGui::SetNextItemWidth(220);
+  ImGui::SliderFloat(L("share released##release_share", "帰宅開始の割合##release_share"), &percent, 0.0f, 100.0f, "%.0f %%");
+  release_share = std::clamp(percent / 100.0f, 0.0f, 1.0f);
+  ctx.mark("drill.release_share");
+  ImGui::BeginDisabled(!ctx.has_picked_point);
+  ImGui::Checkbox(L("only within the area around the picked point##release_area", "指定地点の周辺のみ##release_area"),
+                  &release_in_area);
+  ImGui::EndDisabled();
+  ctx.mark("drill.release_area");
+  if (ImGui::Button(L("Release retained staff##release", "待機者の帰宅を開始##release"))) {
+    Command r;
+    r.type = CommandType::kReleaseRetained;
+    r.value = release_share;
+    if (release_in_area && ctx.has_picked_point) {
+      r.x = ctx.picked_point.x;
+      r.y = ctx.picked_point.y;
+      r.radius_m = area_radius_m;
+    }
+    inject(ctx, r);
+  }
+  ctx.mark("drill.release");
+
+  // Rail: no model yet.
+  section(L("Rail", "鉄道"));
+  ImGui::BeginDisabled();
+  ImGui::Button(L("Resume rail line##rail", "鉄道運転再開##rail"));
+  ImGui::EndDisabled();
+  ctx.mark("drill.rail");
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("%s", L("The simulation has no rail model yet: this inject arrives with the hazards and rail issue (#5).",
+                              "鉄道モデルは未実装です。この付与はハザード・鉄道の課題（#5）で追加されます。"));
+
+  // Queued injects.
+  std::size_t queued = 0;
+  for (std::size_t i = 0; i < sent_.size(); ++i) queued += i < sent_applied_.size() && !sent_applied_[i];
+  if (queued > 0) {
+    section(L("Queued injects (not applied yet)", "付与予定（未適用）"));
+    for (std::size_t i = 0; i < sent_.size(); ++i) {
+      if (i < sent_applied_.size() && sent_applied_[i]) continue;
+      const Command& q = sent_[i];
+      ImGui::BulletText("%s  %s  %s %s", ctx.clock_text(q.time_s).c_str(), type_label(q.type), target_text(ctx, q).c_str(),
+                        value_text(q).c_str());
+    }
+  }
+}
+
+// ------------------------------------------------------------------ script and log
+
+void DrillPanel::draw_script(DashboardContext& ctx) {
+  const std::vector<Command>& cmds = ctx.scenario.commands;
+  if (cmds.empty()) {
+    ImGui::TextDisabled("%s", L("The scenario has no scripted commands.", "この想定には予定されたコマンドがありません。"));
+    return;
+  }
+  constexpr ImGuiTableFlags flags =
+      ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp;
+  if (!ImGui::BeginTable("drill_script", 5, flags, ImVec2(0, std::max(80.0f, ImGui::GetContentRegionAvail().y)))) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn(L("Time##time", "時刻##time"), 0, 1.2f);
+  ImGui::TableSetupColumn(L("Command##type", "コマンド##type"), 0, 1.2f);
+  ImGui::TableSetupColumn(L("Target##target", "対象##target"), 0, 2.0f);
+  ImGui::TableSetupColumn(L("Value##value", "値##value"), 0, 0.8f);
+  ImGui::TableSetupColumn(L("Applied##applied", "適用##applied"), 0, 0.7f);
+  ImGui::TableHeadersRow();
+  ImGuiListClipper clip;
+  clip.Begin(static_cast<int>(cmds.size()));
+  while (clip.Step())
+    for (int i = clip.DisplayStart; i < clip.DisplayEnd; ++i) {
+      const Command& c = cmds[static_cast<std::size_t>(i)];
+      const bool done = static_cast<std::size_t>(i) < scripted_applied_.size() && scripted_applied_[static_cast<std::size_t>(i)];
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::Text("%s (%s)", ctx.clock_text(c.time_s).c_str(), DashboardContext::since_quake_text(c.time_s).c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(type_label(c.type));
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(target_text(ctx, c).c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(value_text(c).c_str());
+      ImGui::TableNextColumn();
+      if (done) ImGui::TextColored(ImVec4(0.5f, 0.9f, 0.5f, 1), "%s", L("applied", "適用済み"));
+      else ImGui::TextDisabled("%s", L("pending", "未適用"));
+    }
+  ImGui::EndTable();
+}
+
+void DrillPanel::draw_event_log(DashboardContext& ctx) {
+  const Snapshot& s = *ctx.snap;
+  if (!log_path_edited_) std::snprintf(log_path_, sizeof log_path_, "%s", default_log_path(ctx).c_str());
+  ImGui::SetNextItemWidth(std::max(160.0f, ImGui::GetContentRegionAvail().x * 0.5f));
+  if (ImGui::InputText(L("file##log_path", "ファイル##log_path"), log_path_, sizeof log_path_)) log_path_edited_ = true;
+  ctx.mark("drill.log_path");
+  ImGui::SameLine();
+  if (ImGui::Button(L("Save drill log##save_log", "訓練記録を保存##save_log"))) {
+    std::string error;
+    log_failed_ = !save_log(ctx, log_path_, &error);
+    log_message_ = log_failed_ ? error
+                               : format(L("Wrote %s (replay: kitaku run SCENARIO --replay %s)",
+                                          "%s に保存（再現: kitaku run SCENARIO --replay %s）"),
+                                        log_path_, log_path_);
+    ctx.status = log_message_;
+  }
+  ctx.mark("drill.save_log");
+  if (!log_message_.empty())
+    ImGui::TextColored(log_failed_ ? ImVec4(1, 0.5f, 0.4f, 1) : ImVec4(0.5f, 0.9f, 0.5f, 1), "%s", log_message_.c_str());
+
+  const auto& log = s.command_log;
+  ImGui::TextDisabled(L("%zu commands applied", "適用済みコマンド %zu 件"), log.size());
+  constexpr ImGuiTableFlags flags =
+      ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp;
+  if (!ImGui::BeginTable("drill_log", 5, flags, ImVec2(0, std::max(80.0f, ImGui::GetContentRegionAvail().y)))) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn(L("Time##time", "時刻##time"), 0, 1.2f);
+  ImGui::TableSetupColumn(L("Command##type", "コマンド##type"), 0, 1.2f);
+  ImGui::TableSetupColumn(L("Target##target", "対象##target"), 0, 2.0f);
+  ImGui::TableSetupColumn(L("Value##value", "値##value"), 0, 0.8f);
+  ImGui::TableSetupColumn(L("Source##source", "発信元##source"), 0, 0.8f);
+  ImGui::TableHeadersRow();
+  ImGuiListClipper clip;
+  clip.Begin(static_cast<int>(log.size()));
+  while (clip.Step())
+    for (int i = clip.DisplayStart; i < clip.DisplayEnd; ++i) {
+      const Command& c = log[static_cast<std::size_t>(i)];
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(ctx.clock_text(c.time_s).c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(type_label(c.type));
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(target_text(ctx, c).c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(value_text(c).c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(source_label(c.source));
+    }
+  ImGui::EndTable();
+}
+
+// ------------------------------------------------------------------ after action
+
+void DrillPanel::draw_after_action(DashboardContext& ctx) {
+  const Snapshot& s = *ctx.snap;
+  ImGui::TextWrapped("%s", L("The baseline runs the same scenario (same seed) with its scripted commands only, without the "
+                             "injects and operator actions, up to the drill's time now.",
+                             "ベースラインは同じ想定（同じ乱数シード）を、予定されたコマンドのみで（状況付与・操作なしで）"
+                             "現在の訓練時刻まで計算します。"));
+  const BaselineRun::Status st = baseline_.status();
+  if (st == BaselineRun::Status::kRunning) {
+    ImGui::ProgressBar(static_cast<float>(baseline_.progress()), ImVec2(220, 0));
+    ImGui::SameLine();
+    if (ImGui::Button(L("Cancel##baseline_cancel", "中止##baseline_cancel"))) baseline_.cancel();
+    ctx.mark("drill.baseline.cancel");
+  } else {
+    const std::string label = format(L("Run baseline to %s##baseline_run", "%s までベースラインを計算##baseline_run"),
+                                     DashboardContext::since_quake_text(s.time_s).c_str());
+    if (ImGui::Button(label.c_str())) baseline_.start(ctx.network, ctx.city, ctx.scenario, s.time_s);
+    ctx.mark("drill.baseline.run");
+  }
+  if (st == BaselineRun::Status::kFailed)
+    ImGui::TextColored(ImVec4(1, 0.5f, 0.4f, 1), "%s", baseline_.error().c_str());
+  if (st == BaselineRun::Status::kCancelled) ImGui::TextDisabled("%s", L("Baseline cancelled.", "ベースラインを中止しました。"));
+  if (st != BaselineRun::Status::kDone) return;
+
+  // The drill at the baseline's time: now, or a recorded row at that time.
+  const std::int64_t until = baseline_.final_row().time_s;
+  const TimeseriesRow* row = s.time_s == until ? &s.row : nullptr;
+  for (const TimeseriesRow& r : s.timeseries)
+    if (!row && r.time_s == until) row = &r;
+  const bool same_time = row != nullptr;
+  if (!row) row = &s.row;
+  drill_figures_ = after_action_figures(s.timeseries, *row, s.persons_per_agent);
+  baseline_figures_ = baseline_.figures();
+  comparison_shown_ = true;
+
+  if (!same_time)
+    ImGui::TextColored(ImVec4(1, 0.75f, 0.3f, 1),
+                       L("The baseline ran to %s, the drill is at %s: run the baseline again to compare at the same time.",
+                         "ベースラインは %s まで、訓練は %s です。同じ時刻で比較するには再計算してください。"),
+                       DashboardContext::since_quake_text(until).c_str(), DashboardContext::since_quake_text(s.time_s).c_str());
+  else
+    ImGui::Text(L("Compared at %s (%s)", "%s（%s）時点の比較"), ctx.clock_text(until).c_str(),
+                DashboardContext::since_quake_text(until).c_str());
+
+  struct Metric {
+    const char* label;
+    double drill, base;
+    bool higher_is_worse;
+    const char* fmt;
+  };
+  const AfterActionFigures& d = drill_figures_;
+  const AfterActionFigures& b = baseline_figures_;
+  const Metric metrics[] = {
+      {L("person-minutes at >= 6 p/m²", "6人/m²以上の延べ人分"), d.person_minutes_ge6, b.person_minutes_ge6, true, "%.0f"},
+      {L("person-minutes at >= 4 p/m²", "4人/m²以上の延べ人分"), d.person_minutes_ge4, b.person_minutes_ge4, true, "%.0f"},
+      {L("peak km of road at >= 6 p/m²", "6人/m²以上の道路延長（最大, km）"), d.peak_km_ge6, b.peak_km_ge6, true, "%.2f"},
+      {L("peak sheltered (persons)", "施設滞在者（最大）"), d.peak_sheltered, b.peak_sheltered, false, "%.0f"},
+      {L("peak unsheltered stranded (persons)", "屋外滞留・施設へ移動中（最大）"), d.peak_unsheltered_stranded,
+       b.peak_unsheltered_stranded, true, "%.0f"},
+      {L("arrived home (persons)", "帰宅済み"), d.arrived_home, b.arrived_home, false, "%.0f"},
+      {L("unsheltered now (persons)", "現在の屋外滞留"), d.unsheltered_now, b.unsheltered_now, true, "%.0f"},
+      {L("sheltered now (persons)", "現在の施設滞在者"), d.sheltered_now, b.sheltered_now, false, "%.0f"},
+  };
+  constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_BordersInnerV |
+                                    ImGuiTableFlags_SizingStretchProp;
+  if (ImGui::BeginTable("drill_after_action", 4, flags)) {
+    ImGui::TableSetupColumn(L("Metric##metric", "指標##metric"), 0, 2.4f);
+    ImGui::TableSetupColumn(L("Drill##drill", "訓練##drill"), 0, 1.0f);
+    ImGui::TableSetupColumn(L("Baseline##baseline", "ベースライン##baseline"), 0, 1.0f);
+    ImGui::TableSetupColumn(L("Difference##difference", "差##difference"), 0, 1.0f);
+    ImGui::TableHeadersRow();
+    for (const Metric& m : metrics) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(m.label);
+      ImGui::TableNextColumn();
+      ImGui::Text(m.fmt, m.drill);
+      ImGui::TableNextColumn();
+      ImGui::Text(m.fmt, m.base);
+      ImGui::TableNextColumn();
+      const double diff = m.drill - m.base;
+      const std::string dt = (diff > 0 ? "+" : "") + format(m.fmt, diff);
+      const bool worse = m.higher_is_worse ? diff > 0 : diff < 0;
+      const bool equal = std::abs(diff) < 1e-9;
+      ImGui::TextColored(equal ? ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled)
+                         : worse ? ImVec4(1, 0.5f, 0.4f, 1)
+                                 : ImVec4(0.5f, 0.9f, 0.5f, 1),
+                         "%s", dt.c_str());
+    }
+    ImGui::EndTable();
+  }
+  ImGui::TextWrapped(L("Figures from the time-series samples (every %d min, and the time compared), computed the same way "
+                       "for both runs; a full run's summary.json counts every step and can differ slightly.",
+                       "数値は時系列の標本（%d 分ごと＋比較時刻）から両者同じ方法で算出しています。"
+                       "summary.json は毎ステップで集計するため、わずかに異なることがあります。"),
+                     ctx.scenario.run.output_interval_s / 60);
+}
+
+// ------------------------------------------------------------------ panel
+
+void DrillPanel::Draw(DashboardContext& ctx) {
+  comparison_shown_ = false;
+  if (!ctx.snap) {
+    ImGui::TextDisabled("%s", L("No simulation yet.", "シミュレーションがありません。"));
+    return;
+  }
+  if (!(refreshed_for_ == SnapshotKey::of(ctx.snap.get()))) refresh(ctx);
+  if (!ImGui::BeginTabBar("##drill_tabs")) return;
+  const auto tab = [&](const char* label, const char* mark, auto&& body) {
+    const bool open = ImGui::BeginTabItem(label);
+    ctx.mark(mark);
+    if (!open) return;
+    ImGui::BeginChild("##drill_tab_body");
+    body();
+    ImGui::EndChild();
+    ImGui::EndTabItem();
+  };
+  tab(L("Injects###injects", "状況付与###injects"), "drill.tab.injects", [&] { draw_injects(ctx); });
+  std::size_t done = 0;
+  for (const bool b : scripted_applied_) done += b;
+  const std::string script_label =
+      format("%s (%zu/%zu)###script", L("Script", "予定"), done, ctx.scenario.commands.size());
+  tab(script_label.c_str(), "drill.tab.script", [&] { draw_script(ctx); });
+  const std::string log_label = format("%s (%zu)###log", L("Event log", "記録"), ctx.snap->command_log.size());
+  tab(log_label.c_str(), "drill.tab.log", [&] { draw_event_log(ctx); });
+  tab(L("After action###after", "事後検討###after"), "drill.tab.after", [&] { draw_after_action(ctx); });
+  ImGui::EndTabBar();
+}
+
+}  // namespace kitaku::ui

@@ -1,0 +1,97 @@
+#pragma once
+// The FACILITIES panel: every temporary stay facility in one sortable, filterable
+// table (name, area, capacity, occupancy, % full, state, arrivals expected), the
+// totals over the city, and the operator's actions on the selected facility
+// (open, close, set capacity, mark damaged). Selecting a row selects the facility
+// on the map and centres the map on it.
+//
+// Cost per frame is O(visible rows): the sorted and filtered row order is rebuilt
+// only when the snapshot, the sort or a filter changes.
+#include <imgui.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kitaku/sim/snapshot.hpp"
+#include "kitaku/ui/context.hpp"
+
+namespace kitaku::ui {
+
+/// What the panel (and the map) shows as a facility's state.
+enum class FacilityStatus : std::uint8_t {
+  kClosed,   // shut, with no opening scheduled (or closed by an operator)
+  kOpening,  // shut now, opens at its scheduled time
+  kOpen,
+  kFull,
+  kDamaged,  // shut for good
+};
+inline constexpr int kFacilityStatusCount = 5;
+FacilityStatus facility_status(const Snapshot& s, std::size_t f);
+/// "closed", "opening", ... in the current language.
+const char* facility_status_label(FacilityStatus st);
+
+/// Identifies a published snapshot. The runner recycles snapshot buffers, so a
+/// pointer alone can come back with new contents; time and command count tell.
+struct SnapshotKey {
+  const Snapshot* ptr = nullptr;
+  std::uint64_t version = 0;  // the publisher's number (buffers are recycled)
+  std::int64_t step_no = -1;
+  std::size_t commands = 0;
+  static SnapshotKey of(const Snapshot* s) {
+    return s ? SnapshotKey{s, s->version, s->step_no, s->command_log.size()} : SnapshotKey{};
+  }
+  bool operator==(const SnapshotKey&) const = default;
+};
+
+struct FacilitiesPanel {
+  /// Table columns (also the ImGui column user ids the sort specs carry).
+  enum Column : int { kName, kArea, kCapacity, kOccupancy, kPercentFull, kState, kArrivals, kColumnCount };
+  /// State filter: -1 = all, otherwise a FacilityStatus.
+  int state_filter = -1;
+  /// Text filter over name and area ("北区", "-病院", "a,b" as ImGuiTextFilter reads it).
+  ImGuiTextFilter filter;
+
+  void Draw(DashboardContext& ctx);
+
+  // What the last Draw showed (tests, status bar).
+  /// Facility indices in the order shown (after filter and sort).
+  const std::vector<std::int32_t>& order() const { return order_; }
+  /// How many times the row order has been rebuilt (caching is tested).
+  int rebuilds() const { return rebuilds_; }
+  struct Totals {
+    int facilities = 0, open = 0 /* open or full */, full = 0, opening = 0, damaged = 0;
+    double capacity = 0;   // persons, over open and full facilities
+    double occupancy = 0;  // persons, over all facilities
+    double arrivals = 0;   // persons on their way, over all facilities
+  };
+  const Totals& totals() const { return totals_; }
+  /// The reason the last action was refused ("" when it was accepted).
+  const std::string& last_refusal() const { return refusal_; }
+  bool confirming_damage() const { return confirm_damage_for_ >= 0; }
+
+ private:
+  void update_totals(const DashboardContext& ctx);
+  void rebuild(const DashboardContext& ctx, const ImGuiTableSortSpecs* specs);
+  void draw_table(DashboardContext& ctx, float height);
+  void draw_actions(DashboardContext& ctx);
+  void act(DashboardContext& ctx, CommandType type, std::int64_t f, double value, const char* what);
+
+  std::vector<std::int32_t> order_;
+  std::vector<std::string> haystack_;  // "name\tarea" per facility, for the text filter
+  std::vector<ImGuiTableColumnSortSpecs> sort_;  // the specs the order was built with
+  SnapshotKey built_for_, totals_for_;
+  std::string built_filter_;
+  int built_state_filter_ = -2;
+  bool dirty_ = true;
+  int rebuilds_ = 0;
+  Totals totals_;
+  // Actions.
+  std::int64_t capacity_for_ = -1;  // facility the capacity field was filled from
+  double capacity_input_ = 0;
+  std::int64_t confirm_damage_for_ = -1;
+  std::string refusal_;
+};
+
+}  // namespace kitaku::ui

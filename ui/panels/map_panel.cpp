@@ -1,0 +1,758 @@
+#include "map_panel.hpp"
+
+#include <imgui.h>
+#include <imgui_internal.h>  // SetItemUsingMouseWheel: the wheel zooms the map, not the window
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "kitaku/ui/fruin.hpp"
+#include "kitaku/ui/i18n.hpp"
+
+namespace kitaku::ui {
+
+namespace {
+
+constexpr double kZoomStep = 1.2;      // per wheel notch
+constexpr double kMinMpp = 0.05;       // closest zoom
+constexpr double kCentreMpp = 2.0;     // a centre request zooms in to at least this scale
+constexpr float kHoverEdgePx = 6;      // how near the cursor a road must be to be hovered
+constexpr float kDragThresholdPx = 4;  // a press that moves less than this is a click
+constexpr int kMaxClosedOverlay = 5000;
+constexpr int kSimpleFacilityMarkers = 400;  // more in view: small squares instead of circles (~80 vertices each)
+
+constexpr ImU32 kSelection = IM_COL32(255, 220, 0, 255);
+constexpr ImU32 kHover = IM_COL32(255, 255, 255, 200);
+constexpr ImU32 kGuidance = IM_COL32(0, 230, 230, 255);
+constexpr ImU32 kStation = IM_COL32(255, 255, 255, 255);
+constexpr ImU32 kOutline = IM_COL32(0, 0, 0, 200);
+constexpr ImU32 kText = IM_COL32(235, 235, 235, 255);
+constexpr ImU32 kPanelBg = IM_COL32(20, 20, 24, 210);
+
+/// Raster and vector colour of each road level (map_raster.hpp).
+constexpr RasterPalette kPalette{kMapBackground, kMapEmptyRoad, kFruinColours[0], kFruinColours[1], kFruinColours[2],
+                                 kFruinColours[3], kFruinColours[4], kFruinColours[5], kMapClosedRoad};
+
+/// False when the draw list is about to overflow 16-bit indices on a renderer that
+/// cannot split it (ImGuiBackendFlags_RendererHasVtxOffset unset, as in the headless
+/// backend; Dear ImGui asserts past 65,536 vertices there). Bulk drawing stops then.
+bool room(const ImDrawList* dl, unsigned verts) {
+  if (ImGui::GetIO().BackendFlags & ImGuiBackendFlags_RendererHasVtxOffset) return true;
+  return dl->_VtxCurrentIdx + verts < 60000;
+}
+
+ImVec2 operator+(ImVec2 a, ImVec2 b) { return {a.x + b.x, a.y + b.y}; }
+ImVec2 operator-(ImVec2 a, ImVec2 b) { return {a.x - b.x, a.y - b.y}; }
+ImVec2 operator*(ImVec2 a, float s) { return {a.x * s, a.y * s}; }
+float length(ImVec2 v) { return std::sqrt(v.x * v.x + v.y * v.y); }
+
+char los_letter(double density) { return "ABCDEF"[static_cast<int>(fruin_level(density))]; }
+
+template <class T>
+bool sized(const std::vector<T>& v, std::size_t n) {
+  return v.size() == n && n > 0;
+}
+
+/// A polyline drawn as dashes (closed roads).
+void add_dashed(ImDrawList* dl, const ImVec2* pts, std::size_t n, ImU32 col, float thickness) {
+  constexpr float kOn = 8, kOff = 5;
+  float phase = 0;  // distance into the current on+off period
+  for (std::size_t i = 1; i < n; ++i) {
+    const ImVec2 a = pts[i - 1], d = pts[i] - pts[i - 1];
+    const float len = length(d);
+    if (len <= 0) continue;
+    float t = 0;
+    while (t < len) {
+      const bool on = phase < kOn;
+      const float step = std::min(len - t, on ? kOn - phase : kOn + kOff - phase);
+      if (on) dl->AddLine(a + d * (t / len), a + d * ((t + step) / len), col, thickness);
+      t += step;
+      phase += step;
+      if (phase >= kOn + kOff) phase = 0;
+    }
+  }
+}
+
+/// The point halfway along a polyline (screen pixels), and the polyline's length.
+ImVec2 midpoint(const ImVec2* pts, std::size_t n, float& total) {
+  total = 0;
+  for (std::size_t i = 1; i < n; ++i) total += length(pts[i] - pts[i - 1]);
+  float left = total / 2;
+  for (std::size_t i = 1; i < n; ++i) {
+    const float l = length(pts[i] - pts[i - 1]);
+    if (l >= left && l > 0) return pts[i - 1] + (pts[i] - pts[i - 1]) * (left / l);
+    left -= l;
+  }
+  return pts[0];
+}
+
+void add_cross(ImDrawList* dl, ImVec2 c, float r, ImU32 col, float thickness) {
+  dl->AddLine(c + ImVec2(-r, -r), c + ImVec2(r, r), col, thickness);
+  dl->AddLine(c + ImVec2(-r, r), c + ImVec2(r, -r), col, thickness);
+}
+
+/// A closed road: magenta dashes with an X at its middle when long enough to show one.
+void add_closed_road(ImDrawList* dl, const ImVec2* pts, std::size_t n, float thickness) {
+  const float t = std::max(thickness, 3.f);
+  add_dashed(dl, pts, n, kMapClosedRoad, t);
+  float len = 0;
+  const ImVec2 mid = midpoint(pts, n, len);
+  if (len >= 10) add_cross(dl, mid, std::clamp(t * 1.5f, 4.f, 10.f), kMapClosedRoad, 2.f);
+}
+
+std::string scale_label(double metres) {
+  char b[32];
+  if (metres >= 1000) std::snprintf(b, sizeof b, "%g km", metres / 1000);
+  else std::snprintf(b, sizeof b, "%g m", metres);
+  return b;
+}
+
+const char* state_label(AgentState s) {
+  switch (s) {
+    case AgentState::kWaiting: return L("waiting", "待機");
+    case AgentState::kRetained: return L("retained", "施設内待機");
+    case AgentState::kStaying: return L("staying", "滞留");
+    case AgentState::kWalkingHome: return L("walking home", "徒歩帰宅");
+    case AgentState::kToFacility: return L("to facility", "施設へ移動");
+    case AgentState::kSheltered: return L("sheltered", "受入済");
+    case AgentState::kUnsheltered: return L("unsheltered", "屋外滞留");
+    case AgentState::kArrivedHome: return L("home", "帰宅済");
+  }
+  return "";
+}
+
+}  // namespace
+
+ImU32 agent_state_colour(AgentState s) noexcept {
+  switch (s) {
+    case AgentState::kWaiting: return IM_COL32(175, 175, 200, 255);
+    case AgentState::kRetained: return IM_COL32(180, 120, 255, 255);
+    case AgentState::kStaying: return IM_COL32(210, 160, 90, 255);
+    case AgentState::kWalkingHome: return IM_COL32(80, 220, 255, 255);
+    case AgentState::kToFacility: return IM_COL32(255, 235, 60, 255);
+    case AgentState::kSheltered: return IM_COL32(90, 255, 130, 255);
+    case AgentState::kUnsheltered: return IM_COL32(255, 80, 80, 255);
+    case AgentState::kArrivedHome: return IM_COL32(110, 110, 110, 255);
+  }
+  return IM_COL32_WHITE;
+}
+
+MapPanel::~MapPanel() {
+  worker_.reset();
+  if (!host_) return;
+  if (base_tex_) host_->release(base_tex_);
+}
+
+void MapPanel::set_view(Point c, double mpp) {
+  view_.cx = c.x;
+  view_.cy = c.y;
+  view_.mpp = std::max(mpp, kMinMpp);
+  fitted_ = true;
+  fit_pending_ = false;
+}
+
+Point MapPanel::screen_to_map(ImVec2 s) const noexcept {
+  return {view_.mx(s.x - origin_.x), view_.my(s.y - origin_.y)};
+}
+
+ImVec2 MapPanel::map_to_screen(Point p) const noexcept {
+  return {origin_.x + static_cast<float>(view_.px(p.x)), origin_.y + static_cast<float>(view_.py(p.y))};
+}
+
+void MapPanel::ensure_network(const DashboardContext& ctx) {
+  if (net_ == &ctx.network && grid_.edge_count() == ctx.network.edge_count()) return;
+  worker_.reset();  // it reads the old grid
+  net_ = &ctx.network;
+  grid_ = EdgeGrid(ctx.network);
+  areas_ = AreaGrid::for_network(ctx.network);
+  base_valid_ = false;
+  base_ = req_ = BaseLayerRequest{};
+  agents_snap_.reset();
+  agents_valid_ = false;
+  closed_snap_.reset();
+  if (!fitted_) fit_pending_ = true;
+}
+
+void MapPanel::fit(const DashboardContext& ctx) {
+  BBox b = ctx.network.bbox();
+  if (b.empty()) b = grid_.bounds();
+  if (b.empty()) {
+    view_.cx = view_.cy = 0;
+    view_.mpp = 1;
+    return;
+  }
+  const double bw = std::max(b.max_x - b.min_x, 1.0), bh = std::max(b.max_y - b.min_y, 1.0);
+  view_.cx = (b.min_x + b.max_x) / 2;
+  view_.cy = (b.min_y + b.max_y) / 2;
+  view_.mpp = std::max({bw / (view_.w * 0.92), bh / (view_.h * 0.92), kMinMpp});
+}
+
+void MapPanel::zoom_about(ImVec2 screen, double factor) {
+  const Point m = screen_to_map(screen);
+  // Farthest out: eight times the whole network (or 100 m/px for a tiny one).
+  const BBox b = grid_.bounds();
+  const double extent = b.empty() ? 1000 : std::max(b.max_x - b.min_x, b.max_y - b.min_y);
+  const double max_mpp = std::max(8 * extent / std::max(1, std::min(view_.w, view_.h)), 100.0);
+  view_.mpp = std::clamp(view_.mpp * factor, kMinMpp, max_mpp);
+  view_.cx = m.x - (screen.x - origin_.x - view_.w * 0.5) * view_.mpp;
+  view_.cy = m.y + (screen.y - origin_.y - view_.h * 0.5) * view_.mpp;
+}
+
+bool MapPanel::raster_pending() const { return worker_ && worker_->busy(); }
+
+float MapPanel::road_thickness_px(float width_m) const noexcept {
+  // Whole pixels: ImGui then draws anti-aliased lines from its baked line texture,
+  // 2 vertices per point instead of 4 and a third of the triangles, which matters
+  // under a software renderer.
+  return std::clamp(std::round(static_cast<float>(width_m / view_.mpp)), 1.f, 60.f);
+}
+
+float MapPanel::facility_radius(const DashboardContext& ctx, std::size_t f) const {
+  const Snapshot* s = ctx.snap.get();
+  const double cap = s && f < s->facility_capacity.size() ? s->facility_capacity[f] : ctx.city.facilities[f].capacity;
+  return std::clamp(1.5f + 0.18f * static_cast<float>(std::sqrt(std::max(cap, 0.0))), 3.f, 14.f);
+}
+
+ImU32 facility_marker_colour(const Snapshot* s, std::size_t f) noexcept {
+  if (!s || f >= s->facility_state.size()) return kMapFacilityClosed;
+  if (f < s->facility_damaged.size() && s->facility_damaged[f]) return kMapFacilityDamaged;
+  switch (s->facility_state[f]) {
+    case FacilityState::kFull: return kMapFacilityFull;
+    case FacilityState::kOpen: return kMapFacilityOpen;
+    case FacilityState::kClosed: break;
+  }
+  if (f < s->facility_open_at_s.size() && s->facility_open_at_s[f] > s->time_s) return kMapFacilityOpening;
+  return kMapFacilityClosed;
+}
+
+void MapPanel::Draw(DashboardContext& ctx) {
+  ensure_network(ctx);
+  host_ = &ctx.textures;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  origin_ = ImGui::GetCursorScreenPos();
+  view_.w = std::max(64, static_cast<int>(avail.x));
+  view_.h = std::max(64, static_cast<int>(avail.y));
+  const ImVec2 size(static_cast<float>(view_.w), static_cast<float>(view_.h));
+  if (!fitted_ || fit_pending_) {
+    fit(ctx);
+    fitted_ = true;
+    fit_pending_ = false;
+  }
+  if (ctx.centre_request) {
+    view_.cx = ctx.centre_on.x;
+    view_.cy = ctx.centre_on.y;
+    view_.mpp = std::min(view_.mpp, kCentreMpp);
+    ctx.centre_request = false;
+  }
+  stats_ = {};
+
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  // Channel 0: the map; 1: the toolbar's backing; 2: toolbar, legend, scale bar.
+  dl->ChannelsSplit(3);
+  // The toolbar is submitted before the canvas button so it wins the mouse over it.
+  dl->ChannelsSetCurrent(2);
+  draw_toolbar(ctx);
+  dl->ChannelsSetCurrent(0);
+  ImGui::SetCursorScreenPos(origin_);
+  const bool clicked = ImGui::InvisibleButton("##map_canvas", size);
+  const bool activated = ImGui::IsItemActivated(), deactivated = ImGui::IsItemDeactivated();
+  const bool active = ImGui::IsItemActive(), hovered = ImGui::IsItemHovered();
+  ImGui::SetItemUsingMouseWheel();
+  ctx.mark("map.canvas");
+
+  // Mouse: drag pans (the grabbed map point follows the cursor), the wheel zooms
+  // about the cursor, a press and release without a drag is a click.
+  const ImGuiIO& io = ImGui::GetIO();
+  const ImVec2 mouse = io.MousePos;
+  if (activated) {
+    press_pos_ = mouse;
+    dragging_ = false;
+  }
+  if (active && !dragging_ && length(mouse - press_pos_) > kDragThresholdPx) {
+    dragging_ = true;
+    drag_anchor_ = screen_to_map(press_pos_);
+  }
+  if (active && dragging_) {
+    view_.cx = drag_anchor_.x - (mouse.x - origin_.x - view_.w * 0.5) * view_.mpp;
+    view_.cy = drag_anchor_.y + (mouse.y - origin_.y - view_.h * 0.5) * view_.mpp;
+  }
+  if ((hovered || active) && io.MouseWheel != 0) zoom_about(mouse, std::pow(kZoomStep, -io.MouseWheel));
+
+  roads_vector_ = grid_.estimate(view_.bounds(8)) <= static_cast<std::size_t>(std::max(vector_max_edges, 0));
+  if (hovered && !dragging_) pick(ctx, mouse);
+  else hovered_edge = hovered_facility = hovered_station = -1;
+  if (clicked && !dragging_) {
+    ctx.picked_point = screen_to_map(mouse);
+    ctx.has_picked_point = true;
+    if (hovered_facility >= 0) ctx.selected_facility = hovered_facility;
+    else if (hovered_edge >= 0) ctx.selected_edge = hovered_edge;
+  }
+  if (deactivated) dragging_ = false;
+
+  update_agents(ctx);
+  const bool raster_roads = layers.roads && !roads_vector_;
+  const bool heat = layers.agents && !agents_points_ && ctx.snap && ctx.snap->has_agents && !ctx.snap->agent_x.empty();
+  update_base(ctx, raster_roads, heat);
+  stats_.raster_used = raster_roads;
+  stats_.heat_used = heat;
+
+  dl->PushClipRect(origin_, origin_ + size, true);
+  draw_base(dl, raster_roads || heat);
+  if (layers.roads) draw_roads(ctx, dl);
+  if (layers.agents) draw_agents(ctx, dl);
+  if (layers.areas || ctx.selected_area >= 0) draw_areas(ctx, dl);
+  draw_guidance(ctx, dl);
+  draw_facilities(ctx, dl);
+  dl->PopClipRect();
+
+  dl->ChannelsSetCurrent(2);
+  dl->PushClipRect(origin_, origin_ + size, true);
+  draw_overlays(dl);
+  dl->PopClipRect();
+  dl->ChannelsMerge();
+
+  if (hovered && !dragging_) draw_tooltip(ctx);
+}
+
+void MapPanel::draw_toolbar(DashboardContext& ctx) {
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  ImGui::SetCursorScreenPos(origin_ + ImVec2(8, 8));
+  ImGui::BeginGroup();
+  if (ImGui::Button(L("Fit##fit", "全体##fit"))) fit(ctx);
+  ctx.mark("map.fit");
+  ImGui::SameLine();
+  ImGui::Checkbox(L("Roads##roads", "道路##roads"), &layers.roads);
+  ctx.mark("map.roads");
+  ImGui::SameLine();
+  ImGui::Checkbox(L("People##agents", "人##agents"), &layers.agents);
+  ctx.mark("map.agents");
+  ImGui::SameLine();
+  ImGui::Checkbox(L("Facilities##facilities", "施設##facilities"), &layers.facilities);
+  ctx.mark("map.facilities");
+  ImGui::SameLine();
+  ImGui::Checkbox(L("Stations##stations", "駅##stations"), &layers.stations);
+  ctx.mark("map.stations");
+  ImGui::SameLine();
+  ImGui::Checkbox(L("Areas##areas", "エリア##areas"), &layers.areas);
+  ctx.mark("map.areas");
+  ImGui::EndGroup();
+  const ImVec2 a = ImGui::GetItemRectMin() - ImVec2(4, 4), b = ImGui::GetItemRectMax() + ImVec2(4, 4);
+  dl->ChannelsSetCurrent(1);
+  dl->AddRectFilled(a, b, kPanelBg, 4);
+  dl->ChannelsSetCurrent(2);
+}
+
+void MapPanel::pick(const DashboardContext& ctx, ImVec2 mouse) {
+  hovered_edge = hovered_facility = hovered_station = -1;
+  const ImVec2 lo = origin_, hi = origin_ + region_size();
+  if (mouse.x < lo.x || mouse.y < lo.y || mouse.x >= hi.x || mouse.y >= hi.y) return;
+  // Facility markers lie on top, then stations, then roads.
+  if (layers.facilities) {
+    float best = 1e30f;
+    for (std::size_t f = 0; f < ctx.city.facilities.size(); ++f) {
+      const float d = length(map_to_screen(ctx.city.facilities[f].pos) - mouse);
+      if (d <= facility_radius(ctx, f) + 3 && d < best) {
+        best = d;
+        hovered_facility = static_cast<std::int64_t>(f);
+      }
+    }
+    if (hovered_facility >= 0) return;
+  }
+  if (layers.stations) {
+    float best = 1e30f;
+    for (std::size_t s = 0; s < ctx.city.stations.size(); ++s) {
+      const float d = length(map_to_screen(ctx.city.stations[s].pos) - mouse);
+      if (d <= 6 && d < best) {
+        best = d;
+        hovered_station = static_cast<std::int64_t>(s);
+      }
+    }
+    if (hovered_station >= 0) return;
+  }
+  if (!layers.roads) return;
+  const Point m = screen_to_map(mouse);
+  // Wide roads drawn at their true width (vectors) are hoverable across it.
+  const double reach_px = kHoverEdgePx + (roads_vector_ ? 30.0 : 2.0);
+  BBox box;
+  box.extend({m.x - reach_px * view_.mpp, m.y - reach_px * view_.mpp});
+  box.extend({m.x + reach_px * view_.mpp, m.y + reach_px * view_.mpp});
+  double best = kHoverEdgePx;
+  grid_.for_each(box, [&](std::uint32_t e) {
+    const EdgeId id{e};
+    const auto g = ctx.network.geometry(id);
+    double d = 1e300;
+    for (std::size_t i = 1; i < g.size(); ++i) d = std::min(d, project_on_segment(m, g[i - 1], g[i]).dist);
+    const double half = roads_vector_ ? road_thickness_px(ctx.network.width(id)) / 2
+                                      : raster_thickness(ctx.network.width(id), view_.mpp) / 2.0;
+    const double px = std::max(0.0, d / view_.mpp - half);
+    if (px <= best) {
+      best = px;
+      hovered_edge = e;
+    }
+  });
+}
+
+void MapPanel::draw_roads(DashboardContext& ctx, ImDrawList* dl) {
+  const Snapshot* s = ctx.snap.get();
+  const std::size_t ne = ctx.network.edge_count();
+  const bool have_density = s && sized(s->edge_density, ne);
+  const bool have_closed = s && sized(s->edge_closed, ne);
+  if (closed_snap_ != ctx.snap) {
+    closed_snap_ = ctx.snap;
+    closed_edges_.clear();
+    if (have_closed)
+      for (std::uint32_t e = 0; e < ne; ++e)
+        if (s->edge_closed[e]) closed_edges_.push_back(e);
+  }
+  auto screen_pts = [&](std::uint32_t e) {
+    const auto g = ctx.network.geometry(EdgeId{e});
+    scratch_.resize(g.size());
+    for (std::size_t i = 0; i < g.size(); ++i) scratch_[i] = map_to_screen(g[i]);
+  };
+  const BBox vb = view_.bounds(8);
+  if (roads_vector_) {
+    // Zoomed in: polylines at the roads' true widths.
+    grid_.for_each(vb, [&](std::uint32_t e) {
+      if (!room(dl, 400)) return;
+      screen_pts(e);
+      const float t = road_thickness_px(ctx.network.width(EdgeId{e}));
+      const std::uint8_t lvl = road_level(have_density ? s->edge_density[e] : 0.f, have_closed && s->edge_closed[e]);
+      if (lvl == kLevelClosed) add_closed_road(dl, scratch_.data(), scratch_.size(), t);
+      else dl->AddPolyline(scratch_.data(), static_cast<int>(scratch_.size()), kPalette[lvl], ImDrawFlags_None, t);
+      ++stats_.edges_vector;
+    });
+  } else {
+    // Zoomed out: the roads are in the base layer (update_base).
+    // Closed roads stay visible however far out: drawn again on top as vectors.
+    int drawn = 0;
+    for (const std::uint32_t e : closed_edges_) {
+      if (drawn >= kMaxClosedOverlay || !room(dl, 400)) break;
+      screen_pts(e);
+      bool in_view = false;
+      for (const ImVec2& p : scratch_)
+        in_view |= p.x >= origin_.x - 8 && p.y >= origin_.y - 8 && p.x <= origin_.x + view_.w + 8 &&
+                   p.y <= origin_.y + view_.h + 8;
+      if (!in_view) continue;
+      add_closed_road(dl, scratch_.data(), scratch_.size(), 3.f);
+      ++drawn;
+    }
+  }
+  // The selected and the hovered road, outlined.
+  for (const std::int64_t e : {ctx.selected_edge, hovered_edge}) {
+    if (e < 0 || static_cast<std::size_t>(e) >= ne) continue;
+    screen_pts(static_cast<std::uint32_t>(e));
+    const float t = roads_vector_ ? road_thickness_px(ctx.network.width(EdgeId{static_cast<std::uint32_t>(e)})) : 3.f;
+    dl->AddPolyline(scratch_.data(), static_cast<int>(scratch_.size()), e == ctx.selected_edge ? kSelection : kHover,
+                    ImDrawFlags_None, e == ctx.selected_edge ? t + 4 : std::max(std::round(t * 0.4f), 1.f));
+  }
+}
+
+void MapPanel::update_agents(const DashboardContext& ctx) {
+  agents_points_ = false;
+  const Snapshot* s = ctx.snap.get();
+  if (!layers.agents || !s || !s->has_agents || s->agent_x.empty() || view_.mpp > agent_points_max_mpp) return;
+  const auto cap = static_cast<std::size_t>(std::max(agent_points_max, 0));
+  if (!agents_valid_ || !(agents_view_ == view_) || agents_snap_ != ctx.snap) {
+    agents_in_view(s->agent_x, s->agent_y, s->agent_state, view_, 2.0, cap, agents_in_view_);
+    agents_view_ = view_;
+    agents_snap_ = ctx.snap;
+    agents_valid_ = true;
+  }
+  agents_points_ = agents_in_view_.size() <= cap;
+}
+
+void MapPanel::update_base(DashboardContext& ctx, bool roads, bool heat) {
+  if (!roads && !heat) return;
+  BaseLayerRequest want;
+  want.view = view_;
+  want.snap = ctx.snap;
+  want.roads = roads;
+  want.heat = heat;
+  want.heat_cell_px = std::max(heat_cell_px, 1);
+  auto shown = [&](BaseLayerRequest req) {
+    base_ = std::move(req);
+    base_valid_ = true;
+    raster_builds += base_.roads;
+    heat_builds += base_.heat;
+  };
+  if (!(base_valid_ && base_.same_as(want))) {
+    const std::size_t agents = ctx.snap ? ctx.snap->agent_x.size() : 0;
+    const bool big = (roads && grid_.estimate(view_.bounds(8)) > static_cast<std::size_t>(std::max(async_raster_min_edges, 0))) ||
+                     (heat && agents > static_cast<std::size_t>(std::max(async_min_agents, 0)));
+    if (!big) {
+      paint_base_layer(ctx.network, grid_, want, kPalette, base_scratch_, base_rgba_);
+      base_tex_ = ctx.textures.upload(base_tex_, base_rgba_.data(), view_.w, view_.h);
+      want.seq = ++next_seq_;
+      shown(std::move(want));
+      // A request still on the worker is older than this layer and will be dropped:
+      // forget it, so that asking for its picture again sends it again.
+      req_ = BaseLayerRequest{};
+    } else if (!(req_.seq > 0 && req_.same_as(want))) {
+      if (!worker_) worker_ = std::make_unique<BaseLayerWorker>(ctx.network, grid_, kPalette);
+      want.seq = ++next_seq_;
+      req_ = want;
+      worker_->request(std::move(want));
+    }
+  }
+  if (worker_ && worker_->take(worker_out_)) {
+    if (worker_out_.req.seq > base_.seq) {
+      base_tex_ = ctx.textures.upload(base_tex_, worker_out_.rgba.data(), worker_out_.req.view.w, worker_out_.req.view.h);
+      shown(std::move(worker_out_.req));
+    }
+    worker_out_.req = BaseLayerRequest{};
+  }
+}
+
+void MapPanel::draw_base(ImDrawList* dl, bool wanted) {
+  const ImVec2 lo = origin_, hi = origin_ + region_size();
+  if (!wanted || !base_valid_) {
+    dl->AddRectFilled(lo, hi, kMapBackground);
+    return;
+  }
+  if (base_.view == view_) {
+    dl->AddImage(base_tex_, lo, hi);  // opaque: it is the background too
+    return;
+  }
+  // A newer layer is being painted: show this one where it belongs in the current view.
+  const MapView& v = base_.view;
+  dl->AddRectFilled(lo, hi, kMapBackground);
+  dl->AddImage(base_tex_, map_to_screen({v.mx(0), v.my(0)}), map_to_screen({v.mx(v.w), v.my(v.h)}));
+}
+
+void MapPanel::draw_agents(DashboardContext& ctx, ImDrawList* dl) {
+  const Snapshot* s = ctx.snap.get();
+  if (!agents_points_ || !s) return;
+  // Zoomed in: a point per agent (the heatmap otherwise, in the base layer).
+  const float r = view_.mpp < 0.5 ? 2.5f : 1.5f;
+  const float x0 = origin_.x, y0 = origin_.y, x1 = origin_.x + view_.w, y1 = origin_.y + view_.h;
+  int n = 0;
+  for (const std::uint32_t i : agents_in_view_) {
+    const ImVec2 p = map_to_screen({s->agent_x[i], s->agent_y[i]});
+    if (p.x < x0 - r || p.y < y0 - r || p.x > x1 + r || p.y > y1 + r || !room(dl, 4)) continue;
+    dl->AddRectFilled(ImVec2(p.x - r, p.y - r), ImVec2(p.x + r, p.y + r), agent_state_colour(s->agent_state[i]));
+    ++n;
+  }
+  stats_.agents_points = n;
+}
+
+void MapPanel::draw_areas(const DashboardContext& ctx, ImDrawList* dl) {
+  const AreaGrid& g = areas_;
+  if (layers.areas) {
+    const ImU32 line = IM_COL32(255, 255, 255, 45), label = IM_COL32(255, 255, 255, 110);
+    const ImVec2 a = map_to_screen({g.x0, g.y0}), b = map_to_screen({g.x0 + g.nx * g.cell_m, g.y0 + g.ny * g.cell_m});
+    for (int i = 0; i <= g.nx; ++i) {
+      const float x = map_to_screen({g.x0 + i * g.cell_m, 0}).x;
+      dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), line);
+    }
+    for (int j = 0; j <= g.ny; ++j) {
+      const float y = map_to_screen({0, g.y0 + j * g.cell_m}).y;
+      dl->AddLine(ImVec2(a.x, y), ImVec2(b.x, y), line);
+    }
+    if (g.cell_m / view_.mpp >= 36)
+      for (int c = 0; c < g.count(); ++c) {
+        const BBox bb = g.bounds(c);
+        dl->AddText(map_to_screen({bb.min_x, bb.max_y}) + ImVec2(3, 2), label, g.label(c).c_str());
+      }
+  }
+  if (ctx.selected_area >= 0 && ctx.selected_area < g.count()) {
+    const int c = static_cast<int>(ctx.selected_area);
+    const BBox bb = g.bounds(c);
+    const ImVec2 tl = map_to_screen({bb.min_x, bb.max_y}), br = map_to_screen({bb.max_x, bb.min_y});
+    dl->AddRectFilled(tl, br, IM_COL32(255, 220, 0, 25));
+    dl->AddRect(tl, br, kSelection, 0, 0, 2.5f);
+    dl->AddText(tl + ImVec2(4, 3), kSelection, g.label(c).c_str());
+  }
+}
+
+void MapPanel::draw_guidance(const DashboardContext& ctx, ImDrawList* dl) {
+  for (const GuidanceMark& g : ctx.guidance) {
+    const ImVec2 c = map_to_screen(g.centre);
+    const float r = static_cast<float>(g.radius_m / view_.mpp);
+    dl->AddCircle(c, std::max(r, 3.f), kGuidance, 0, 2.f);
+    if (g.facility >= 0 && static_cast<std::size_t>(g.facility) < ctx.city.facilities.size()) {
+      const ImVec2 t = map_to_screen(ctx.city.facilities[static_cast<std::size_t>(g.facility)].pos);
+      const ImVec2 d = t - c;
+      const float len = length(d);
+      const float stop = facility_radius(ctx, static_cast<std::size_t>(g.facility)) + 3;
+      if (len > stop + 4) {
+        const ImVec2 u = d * (1.f / len), n(-u.y, u.x);
+        const ImVec2 tip = t - u * stop;
+        dl->AddLine(c, tip - u * 6.f, kGuidance, 2.f);
+        dl->AddTriangleFilled(tip, tip - u * 12.f + n * 6.f, tip - u * 12.f - n * 6.f, kGuidance);
+      }
+    }
+    ++stats_.guidance;
+  }
+}
+
+void MapPanel::draw_facilities(DashboardContext& ctx, ImDrawList* dl) {
+  const Snapshot* s = ctx.snap.get();
+  const float x0 = origin_.x - 16, y0 = origin_.y - 16, x1 = origin_.x + view_.w + 16, y1 = origin_.y + view_.h + 16;
+  auto in_view = [&](ImVec2 p) { return p.x >= x0 && p.y >= y0 && p.x <= x1 && p.y <= y1; };
+  if (layers.stations)
+    for (const Station& st : ctx.city.stations) {
+      const ImVec2 p = map_to_screen(st.pos);
+      if (!in_view(p)) continue;
+      dl->AddRectFilled(p - ImVec2(3.5f, 3.5f), p + ImVec2(3.5f, 3.5f), kStation);
+      dl->AddRect(p - ImVec2(4.5f, 4.5f), p + ImVec2(4.5f, 4.5f), kOutline);
+      ++stats_.stations;
+    }
+  const auto& fac = ctx.city.facilities;
+  if (layers.facilities) {
+    int visible = 0;
+    for (const Facility& f : fac) visible += in_view(map_to_screen(f.pos));
+    const bool simple = visible > kSimpleFacilityMarkers;
+    for (std::size_t f = 0; f < fac.size(); ++f) {
+      const ImVec2 p = map_to_screen(fac[f].pos);
+      if (!in_view(p) || !room(dl, 100)) continue;
+      const ImU32 col = facility_marker_colour(s, f);
+      if (simple) {
+        dl->AddRectFilled(p - ImVec2(2, 2), p + ImVec2(2, 2), col);
+      } else {
+        const float r = facility_radius(ctx, f);
+        dl->AddCircleFilled(p, r, col, 12);
+        dl->AddCircle(p, r, kOutline, 12, 1.f);
+        if (col == kMapFacilityDamaged) add_cross(dl, p, r * 0.65f, IM_COL32_WHITE, 1.5f);
+      }
+      ++stats_.facilities;
+    }
+  }
+  if (ctx.selected_facility >= 0 && static_cast<std::size_t>(ctx.selected_facility) < fac.size()) {
+    const auto f = static_cast<std::size_t>(ctx.selected_facility);
+    dl->AddCircle(map_to_screen(fac[f].pos), facility_radius(ctx, f) + 4, kSelection, 0, 2.5f);
+  }
+  if (hovered_facility >= 0 && static_cast<std::size_t>(hovered_facility) < fac.size()) {
+    const auto f = static_cast<std::size_t>(hovered_facility);
+    dl->AddCircle(map_to_screen(fac[f].pos), facility_radius(ctx, f) + 2, kHover, 0, 1.5f);
+  }
+}
+
+void MapPanel::draw_overlays(ImDrawList* dl) {
+  const float line_h = ImGui::GetTextLineHeight();
+  // Scale bar, bottom left: the longest 1-2-5 length that fits in 140 px.
+  {
+    const double max_m = 140 * view_.mpp;
+    double nice = 0.1;
+    for (double p = 0.1; p <= 1e6; p *= 10)
+      for (const double k : {1.0, 2.0, 5.0})
+        if (k * p <= max_m) nice = k * p;
+    const float px = static_cast<float>(nice / view_.mpp);
+    const ImVec2 a = origin_ + ImVec2(14, static_cast<float>(view_.h) - 14);
+    const std::string text = scale_label(nice);
+    dl->AddRectFilled(a - ImVec2(6, line_h + 10), a + ImVec2(std::max(px, ImGui::CalcTextSize(text.c_str()).x) + 6, 6),
+                      kPanelBg, 3);
+    dl->AddLine(a, a + ImVec2(px, 0), kText, 2);
+    dl->AddLine(a - ImVec2(0, 5), a, kText, 2);
+    dl->AddLine(a + ImVec2(px, -5), a + ImVec2(px, 0), kText, 2);
+    dl->AddText(a - ImVec2(0, line_h + 6), kText, text.c_str());
+  }
+  // Legend, bottom right: roads by level of service, closed roads, facility states,
+  // and agent states while agents are drawn as points.
+  struct Row {
+    ImU32 col;
+    const char* text;
+    bool round;
+  };
+  std::vector<Row> rows;
+  rows.push_back({0, L("Roads: level of service (Fruin)", "道路: 歩行者サービス水準 (Fruin)"), false});
+  const char* const los[6] = {L("A  > 3.25 m²/person", "A  > 3.25 m²/人"), L("B  2.3 - 3.25", "B  2.3 - 3.25"),
+                              L("C  1.4 - 2.3", "C  1.4 - 2.3"), L("D  0.9 - 1.4", "D  0.9 - 1.4"),
+                              L("E  0.46 - 0.9", "E  0.46 - 0.9"),
+                              L("F  < 0.46 (crush risk)", "F  < 0.46 (群集事故の危険)")};
+  for (std::size_t i = 0; i < kFruinColours.size(); ++i) rows.push_back({kFruinColours[i], los[i], false});
+  rows.push_back({kMapEmptyRoad, L("no one on it", "歩行者なし"), false});
+  rows.push_back({kMapClosedRoad, L("closed", "通行止め"), false});
+  if (layers.facilities) {
+    rows.push_back({0, L("Facilities", "一時滞在施設"), false});
+    rows.push_back({kMapFacilityOpen, L("open", "開設"), true});
+    rows.push_back({kMapFacilityOpening, L("opening soon", "開設準備中"), true});
+    rows.push_back({kMapFacilityFull, L("full", "満員"), true});
+    rows.push_back({kMapFacilityClosed, L("closed", "閉鎖"), true});
+    rows.push_back({kMapFacilityDamaged, L("damaged", "被災"), true});
+  }
+  if (layers.agents && stats_.agents_points > 0) {
+    rows.push_back({0, L("People", "人"), false});
+    for (int i = 0; i < kAgentStates - 1; ++i) {
+      const auto st = static_cast<AgentState>(i);
+      rows.push_back({agent_state_colour(st), state_label(st), false});
+    }
+  } else if (layers.agents && stats_.heat_used) {
+    rows.push_back({IM_COL32(200, 80, 255, 200), L("people per hectare (log scale)", "人/ha (対数)"), false});
+  }
+  float wmax = 0;
+  for (const Row& r : rows) wmax = std::max(wmax, ImGui::CalcTextSize(r.text).x + (r.col ? 18.f : 0.f));
+  const float row_h = line_h + 2;
+  const ImVec2 size(wmax + 16, row_h * static_cast<float>(rows.size()) + 12);
+  const ImVec2 tl = origin_ + ImVec2(static_cast<float>(view_.w) - size.x - 10, static_cast<float>(view_.h) - size.y - 10);
+  dl->AddRectFilled(tl, tl + size, kPanelBg, 4);
+  ImVec2 p = tl + ImVec2(8, 6);
+  for (const Row& r : rows) {
+    if (r.col) {
+      const ImVec2 c = p + ImVec2(6, row_h / 2);
+      if (r.round) {
+        dl->AddCircleFilled(c, 5, r.col, 12);
+        if (r.col == kMapFacilityDamaged) add_cross(dl, c, 3, IM_COL32_WHITE, 1);
+      } else {
+        dl->AddRectFilled(c - ImVec2(6, 4), c + ImVec2(6, 4), r.col);
+      }
+      dl->AddText(p + ImVec2(18, 1), kText, r.text);
+    } else {
+      dl->AddText(p + ImVec2(0, 1), kText, r.text);
+    }
+    p.y += row_h;
+  }
+}
+
+void MapPanel::draw_tooltip(const DashboardContext& ctx) {
+  const Snapshot* s = ctx.snap.get();
+  if (hovered_facility >= 0) {
+    const auto f = static_cast<std::size_t>(hovered_facility);
+    const Facility& fac = ctx.city.facilities[f];
+    ImGui::BeginTooltip();
+    ImGui::TextUnformatted(fac.name.c_str());
+    if (!fac.area.empty()) ImGui::TextDisabled("%s", fac.area.c_str());
+    if (s && f < s->facility_state.size()) {
+      ImGui::Text("%s %.0f / %.0f", L("Occupancy:", "収容:"), s->facility_occupancy[f], s->facility_capacity[f]);
+      ImGui::Text("%s %.0f", L("Reserved (inside + on the way):", "予約 (収容 + 移動中):"), s->facility_reserved[f]);
+      const ImU32 col = facility_marker_colour(s, f);
+      const char* state = col == kMapFacilityDamaged  ? L("damaged", "被災")
+                          : col == kMapFacilityFull   ? L("full", "満員")
+                          : col == kMapFacilityOpen   ? L("open", "開設")
+                          : col == kMapFacilityOpening ? L("opening soon", "開設準備中")
+                                                       : L("closed", "閉鎖");
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(col == kMapFacilityDamaged ? IM_COL32_WHITE : col), "%s", state);
+      if (col == kMapFacilityOpening)
+        ImGui::Text("%s %s", L("Opens at", "開設予定"), ctx.clock_text(s->facility_open_at_s[f]).c_str());
+    }
+    ImGui::EndTooltip();
+  } else if (hovered_station >= 0) {
+    const Station& st = ctx.city.stations[static_cast<std::size_t>(hovered_station)];
+    ImGui::BeginTooltip();
+    ImGui::Text("%s %s", L("Station", "駅"), st.name.c_str());
+    ImGui::Text("%s %.0f", L("Riders per day:", "1日乗降客数:"), st.daily_riders);
+    ImGui::EndTooltip();
+  } else if (hovered_edge >= 0) {
+    const EdgeId id{static_cast<std::uint32_t>(hovered_edge)};
+    const auto e = static_cast<std::size_t>(hovered_edge);
+    const std::size_t ne = ctx.network.edge_count();
+    const double density = s && sized(s->edge_density, ne) ? s->edge_density[e] : 0.0;
+    const double speed = s && sized(s->edge_speed, ne) ? s->edge_speed[e] : 0.0;
+    const bool closed = s && sized(s->edge_closed, ne) && s->edge_closed[e];
+    const std::string_view name = ctx.network.name(id);
+    ImGui::BeginTooltip();
+    if (name.empty()) ImGui::TextUnformatted(L("(unnamed road)", "(名称なし)"));
+    else ImGui::TextUnformatted(name.data(), name.data() + name.size());
+    ImGui::TextDisabled("%s, %.1f m %s, %.0f m", kitaku::name(ctx.network.road_class(id)).data(), ctx.network.width(id),
+                        L("wide", "幅"), ctx.network.length(id));
+    ImGui::Text("%s %.2f %s", L("Density:", "密度:"), density, L("persons/m²", "人/m²"));
+    ImGui::Text("%s %.2f m/s", L("Speed:", "速度:"), speed);
+    ImGui::Text("%s %.2f %s", L("Flow:", "流量:"), density * speed, L("persons/(m·s)", "人/(m·s)"));
+    ImGui::Text("%s %c", L("Level of service:", "サービス水準:"), los_letter(density));
+    if (closed) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kMapClosedRoad), "%s", L("Closed", "通行止め"));
+    ImGui::EndTooltip();
+  }
+}
+
+}  // namespace kitaku::ui
