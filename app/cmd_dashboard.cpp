@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -46,6 +47,10 @@ struct DashOptions {
   std::string lang = "en";
   std::string tab = "facilities";
   bool no_vsync = false;
+  double refresh_hz = 0;  // 0: by size
+  std::string kpi_tab, drill_tab;
+  double map_zoom = 1;
+  std::int64_t select_facility = -1;
 };
 
 void dashboard(const DashOptions& o) {
@@ -58,6 +63,10 @@ void dashboard(const DashOptions& o) {
   }
   if (!o.screenshot.empty() && o.frames <= 0)
     throw InputError("--screenshot", "", "needs --frames N (how many frames to render first)");
+  const auto unset = [](const char* v) { return !std::getenv(v) || !*std::getenv(v); };
+  if (unset("DISPLAY") && unset("WAYLAND_DISPLAY"))  // fail before the long load
+    throw InputError("dashboard", "", "cannot open a window: no display (DISPLAY is not set); on a server run it "
+                                      "under xvfb-run, or use `kitaku run` for a headless run");
   std::printf("Kitaku %s | dashboard | scenario: %s (%s)\n", KITAKU_VERSION, sc.name.c_str(), sc.origin.c_str());
   std::fflush(stdout);
 
@@ -77,7 +86,14 @@ void dashboard(const DashOptions& o) {
   std::fflush(stdout);
   ui::RunnerOptions ro;
   ro.speed = o.speed;
+  // Each snapshot repaints the map's road and crowd layers (tens of ms for a
+  // million-edge city, on a worker thread); a big city refreshes less often so
+  // the frame rate holds while the simulation plays (docs/PERFORMANCE.md).
+  const bool big = net.edge_count() > 300000 || sim->agent_count() > 300000;
+  ro.publish_hz = o.refresh_hz > 0 ? o.refresh_hz : big ? 4 : 15;
   ui::SimRunner runner(std::move(sim), ro);
+  std::printf("  map refresh %g Hz while playing\n", ro.publish_hz);
+  std::fflush(stdout);
   if (o.advance_min > 0) {
     const int steps = static_cast<int>(std::ceil(o.advance_min * 60 / sc.run.step_s));
     ProgressBar bar("advancing " + fmt("%g", o.advance_min) + " min");
@@ -95,6 +111,7 @@ void dashboard(const DashOptions& o) {
   wo.height = o.height;
   wo.title = "Kitaku — " + sc.name;
   wo.vsync = !(o.no_vsync || o.bench_frames > 0 || !o.screenshot.empty());
+  wo.ignore_mouse = o.bench_frames > 0 || !o.screenshot.empty();
   std::unique_ptr<ui::Backend> backend;
   try {
     backend = ui::make_glfw_backend(wo);
@@ -113,6 +130,16 @@ void dashboard(const DashOptions& o) {
   dopt.tab = o.tab;
   ui::Dashboard dash(ctx, dopt);
   dash.set_font_report(font);
+  dash.panels_kpi_tab(o.kpi_tab);
+  dash.panels_drill_tab(o.drill_tab);
+  if (o.select_facility >= 0) {
+    if (static_cast<std::size_t>(o.select_facility) >= city.facilities.size())
+      throw InputError("--select-facility", "", "facility " + std::to_string(o.select_facility) + " does not exist (" +
+                                                   std::to_string(city.facilities.size()) + " facilities)");
+    ctx.selected_facility = o.select_facility;
+    ctx.centre_request = true;
+    ctx.centre_on = city.facilities[static_cast<std::size_t>(o.select_facility)].pos;
+  }
   runner.start();
   if (o.play) runner.play();
 
@@ -124,6 +151,7 @@ void dashboard(const DashOptions& o) {
   bool capture = false;
   std::string capture_path;
   while (backend->begin_frame()) {
+    if (frame == 2 && o.map_zoom != 1) dash.zoom_map(o.map_zoom);  // after the first frames fitted it
     dash.Draw();
     backend->end_frame();
     const auto now = Clock::now();
@@ -190,6 +218,17 @@ void add_dashboard_command(CLI::App& app) {
   cmd->add_option("--lang", o->lang, "Language: en or ja")->check(CLI::IsMember({"en", "ja"}))->capture_default_str();
   cmd->add_option("--tab", o->tab, "Operations tab shown first")
       ->check(CLI::IsMember({"facilities", "allocation", "drill", "network"}))->capture_default_str();
+  cmd->add_option("--refresh-hz", o->refresh_hz,
+                  "Snapshots per second while playing (default: 15, or 4 for cities over 300k edges or agents)")
+      ->check(CLI::Range(0.2, 120.0));
+  cmd->add_option("--kpi-tab", o->kpi_tab, "Situation tab shown first")
+      ->check(CLI::IsMember({"now", "charts", "alerts", "export"}));
+  cmd->add_option("--drill-tab", o->drill_tab, "Drill tab shown first")
+      ->check(CLI::IsMember({"injects", "script", "log", "after"}));
+  cmd->add_option("--map-zoom", o->map_zoom, "Zoom the map in by this factor about its centre (1: whole city)")
+      ->check(CLI::Range(1.0, 10000.0));
+  cmd->add_option("--select-facility", o->select_facility, "Select this facility (index) and centre the map on it")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-vsync", o->no_vsync, "Do not wait for the display between frames");
   cmd->callback([o] { dashboard(*o); });
 }

@@ -472,9 +472,11 @@ void Simulation::Impl::setup(bool place) {
   end_t = static_cast<std::int64_t>(std::llround(sc.run.duration_h * 3600));
   total_steps = (end_t + dt - 1) / dt;
   end_t = total_steps * dt;
-  if (cfg.threads > 0) omp_set_num_threads(cfg.threads);
+  // The thread count is an OpenMP setting of the calling thread; step() sets it
+  // again, since the dashboard steps the simulation on a thread of its own.
   threads = cfg.threads > 0 ? cfg.threads : omp_get_max_threads();
-  bufs.resize(static_cast<std::size_t>(omp_get_max_threads()));
+  omp_set_num_threads(threads);
+  bufs.resize(static_cast<std::size_t>(threads));
 
   if (place) pop = place_population(net, sindex, city, sc, cfg.seed);
   w = pop.persons_per_agent;
@@ -919,6 +921,7 @@ void Simulation::Impl::apply(const Command& c) {
 // ---------------------------------------------------------------------- step
 
 bool Simulation::Impl::step() {
+  omp_set_num_threads(threads);  // this thread's OpenMP teams match the per-thread buffers
   if (t >= end_t) return false;
   apply_commands();
   while (next_open < open_order.size() && open_at[open_order[next_open]] <= t) {

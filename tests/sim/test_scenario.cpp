@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -620,4 +621,24 @@ TEST_CASE("the complete example in docs/scenario-format.md parses") {
   CHECK(s.behaviour.release_waves.size() == 2);
   CHECK(s.commands.size() == 3);
   CHECK(s.run.duration_h == 36);
+}
+
+TEST_CASE("every scenario shipped in scenarios/ and bench/ parses") {
+  namespace fs = std::filesystem;
+  int n = 0;
+  for (const char* dir : {"/scenarios", "/bench"})
+    for (const auto& e : fs::directory_iterator(std::string(KITAKU_SOURCE_DIR) + dir)) {
+      if (e.path().extension() != ".toml") continue;
+      CAPTURE(e.path().string());
+      CHECK_NOTHROW(load_scenario(e.path().string()));
+      ++n;
+    }
+  CHECK(n >= 4);
+  // The drill example scripts one of each drill inject.
+  const auto drill = load_scenario(std::string(KITAKU_SOURCE_DIR) + "/scenarios/drill_example.toml");
+  std::set<CommandType> types;
+  for (const auto& c : drill.commands) types.insert(c.type);
+  CHECK(types.count(CommandType::kCloseArea) == 1);
+  CHECK(types.count(CommandType::kDamageFacility) == 1);
+  CHECK(types.count(CommandType::kReopenArea) == 1);
 }

@@ -120,3 +120,36 @@ TEST_CASE("clock and areas") {
   CHECK(std::string(ui::L("Open", "開設")) == "開設");
   ui::set_language(ui::Lang::kEnglish);
 }
+
+TEST_CASE("the sim thread uses the run's thread count and gives the same result as stepping inline") {
+  // OpenMP's thread count is per calling thread: a Simulation built on one thread
+  // and stepped on the runner's must still use its own count (this crashed once).
+  const auto sc = test::ui_grid_scenario();
+  const Network net(test::grid_network(9, 100.0, 4.0f));
+  const City city = test::ui_grid_city();
+  for (const int threads : {1, 2}) {
+    RunConfig rc;
+    rc.threads = threads;
+    rc.parallel_min_walkers = 0;  // threads even for a few walkers
+    ui::RunnerOptions ro;
+    ro.speed = 0;
+    ui::SimRunner runner(std::make_unique<Simulation>(net, city, sc, rc), ro);
+    runner.start();
+    runner.play();
+    const auto t0 = std::chrono::steady_clock::now();
+    while (!runner.latest()->done && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(120))
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const auto threaded = runner.latest();
+    REQUIRE(threaded->done);
+
+    Simulation inline_sim(net, city, sc, RunConfig{});
+    inline_sim.run();
+    const auto& rows = inline_sim.timeseries();
+    REQUIRE(rows.size() == threaded->timeseries.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      CAPTURE(i);
+      CHECK(rows[i].state == threaded->timeseries[i].state);
+      CHECK(rows[i].persons_ge4 == threaded->timeseries[i].persons_ge4);
+    }
+  }
+}

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 #include <stb_image.h>
 
+#include <sys/wait.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -89,4 +91,17 @@ TEST_CASE("the dashboard renders the default scenario in a real window under Xvf
   for (int lvl = 1; lvl < 6; ++lvl) crowded += count_colour(p, kitaku::ui::kFruinColours[static_cast<std::size_t>(lvl)], 12);
   INFO("level B-F road pixels: " << crowded);
   CHECK(crowded > 0);
+}
+
+TEST_CASE("kitaku dashboard without a display stops at once with one clear line") {
+  const std::string cmd = std::string("env -u DISPLAY -u WAYLAND_DISPLAY ") + KITAKU_BINARY + " dashboard 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  const int status = pclose(p);
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(out.find("cannot open a window: no display") != std::string::npos);
+  CHECK(out.find("agents") == std::string::npos);  // it failed before loading anything
 }

@@ -569,7 +569,11 @@ void DrillPanel::Draw(DashboardContext& ctx) {
   if (!(refreshed_for_ == SnapshotKey::of(ctx.snap.get()))) refresh(ctx);
   if (!ImGui::BeginTabBar("##drill_tabs")) return;
   const auto tab = [&](const char* label, const char* mark, auto&& body) {
-    const bool open = ImGui::BeginTabItem(label);
+    // show_tab ("charts", "log", ...) selects a tab once: the shell's --kpi-tab/--drill-tab.
+    const std::string id = std::string(mark).substr(std::string(mark).rfind('.') + 1);
+    const bool select = !show_tab.empty() && show_tab == id;
+    const bool open = ImGui::BeginTabItem(label, nullptr, select ? ImGuiTabItemFlags_SetSelected : 0);
+    if (select) show_tab.clear();
     ctx.mark(mark);
     if (!open) return;
     ImGui::BeginChild("##drill_tab_body");

@@ -28,6 +28,8 @@ namespace kitaku::ui {
 std::vector<bool> applied_commands(const std::vector<Command>& wanted, const std::vector<Command>& log);
 
 struct DrillPanel {
+  /// A tab to select on the next frame: injects | script | log | after.
+  std::string show_tab;
   // Inject settings (public so that the shell or a test can preset them).
   bool at_time = false;      // false: inject now; true: at at_hours:at_minutes after the quake
   int at_hours = 0, at_minutes = 0;

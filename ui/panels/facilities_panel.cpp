@@ -244,6 +244,18 @@ void FacilitiesPanel::draw_table(DashboardContext& ctx, float height) {
     rebuild(ctx, nullptr);
   }
 
+  // A facility selected elsewhere (the map, an alert) is scrolled into view.
+  if (ctx.selected_facility != scrolled_to_) {
+    scrolled_to_ = ctx.selected_facility;
+    for (std::size_t r = 0; r < order_.size(); ++r)
+      if (static_cast<std::int64_t>(order_[r]) == ctx.selected_facility) {
+        const float row_h = ImGui::GetTextLineHeight() + 2 * ImGui::GetStyle().CellPadding.y;
+        const float y = static_cast<float>(r) * row_h;
+        if (y < ImGui::GetScrollY() || y > ImGui::GetScrollY() + height - 3 * row_h)
+          ImGui::SetScrollY(std::max(0.0f, y - height / 3));
+        break;
+      }
+  }
   ImGuiListClipper clipper;
   clipper.Begin(static_cast<int>(order_.size()));
   while (clipper.Step()) {
@@ -257,6 +269,7 @@ void FacilitiesPanel::draw_table(DashboardContext& ctx, float height) {
       if (ImGui::Selectable(fac.name.c_str(), ctx.selected_facility == static_cast<std::int64_t>(f),
                             ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap)) {
         ctx.selected_facility = static_cast<std::int64_t>(f);
+        scrolled_to_ = ctx.selected_facility;  // chosen here: already in view
         ctx.centre_request = true;
         ctx.centre_on = fac.pos;
       }

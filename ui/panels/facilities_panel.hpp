@@ -72,6 +72,7 @@ struct FacilitiesPanel {
   bool confirming_damage() const { return confirm_damage_for_ >= 0; }
 
  private:
+  std::int64_t scrolled_to_ = -1;
   void update_totals(const DashboardContext& ctx);
   void rebuild(const DashboardContext& ctx, const ImGuiTableSortSpecs* specs);
   void draw_table(DashboardContext& ctx, float height);

@@ -529,7 +529,11 @@ void KpiPanel::Draw(DashboardContext& ctx) {
   draw_headline(ctx);
   if (!ImGui::BeginTabBar("##kpi_tabs")) return;
   const auto tab = [&](const char* label, const char* mark, auto&& body) {
-    const bool open = ImGui::BeginTabItem(label);
+    // show_tab ("charts", "log", ...) selects a tab once: the shell's --kpi-tab/--drill-tab.
+    const std::string id = std::string(mark).substr(std::string(mark).rfind('.') + 1);
+    const bool select = !show_tab.empty() && show_tab == id;
+    const bool open = ImGui::BeginTabItem(label, nullptr, select ? ImGuiTabItemFlags_SetSelected : 0);
+    if (select) show_tab.clear();
     ctx.mark(mark);
     if (!open) return;
     body();
@@ -537,7 +541,7 @@ void KpiPanel::Draw(DashboardContext& ctx) {
   };
   tab(L("Now###now", "現在###now"), "kpi.tab.now", [&] { draw_values(ctx); });
   tab(L("Charts###charts", "推移###charts"), "kpi.tab.charts", [&] {
-    const float h = std::max(100.0f, (ImGui::GetContentRegionAvail().y - 2 * ImGui::GetStyle().ItemSpacing.y) / 3);
+    const float h = std::max(150.0f, (ImGui::GetContentRegionAvail().y - 2 * ImGui::GetStyle().ItemSpacing.y) / 3);
     draw_chart(ctx, kChartStates, h);
     draw_chart(ctx, kChartCrush, h);
     draw_chart(ctx, kChartFill, h);

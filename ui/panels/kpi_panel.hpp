@@ -20,6 +20,8 @@
 namespace kitaku::ui {
 
 struct KpiPanel {
+  /// A tab to select on the next frame: now | charts | alerts | export.
+  std::string show_tab;
   // Alert thresholds.
   float crush_density = 6.0f;   // persons/m2: an edge reaching this raises an alert
   float rearm_density = 5.0f;   // ... and can raise another once it has dropped below this

@@ -10,6 +10,7 @@
 #include <GL/gl.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -26,7 +27,7 @@ extern "C" void on_glfw_error(int code, const char* what) {
 
 class GlfwBackend final : public Backend {
  public:
-  explicit GlfwBackend(const WindowOptions& o) {
+  explicit GlfwBackend(const WindowOptions& o) : ignore_mouse_(o.ignore_mouse) {
     glfwSetErrorCallback(on_glfw_error);
     if (!glfwInit())
       throw std::runtime_error("cannot open a window (no display? set DISPLAY, or run under xvfb-run): " +
@@ -64,6 +65,7 @@ class GlfwBackend final : public Backend {
     if (glfwWindowShouldClose(window_)) return false;
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
+    if (ignore_mouse_) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
     ImGui::NewFrame();
     return true;
   }
@@ -162,6 +164,7 @@ class GlfwBackend final : public Backend {
     return sizes_.back();
   }
 
+  bool ignore_mouse_ = false;
   GLFWwindow* window_ = nullptr;
   std::vector<GLuint> textures_;
   std::vector<std::pair<int, int>> sizes_;

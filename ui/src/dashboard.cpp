@@ -38,6 +38,12 @@ Dashboard::Dashboard(DashboardContext& ctx, DashboardOptions options)
 Dashboard::~Dashboard() = default;
 
 void Dashboard::select_tab(const std::string& tab) { pending_tab_ = tab; }
+void Dashboard::panels_kpi_tab(const std::string& tab) { p_->kpi.show_tab = tab; }
+void Dashboard::panels_drill_tab(const std::string& tab) {
+  p_->drill.show_tab = tab;
+  if (!tab.empty()) pending_tab_ = "drill";
+}
+void Dashboard::zoom_map(double factor) { p_->map.set_view(p_->map.centre(), p_->map.m_per_px() / factor); }
 
 bool Dashboard::take_screenshot_request(std::string& path) {
   if (!screenshot_) return false;
@@ -56,7 +62,7 @@ void Dashboard::Draw() {
   const float status_h = ImGui::GetTextLineHeightWithSpacing() + 2 * ImGui::GetStyle().WindowPadding.y;
   const float right_w = std::max(560.0f, std::round(W * 0.38f));
   const float body_h = H - top_h - status_h;
-  const float kpi_h = std::round(body_h * 0.46f);
+  const float kpi_h = std::round(body_h * 0.55f);
   constexpr ImGuiWindowFlags kFixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
                                       ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
                                       ImGuiWindowFlags_NoBringToFrontOnFocus;

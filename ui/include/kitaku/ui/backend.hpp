@@ -41,6 +41,7 @@ struct WindowOptions {
   std::string title = "Kitaku";
   bool vsync = true;
   bool visible = true;
+  bool ignore_mouse = false;  // screenshots and benchmarks: no hover from wherever the pointer is
 };
 
 /// A GLFW window with an OpenGL 3 context and ImGui's GLFW + OpenGL3 backends.

@@ -33,6 +33,11 @@ class Dashboard {
   /// Selects a tab on the next frame (docs screenshots, tests).
   void select_tab(const std::string& tab);
   const std::string& current_tab() const { return tab_; }
+  /// Select a tab of the Situation (KPI) or Drill panel on the next frame.
+  void panels_kpi_tab(const std::string& tab);
+  void panels_drill_tab(const std::string& tab);
+  /// Zooms the map in by `factor` about its current centre.
+  void zoom_map(double factor);
 
   struct Panels;
   Panels& panels() { return *p_; }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Regenerates the dashboard screenshots in docs/images/ (docs/dashboard.md and the
+# README show them) from a real window under Xvfb. Needs a built kitaku
+# (default build/kitaku; pass another path as $1).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+kitaku=${1:-$root/build/kitaku}
+out=$root/docs/images
+mkdir -p "$out"
+shot() {  # shot NAME [kitaku dashboard options...]
+  local name=$1; shift
+  xvfb-run -a -s '-screen 0 1920x1080x24' "$kitaku" dashboard --width 1600 --height 900 --frames 30 \
+      --screenshot "$out/$name.png" "$@" >/dev/null
+  echo "docs/images/$name.png"
+}
+shot dashboard --advance-min 100 --kpi-tab charts
+shot map-zoomed --advance-min 100 --map-zoom 24
+shot facilities --advance-min 150 --select-facility 1500
+shot allocation --advance-min 150 --tab allocation
+shot kpi-alerts --advance-min 150 --kpi-tab alerts
+shot drill "$root/scenarios/drill_example.toml" --advance-min 130 --drill-tab log --kpi-tab charts
+shot drill-injects "$root/scenarios/drill_example.toml" --advance-min 60 --drill-tab injects --map-zoom 6
+shot japanese --advance-min 150 --lang ja --kpi-tab charts
