@@ -29,7 +29,6 @@
 #include "kitaku/ui/sim_runner.hpp"
 
 namespace kitaku::app {
-extern const char* const kDefaultScenarioToml;
 namespace {
 
 struct DashOptions {
@@ -54,13 +53,7 @@ struct DashOptions {
 };
 
 void dashboard(const DashOptions& o) {
-  Scenario sc = o.scenario.empty() ? parse_scenario(kDefaultScenarioToml, "<embedded default>", ".")
-                                   : load_scenario(o.scenario);
-  if (o.seed >= 0) sc.seed = static_cast<std::uint64_t>(o.seed);
-  if (!o.replay.empty()) {
-    sc.commands = load_command_log(o.replay);
-    for (auto& c : sc.commands) c.source = "replay:" + c.source;
-  }
+  const Scenario sc = load_run_scenario(o.scenario, o.seed, o.replay);
   if (!o.screenshot.empty() && o.frames <= 0)
     throw InputError("--screenshot", "", "needs --frames N (how many frames to render first)");
   const auto unset = [](const char* v) { return !std::getenv(v) || !*std::getenv(v); };

@@ -51,13 +51,7 @@ std::string clock_text(std::int64_t s) {
 }
 
 void run(const RunOptions& o) {
-  Scenario sc = o.scenario.empty() ? parse_scenario(kDefaultScenarioToml, "<embedded default>", ".")
-                                   : load_scenario(o.scenario);
-  if (o.seed >= 0) sc.seed = static_cast<std::uint64_t>(o.seed);
-  if (!o.replay.empty()) {
-    sc.commands = load_command_log(o.replay);
-    for (auto& c : sc.commands) c.source = "replay:" + c.source;
-  }
+  const Scenario sc = load_run_scenario(o.scenario, o.seed, o.replay);
   std::printf("Kitaku %s | scenario: %s (%s)\n", KITAKU_VERSION, sc.name.c_str(), sc.origin.c_str());
   std::printf("  quake %s %s, %g h simulated in %d s steps, seed %llu\n",
               sc.quake.day == DayType::kWeekday ? "weekday" : "holiday", clock_text(sc.quake.clock_s).c_str(),
@@ -151,6 +145,16 @@ void run(const RunOptions& o) {
 }
 
 }  // namespace
+
+Scenario load_run_scenario(const std::string& path, std::int64_t seed, const std::string& replay) {
+  Scenario sc = path.empty() ? parse_scenario(kDefaultScenarioToml, "<embedded default>", ".") : load_scenario(path);
+  if (seed >= 0) sc.seed = static_cast<std::uint64_t>(seed);
+  if (!replay.empty()) {
+    sc.commands = load_command_log(replay);
+    for (auto& c : sc.commands) c.source = "replay:" + c.source;
+  }
+  return sc;
+}
 
 void add_run_command(CLI::App& app) {
   auto opts = std::make_shared<RunOptions>();

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "kitaku/geo/network_import.hpp"
+#include "kitaku/sim/scenario.hpp"
 
 namespace kitaku::app {
 
@@ -19,6 +20,10 @@ void add_dashboard_command(CLI::App& app);   // kitaku dashboard [SCENARIO] (bui
 struct Interrupted : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+/// The scenario of `kitaku run` / `kitaku dashboard`: the file (empty: the embedded
+/// default), with --seed (>= 0) and --replay LOG (its commands replace the script).
+Scenario load_run_scenario(const std::string& path, std::int64_t seed, const std::string& replay);
 
 /// geo::load_network with a progress bar on stderr when it is a terminal.
 geo::LoadedNetwork load_network_with_progress(const std::string& path, geo::ImportOptions options);

@@ -1,4 +1,5 @@
 #include "kitaku/geo/results.hpp"
+#include "kitaku/sim/timeseries_csv.hpp"
 
 #include <algorithm>
 #include <array>
@@ -48,29 +49,6 @@ void write_file_atomically(const std::string& path, std::string_view text) {
   write_atomically(path, [&](const std::string& tmp) { write_bytes(path, tmp, text.data(), text.size()); });
 }
 
-void append_int(std::string& s, std::int64_t v) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  s.append(buf, r.ptr);
-}
-
-// At most 3 decimals, trailing zeros dropped: exact enough for persons (and km to the
-// metre) at any magnitude, where %g would switch to an exponent above 1e6.
-void append_real(std::string& s, double v) {
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3);
-  if (r.ec != std::errc()) {  // beyond 1e60: not a count, but still write something parseable
-    const auto g = std::to_chars(buf, buf + sizeof buf, v);
-    s.append(buf, g.ptr);
-    return;
-  }
-  char* end = r.ptr;
-  if (std::find(buf, end, '.') != end) {
-    while (end[-1] == '0') --end;
-    if (end[-1] == '.') --end;
-  }
-  s.append(buf, end);
-}
 
 std::string fixed2(double v) {
   char buf[32];
@@ -280,40 +258,8 @@ void draw_legend(Canvas& cv, int long_side) {
 
 char fruin_los(double persons_per_m2) noexcept { return static_cast<char>('A' + fruin_index(persons_per_m2)); }
 
-std::vector<std::string> timeseries_columns() {
-  std::vector<std::string> c{"time_s", "agents"};
-  for (int s = 0; s < kAgentStates; ++s) c.push_back("state_" + std::string(state_name(static_cast<AgentState>(s))));
-  for (const char* n : {"persons_sheltered", "persons_walking", "persons_ge4", "persons_ge6", "km_road_ge6",
-                        "facilities_open", "facilities_full"})
-    c.emplace_back(n);
-  return c;
-}
-
 void write_timeseries_csv(const std::string& path, const std::vector<TimeseriesRow>& rows) {
-  std::string s;
-  s.reserve(64 + rows.size() * 160);
-  const auto cols = timeseries_columns();
-  for (std::size_t i = 0; i < cols.size(); ++i) s += (i ? "," : "") + cols[i];
-  s += '\n';
-  for (const TimeseriesRow& r : rows) {
-    append_int(s, r.time_s);
-    s += ',';
-    append_int(s, r.agents);
-    for (const std::int64_t n : r.state) {
-      s += ',';
-      append_int(s, n);
-    }
-    for (const double v : {r.persons_sheltered, r.persons_walking, r.persons_ge4, r.persons_ge6, r.km_ge6}) {
-      s += ',';
-      append_real(s, v);
-    }
-    s += ',';
-    append_int(s, r.facilities_open);
-    s += ',';
-    append_int(s, r.facilities_full);
-    s += '\n';
-  }
-  write_file_atomically(path, s);
+  write_file_atomically(path, timeseries_csv(rows));
 }
 
 void write_results_gpkg(const std::string& path, const Network& net, const City* city, const EdgeStats& edges,

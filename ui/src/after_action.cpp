@@ -9,32 +9,6 @@
 #include <system_error>
 
 namespace kitaku::ui {
-namespace {
-
-void append_int(std::string& s, std::int64_t v) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  s.append(buf, r.ptr);
-}
-
-// As geo/src/results.cpp writes reals: at most 3 decimals, trailing zeros dropped.
-void append_real(std::string& s, double v) {
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3);
-  if (r.ec != std::errc()) {
-    const auto g = std::to_chars(buf, buf + sizeof buf, v);
-    s.append(buf, g.ptr);
-    return;
-  }
-  char* end = r.ptr;
-  if (std::find(buf, end, '.') != end) {
-    while (end[-1] == '0') --end;
-    if (end[-1] == '.') --end;
-  }
-  s.append(buf, end);
-}
-
-}  // namespace
 
 std::vector<TimeseriesRow> rows_until(const std::vector<TimeseriesRow>& recorded, const TimeseriesRow& now) {
   std::vector<TimeseriesRow> out;
@@ -45,35 +19,6 @@ std::vector<TimeseriesRow> rows_until(const std::vector<TimeseriesRow>& recorded
   return out;
 }
 
-std::string timeseries_csv(const std::vector<TimeseriesRow>& rows) {
-  std::string s;
-  s.reserve(256 + rows.size() * 160);
-  s += "time_s,agents";
-  for (int i = 0; i < kAgentStates; ++i) {
-    s += ",state_";
-    s += state_name(static_cast<AgentState>(i));
-  }
-  s += ",persons_sheltered,persons_walking,persons_ge4,persons_ge6,km_road_ge6,facilities_open,facilities_full\n";
-  for (const TimeseriesRow& r : rows) {
-    append_int(s, r.time_s);
-    s += ',';
-    append_int(s, r.agents);
-    for (const std::int64_t n : r.state) {
-      s += ',';
-      append_int(s, n);
-    }
-    for (const double v : {r.persons_sheltered, r.persons_walking, r.persons_ge4, r.persons_ge6, r.km_ge6}) {
-      s += ',';
-      append_real(s, v);
-    }
-    s += ',';
-    append_int(s, r.facilities_open);
-    s += ',';
-    append_int(s, r.facilities_full);
-    s += '\n';
-  }
-  return s;
-}
 
 bool write_text_atomically(const std::string& path, std::string_view text, std::string* error) {
   namespace fs = std::filesystem;

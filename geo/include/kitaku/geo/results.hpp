@@ -12,6 +12,7 @@
 #include "kitaku/sim/commands.hpp"
 #include "kitaku/sim/network.hpp"
 #include "kitaku/sim/simulation.hpp"
+#include "kitaku/sim/timeseries_csv.hpp"
 
 namespace kitaku::geo {
 
@@ -47,7 +48,7 @@ void write_run_outputs(const std::string& dir, const RunOutputs& out);
 /// The columns of timeseries.csv, in order: time_s, agents, one state_<name> per
 /// AgentState (agents in that state), persons_sheltered, persons_walking, persons_ge4,
 /// persons_ge6, km_road_ge6, facilities_open, facilities_full.
-std::vector<std::string> timeseries_columns();
+using kitaku::timeseries_columns;  // sim/timeseries_csv.hpp
 
 /// One line per row; integers as integers, persons and km with at most 3 decimals
 /// ('.' as the decimal point whatever the locale).

@@ -7,7 +7,7 @@
 // baseline from their time series, so that the two can be set side by side.
 //
 // The KPI export and the drill log are written here too: timeseries_csv() writes
-// the columns of a run's timeseries.csv (geo/src/results.cpp), and
+// the columns of a run's timeseries.csv (sim/timeseries_csv.hpp), and
 // write_text_atomically() writes a file so that a reader never sees half of it.
 #include <atomic>
 #include <cstdint>
@@ -21,16 +21,15 @@
 #include "kitaku/sim/network.hpp"
 #include "kitaku/sim/scenario.hpp"
 #include "kitaku/sim/simulation.hpp"
+#include "kitaku/sim/timeseries_csv.hpp"
 
 namespace kitaku::ui {
 
 /// The recorded rows before `now`, then `now` itself: a run's time series up to now.
 std::vector<TimeseriesRow> rows_until(const std::vector<TimeseriesRow>& recorded, const TimeseriesRow& now);
 
-/// timeseries.csv: time_s, agents, state_<name> x 8, persons_sheltered, persons_walking,
-/// persons_ge4, persons_ge6, km_road_ge6, facilities_open, facilities_full; reals with at
-/// most 3 decimals, as `kitaku run` writes them.
-std::string timeseries_csv(const std::vector<TimeseriesRow>& rows);
+/// The text of timeseries.csv, as `kitaku run` writes it (sim/timeseries_csv.hpp).
+using kitaku::timeseries_csv;
 
 /// Writes `text` to path.tmp, then renames it over `path`. On failure returns false,
 /// removes the temporary file and puts the reason (naming the path) in *error.

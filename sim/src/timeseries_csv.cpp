@@ -1,0 +1,66 @@
+#include "kitaku/sim/timeseries_csv.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace kitaku {
+
+void append_csv_int(std::string& s, std::int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  s.append(buf, r.ptr);
+}
+
+void append_csv_real(std::string& s, double v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3);
+  if (r.ec != std::errc()) {  // beyond 1e60: not a count, but still write something parseable
+    const auto g = std::to_chars(buf, buf + sizeof buf, v);
+    s.append(buf, g.ptr);
+    return;
+  }
+  char* end = r.ptr;
+  if (std::find(buf, end, '.') != end) {
+    while (end[-1] == '0') --end;
+    if (end[-1] == '.') --end;
+  }
+  s.append(buf, end);
+}
+
+std::vector<std::string> timeseries_columns() {
+  std::vector<std::string> c{"time_s", "agents"};
+  for (int s = 0; s < kAgentStates; ++s) c.push_back("state_" + std::string(state_name(static_cast<AgentState>(s))));
+  for (const char* n : {"persons_sheltered", "persons_walking", "persons_ge4", "persons_ge6", "km_road_ge6",
+                        "facilities_open", "facilities_full"})
+    c.emplace_back(n);
+  return c;
+}
+
+std::string timeseries_csv(const std::vector<TimeseriesRow>& rows) {
+  std::string s;
+  s.reserve(256 + rows.size() * 160);
+  const auto cols = timeseries_columns();
+  for (std::size_t i = 0; i < cols.size(); ++i) s += (i ? "," : "") + cols[i];
+  s += '\n';
+  for (const TimeseriesRow& r : rows) {
+    append_csv_int(s, r.time_s);
+    s += ',';
+    append_csv_int(s, r.agents);
+    for (const std::int64_t n : r.state) {
+      s += ',';
+      append_csv_int(s, n);
+    }
+    for (const double v : {r.persons_sheltered, r.persons_walking, r.persons_ge4, r.persons_ge6, r.km_ge6}) {
+      s += ',';
+      append_csv_real(s, v);
+    }
+    s += ',';
+    append_csv_int(s, r.facilities_open);
+    s += ',';
+    append_csv_int(s, r.facilities_full);
+    s += '\n';
+  }
+  return s;
+}
+
+}  // namespace kitaku
