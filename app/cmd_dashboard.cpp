@@ -137,6 +137,8 @@ void dashboard(const DashOptions& o) {
   if (o.play) runner.play();
 
   using Clock = std::chrono::steady_clock;
+  const std::int64_t sim_start = runner.latest()->time_s;
+  const auto wall_start = Clock::now();
   std::vector<double> frame_ms;
   auto last = Clock::now();
   int frame = 0;
@@ -181,9 +183,13 @@ void dashboard(const DashOptions& o) {
     std::sort(v.begin(), v.end());
     const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
     const double p95 = v[std::min(v.size() - 1, static_cast<std::size_t>(0.95 * static_cast<double>(v.size())))];
-    std::printf("frames %zu at %dx%d: mean %.2f ms (%.1f fps), p95 %.2f ms, sim time %s\n", v.size(),
-                backend->width(), backend->height(), mean, 1000.0 / mean, p95,
-                ctx.clock_text(runner.latest()->time_s).c_str());
+    const double wall = std::chrono::duration<double>(Clock::now() - wall_start).count();
+    const auto simulated = runner.latest()->time_s - sim_start;
+    std::printf("frames %zu at %dx%d: mean %.2f ms (%.1f fps), p95 %.2f ms; meanwhile the simulation ran %lld s "
+                "in %.1f s (x%.0f, asked x%g), now %s\n",
+                v.size(), backend->width(), backend->height(), mean, 1000.0 / mean, p95,
+                static_cast<long long>(simulated), wall, static_cast<double>(simulated) / wall,
+                o.play ? o.speed : 0.0, ctx.clock_text(runner.latest()->time_s).c_str());
   }
 }
 

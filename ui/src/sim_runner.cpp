@@ -1,5 +1,9 @@
 #include "kitaku/ui/sim_runner.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -97,6 +101,10 @@ void SimRunner::publish() {
 }
 
 void SimRunner::loop() {
+  // The window comes first: the simulation thread (and the OpenMP workers it
+  // starts, which inherit this) runs at a lower scheduling priority, so a busy
+  // simulation slows itself rather than the frame rate. Linux: nice per thread.
+  if (opt_.nice > 0) setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), opt_.nice);
   // Pacing: while playing at speed x, a step is taken once the wall clock since
   // play (or the last speed change) times x has caught up with simulated time; at
   // speed 0 steps run back to back. Snapshots go out at most publish_hz per second.

@@ -45,6 +45,7 @@ struct RunnerOptions {
   bool with_agents = true;   // include agent positions in snapshots
   double speed = 60;         // initial speed (0 = as fast as possible)
   bool start_playing = false;
+  int nice = 10;             // scheduling niceness of the sim thread (0: as the UI)
 };
 
 class SimRunner final : public Controller {
