@@ -8,6 +8,7 @@
 
 #include "kitaku/geo/facilities.hpp"
 #include "kitaku/geo/gdal_util.hpp"
+#include "kitaku/geo/intensity_raster.hpp"
 #include "kitaku/geo/synth.hpp"
 #include "kitaku/sim/error.hpp"
 #include "kitaku/sim/spatial_index.hpp"
@@ -163,6 +164,9 @@ LoadedCity load_city(const Scenario& sc, const ProgressFn& network_progress) {
     for (const auto& z : zones) rep.population_kept += z.day_population;
     out.city.zones = std::move(zones);
   }
+  const SeismicParams& seismic = sc.hazards.seismic;
+  if (seismic.enabled && !seismic.intensity_raster.empty())
+    out.city.intensity = read_intensity_raster(seismic.intensity_raster, crs, net.bbox());
   if (!out.city.facilities.empty()) {
     const SpatialIndex index(net);
     const auto snap = snap_facilities(out.city.facilities, index, src.facility_snap_max_m);

@@ -11,9 +11,9 @@
 namespace kitaku {
 namespace {
 
-constexpr std::array<std::string_view, 10> kNames = {
-    "open_facility", "close_facility", "set_capacity",    "close_edge", "reopen_edge",
-    "guidance",      "release_retained", "damage_facility", "close_area", "reopen_area"};
+constexpr std::array<std::string_view, 12> kNames = {
+    "open_facility", "close_facility",   "set_capacity",    "close_edge", "reopen_edge",   "guidance",
+    "release_retained", "damage_facility", "close_area",    "reopen_area", "pause_walkers", "resume_rail"};
 
 // The keys of a log line, in the order format_command writes them.
 constexpr std::array<std::string_view, 10> kKeys = {"time_s", "seq",      "type", "facility", "edge",

@@ -74,7 +74,10 @@ class TableReader {
     const toml::node* n = t_.get(key);
     if (!n) return false;
     seen_.emplace_back(key);
-    if constexpr (std::is_same_v<T, std::string>) {
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!n->is_boolean()) fail(*n, key, "must be true or false");
+      out = **n->as_boolean();
+    } else if constexpr (std::is_same_v<T, std::string>) {
       if (!n->is_string()) fail(*n, key, "must be a string");
       out = **n->as_string();
     } else if constexpr (std::is_floating_point_v<T>) {
@@ -150,6 +153,27 @@ class TableReader {
     seen_.emplace_back(key);
     if (!n->is_array_of_tables()) fail(*n, key, "must be an array of tables ([[" + std::string(key) + "]])");
     return n->as_array();
+  }
+
+  /// An array (marked as known), or null when absent.
+  const toml::array* array(std::string_view key) {
+    const toml::node* n = t_.get(key);
+    if (!n) return nullptr;
+    seen_.emplace_back(key);
+    if (!n->is_array()) fail(*n, key, "must be an array");
+    return n->as_array();
+  }
+
+  /// An array of strings (marked as known); false when absent.
+  bool get_strings(std::string_view key, std::vector<std::string>& out) {
+    const toml::array* a = array(key);
+    if (!a) return false;
+    out.clear();
+    for (const toml::node& e : *a) {
+      if (!e.is_string()) fail(e, key, "must be an array of strings");
+      out.push_back(**e.as_string());
+    }
+    return true;
   }
 
   bool has(std::string_view key) const { return t_.get(key) != nullptr; }
@@ -378,7 +402,165 @@ void read_routing(const std::string& origin, const toml::table& t, RoutingParams
   r.finish();
 }
 
-Command read_command(const std::string& origin, const toml::table& t, std::size_t index) {
+// Both keys of a pair, or neither; `what` says what the pair is for.
+void both_or_neither(TableReader& r, const toml::table& t, const char* a, const char* b, const std::string& what) {
+  if (r.has(a) != r.has(b)) r.fail(t, r.has(a) ? b : a, "missing (" + what + ")");
+}
+
+bool known_fault_type(const std::string& s) { return s == "crustal" || s == "interplate" || s == "intraplate"; }
+
+void read_seismic(const std::string& origin, const toml::table& t, const std::string& base_dir, SeismicParams& s) {
+  TableReader r(origin, t, "seismic");
+  s.enabled = true;  // the table's presence turns it on
+  r.get("enabled", s.enabled);
+  r.get("epicentre_x", s.epicentre_x, -kInf, kInf);
+  r.get("epicentre_y", s.epicentre_y, -kInf, kInf);
+  r.get("depth_km", s.depth_km, 0.0, 200.0);
+  r.get("magnitude", s.magnitude, 4.0, 9.0);
+  if (r.get("fault_type", s.fault_type) && !known_fault_type(s.fault_type))
+    r.fail_at("fault_type", "must be \"crustal\", \"interplate\" or \"intraplate\", got \"" + s.fault_type + "\"");
+  r.get("site_amplification", s.site_amplification, 0.5, 5.0);
+  if (r.get("intensity_raster", s.intensity_raster)) s.intensity_raster = resolve(base_dir, s.intensity_raster);
+  r.get("intensity_offset", s.intensity_offset, -3.0, 3.0);
+  r.get("fault_length_km", s.fault_length_km, 0.0, 1000.0);
+  r.get("fault_width_km", s.fault_width_km, 0.0, 500.0);
+  r.get("fault_strike_deg", s.fault_strike_deg, 0.0, 360.0);
+  r.get("fault_dip_deg", s.fault_dip_deg, 0.0, 90.0, true);
+  r.finish();
+  if (s.fault_width_km > 0 && !(s.fault_length_km > 0))
+    r.fail_at("fault_length_km", "must be > 0 when fault_width_km is given (a fault is length x width)");
+  if (s.enabled && s.intensity_raster.empty())
+    for (const char* key : {"epicentre_x", "epicentre_y"})
+      if (!r.has(key))
+        r.fail(t, key, "missing (a point source needs epicentre_x and epicentre_y in the network's CRS; or give intensity_raster)");
+}
+
+void read_blockage(const std::string& origin, const toml::table& t, BlockageParams& b) {
+  TableReader r(origin, t, "blockage");
+  r.get("enabled", b.enabled);
+  r.get("max_width_m", b.max_width_m, 0.0, 100.0, true);
+  r.get("rate_scale", b.rate_scale, 0.0, 10.0);
+  r.get("min_intensity", b.min_intensity, 0.0, 7.5);
+  r.get("collapse_median_pgv_cms", b.collapse_median_pgv_cms, 1.0, 2000.0);
+  r.get("half_collapse_median_pgv_cms", b.half_collapse_median_pgv_cms, 1.0, 2000.0);
+  r.get("fragility_beta", b.fragility_beta, 0.05, 3.0);
+  r.finish();
+  if (b.half_collapse_median_pgv_cms > b.collapse_median_pgv_cms) {
+    if (r.has("half_collapse_median_pgv_cms"))
+      r.fail_at("half_collapse_median_pgv_cms", "must not exceed collapse_median_pgv_cms (" +
+                                                    num(b.collapse_median_pgv_cms) + "), got " +
+                                                    num(b.half_collapse_median_pgv_cms));
+    r.fail_at("collapse_median_pgv_cms", "must not be less than half_collapse_median_pgv_cms (" +
+                                             num(b.half_collapse_median_pgv_cms) + "), got " +
+                                             num(b.collapse_median_pgv_cms));
+  }
+}
+
+void read_fire(const std::string& origin, const toml::table& t, FireParams& f) {
+  TableReader r(origin, t, "fire");
+  f.enabled = true;  // the table's presence turns it on
+  r.get("enabled", f.enabled);
+  if (r.has("ignitions") && r.has("ignition"))
+    r.fail_at("ignition", "give either ignitions = [[x, y], ...] or [[fire.ignition]] tables, not both");
+  if (const toml::array* a = r.array("ignitions")) {
+    f.ignitions.clear();
+    for (const toml::node& e : *a) {
+      const toml::array* xy = e.as_array();
+      if (!xy || xy->size() != 2 || !(*xy)[0].is_number() || !(*xy)[1].is_number())
+        r.fail(e, "ignitions", "each ignition must be [x, y]: two numbers in the network's CRS");
+      const auto value = [](const toml::node& v) {
+        return v.is_integer() ? static_cast<double>(**v.as_integer()) : **v.as_floating_point();
+      };
+      const Point p{value((*xy)[0]), value((*xy)[1])};
+      if (!std::isfinite(p.x) || !std::isfinite(p.y)) r.fail(e, "ignitions", "must be finite numbers");
+      f.ignitions.push_back(p);
+    }
+  }
+  if (const toml::array* tables = r.array_of_tables("ignition")) {
+    f.ignitions.clear();
+    for (const toml::node& n : *tables) {
+      const toml::table& it = *n.as_table();
+      TableReader ir(origin, it, "fire.ignition");
+      Point p;
+      if (!ir.get("x", p.x, -kInf, kInf)) ir.fail(it, "x", "missing");
+      if (!ir.get("y", p.y, -kInf, kInf)) ir.fail(it, "y", "missing");
+      ir.finish();
+      f.ignitions.push_back(p);
+    }
+  }
+  r.get("ignition_rate_per_km2", f.ignition_rate_per_km2, 0.0, 1000.0);
+  r.get("wind_speed_ms", f.wind_speed_ms, 0.0, 50.0);
+  r.get("wind_from_deg", f.wind_from_deg, 0.0, 360.0);
+  r.get("cell_m", f.cell_m, 10.0, 5000.0);
+  r.get("spread_ms", f.spread_ms, 0.0, 10.0, true);
+  r.get("burn_h", f.burn_h, 0.0, 336.0, true);
+  r.get("reopen_burnt", f.reopen_burnt);
+  r.get("wind_factor_per_ms", f.wind_factor_per_ms, 0.0, 2.0);
+  r.get("buildings_per_km_road", f.buildings_per_km_road, 0.0, 10000.0);
+  r.get("catch_p", f.catch_p, 0.0, 1.0);
+  r.get("ignition_window_min", f.ignition_window_min, 0.0, 1440.0);
+  r.get("update_min", f.update_min, 0.0, 1440.0);
+  r.finish();
+}
+
+void read_facility_failure(const std::string& origin, const toml::table& t, FacilityFailureParams& f) {
+  TableReader r(origin, t, "facility_failure");
+  r.get("enabled", f.enabled);
+  r.get("fail_at_i6", f.fail_at_i6, 0.0, 1.0);
+  r.get("fail_at_i7", f.fail_at_i7, 0.0, 1.0);
+  r.get("delay_extra_min_per_intensity", f.delay_extra_min_per_intensity, 0.0, 1440.0);
+  r.finish();
+  if (f.fail_at_i7 < f.fail_at_i6) {
+    if (r.has("fail_at_i7"))
+      r.fail_at("fail_at_i7", "must not be less than fail_at_i6 (" + num(f.fail_at_i6) + "), got " + num(f.fail_at_i7));
+    r.fail_at("fail_at_i6", "must not exceed fail_at_i7 (" + num(f.fail_at_i7) + "), got " + num(f.fail_at_i6));
+  }
+}
+
+Aftershock read_aftershock(const std::string& origin, const toml::table& t) {
+  TableReader r(origin, t, "aftershock");
+  Aftershock a;
+  if (!r.get("at_min", a.at_min, 0.0, 336.0 * 60)) r.fail(t, "at_min", "missing");
+  r.get("magnitude", a.magnitude, 4.0, 9.0);
+  both_or_neither(r, t, "epicentre_x", "epicentre_y", "give both epicentre_x and epicentre_y, or neither for the main epicentre");
+  r.get("epicentre_x", a.epicentre_x, -kInf, kInf);
+  r.get("epicentre_y", a.epicentre_y, -kInf, kInf);
+  r.get("depth_km", a.depth_km, 0.0, 200.0);
+  r.get("pause_min", a.pause_min, 0.0, 1440.0);
+  r.get("blockage", a.blockage);
+  r.finish();
+  return a;
+}
+
+RailLine read_rail_line(const std::string& origin, const toml::table& t) {
+  TableReader r(origin, t, "rail_line");
+  RailLine l;
+  if (!r.get("name", l.name)) r.fail(t, "name", "missing");
+  if (l.name.empty()) r.fail_at("name", "must not be empty");
+  if (!r.get_strings("stations", l.stations)) r.fail(t, "stations", "missing");
+  if (l.stations.empty()) r.fail_at("stations", "must name at least one station");
+  for (const auto& st : l.stations)
+    if (st.empty()) r.fail_at("stations", "station names must not be empty");
+  if (r.get("resume_h", l.resume_h) && l.resume_h > 336)
+    r.fail_at("resume_h", "must be at most 336 (or negative: does not resume), got " + num(l.resume_h));
+  r.get("station_catchment_m", l.station_catchment_m, 0.0, 20000.0, true);
+  r.get("home_catchment_km", l.home_catchment_km, 0.0, 200.0, true);
+  r.get("extends_km", l.extends_km, 0.0, 1000.0);
+  r.get("capacity_per_h", l.capacity_per_h, 0.0, 1e7);
+  r.finish();
+  return l;
+}
+
+void read_optimiser(const std::string& origin, const toml::table& t, OptimiserParams& o) {
+  TableReader r(origin, t, "optimiser");
+  r.get("period_min", o.period_min, 0.0, 10080.0);
+  r.get("unserved_penalty_m", o.unserved_penalty_m, 0.0, 1e8);
+  r.get("max_walk_m", o.max_walk_m, 0.0, 100000.0, true);
+  r.get("compliance", o.compliance, 0.0, 1.0);
+  r.finish();
+}
+
+Command read_command(const std::string& origin, const toml::table& t, std::size_t index, std::size_t rail_lines) {
   TableReader r(origin, t, "command");
   Command c;
   c.seq = index;
@@ -391,7 +573,7 @@ Command read_command(const std::string& origin, const toml::table& t, std::size_
   if (!parse_command_type(type, c.type))
     r.fail_at("type", "unknown command type \"" + type +
                           "\" (open_facility, close_facility, set_capacity, close_edge, reopen_edge, guidance, "
-                          "release_retained, damage_facility, close_area, reopen_area)");
+                          "release_retained, damage_facility, close_area, reopen_area, pause_walkers, resume_rail)");
   const auto need = [&](std::string_view key, auto& out, auto lo, auto hi) {
     if (!r.get(key, out, lo, hi)) r.fail(t, key, "missing (" + type + " needs it)");
   };
@@ -424,15 +606,29 @@ Command read_command(const std::string& origin, const toml::table& t, std::size_
       need("y", c.y, -kInf, kInf);
       need("radius_m", c.radius_m, 0.0, kInf);
       break;
-    case CommandType::kReleaseRetained: {
-      c.value = 1.0;
-      r.get("value", c.value, 0.0, 1.0);
+    case CommandType::kReleaseRetained:
+    case CommandType::kPauseWalkers: {
+      if (c.type == CommandType::kReleaseRetained) {
+        c.value = 1.0;
+        r.get("value", c.value, 0.0, 1.0);
+      } else {
+        need("value", c.value, 0.0, 86400.0);  // seconds
+      }
       const int area = int(r.has("x")) + int(r.has("y")) + int(r.has("radius_m"));
       if (area > 0) {
         need("x", c.x, -kInf, kInf);
         need("y", c.y, -kInf, kInf);
         need("radius_m", c.radius_m, 0.0, kInf);
       }
+      break;
+    }
+    case CommandType::kResumeRail: {
+      std::int64_t line = 0;
+      need("value", line, std::int64_t{0}, std::int64_t{1'000'000});
+      if (static_cast<std::size_t>(line) >= rail_lines)
+        r.fail_at("value", "resume_rail names rail line " + std::to_string(line) + ", but the scenario has " +
+                               std::to_string(rail_lines) + " [[rail_line]] table(s) (indices from 0)");
+      c.value = static_cast<double>(line);
       break;
     }
   }
@@ -470,9 +666,19 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
   if (const toml::table* t = top.table("facilities")) read_facilities(origin, *t, s.facilities);
   if (const toml::table* t = top.table("run")) read_run(origin, *t, s.run);
   if (const toml::table* t = top.table("routing")) read_routing(origin, *t, s.routing);
+  HazardParams& h = s.hazards;
+  if (const toml::table* t = top.table("seismic")) read_seismic(origin, *t, base_dir, h.seismic);
+  if (const toml::table* t = top.table("blockage")) read_blockage(origin, *t, h.blockage);
+  if (const toml::table* t = top.table("fire")) read_fire(origin, *t, h.fire);
+  if (const toml::table* t = top.table("facility_failure")) read_facility_failure(origin, *t, h.facility_failure);
+  if (const toml::array* a = top.array_of_tables("aftershock"))
+    for (const toml::node& n : *a) h.aftershocks.push_back(read_aftershock(origin, *n.as_table()));
+  if (const toml::array* a = top.array_of_tables("rail_line"))
+    for (const toml::node& n : *a) h.rail_lines.push_back(read_rail_line(origin, *n.as_table()));
+  if (const toml::table* t = top.table("optimiser")) read_optimiser(origin, *t, h.optimiser);
   if (const toml::array* cmds = top.array_of_tables("command"))
     for (std::size_t i = 0; i < cmds->size(); ++i)
-      s.commands.push_back(read_command(origin, *cmds->get(i)->as_table(), i));
+      s.commands.push_back(read_command(origin, *cmds->get(i)->as_table(), i, h.rail_lines.size()));
   for (auto& c : s.commands)
     if (c.type == CommandType::kGuidance && c.value < 0) c.value = s.behaviour.guidance_compliance;
   top.finish();
@@ -599,6 +805,93 @@ std::string to_toml(const Scenario& s) {
   i("route_variants", s.routing.route_variants);
   d("route_noise", s.routing.route_noise);
 
+  const auto flag = [&kv](const char* key, bool v) { kv(key, v ? "true" : "false"); };
+  const HazardParams& h = s.hazards;
+  const SeismicParams& sm = h.seismic;
+  o << "\n[seismic]\n";
+  flag("enabled", sm.enabled);
+  d("epicentre_x", sm.epicentre_x);
+  d("epicentre_y", sm.epicentre_y);
+  d("depth_km", sm.depth_km);
+  d("magnitude", sm.magnitude);
+  str("fault_type", sm.fault_type);
+  d("site_amplification", sm.site_amplification);
+  path("intensity_raster", sm.intensity_raster);
+  d("intensity_offset", sm.intensity_offset);
+  d("fault_length_km", sm.fault_length_km);
+  d("fault_width_km", sm.fault_width_km);
+  d("fault_strike_deg", sm.fault_strike_deg);
+  d("fault_dip_deg", sm.fault_dip_deg);
+
+  const BlockageParams& bl = h.blockage;
+  o << "\n[blockage]\n";
+  flag("enabled", bl.enabled);
+  d("max_width_m", bl.max_width_m);
+  d("rate_scale", bl.rate_scale);
+  d("min_intensity", bl.min_intensity);
+  d("collapse_median_pgv_cms", bl.collapse_median_pgv_cms);
+  d("half_collapse_median_pgv_cms", bl.half_collapse_median_pgv_cms);
+  d("fragility_beta", bl.fragility_beta);
+
+  const FireParams& fi = h.fire;
+  o << "\n[fire]\n";
+  flag("enabled", fi.enabled);
+  d("ignition_rate_per_km2", fi.ignition_rate_per_km2);
+  d("wind_speed_ms", fi.wind_speed_ms);
+  d("wind_from_deg", fi.wind_from_deg);
+  d("cell_m", fi.cell_m);
+  d("spread_ms", fi.spread_ms);
+  d("burn_h", fi.burn_h);
+  flag("reopen_burnt", fi.reopen_burnt);
+  d("wind_factor_per_ms", fi.wind_factor_per_ms);
+  d("buildings_per_km_road", fi.buildings_per_km_road);
+  d("catch_p", fi.catch_p);
+  d("ignition_window_min", fi.ignition_window_min);
+  d("update_min", fi.update_min);
+  for (const Point& p : fi.ignitions) {
+    o << "\n[[fire.ignition]]\n";
+    d("x", p.x);
+    d("y", p.y);
+  }
+
+  const FacilityFailureParams& ff = h.facility_failure;
+  o << "\n[facility_failure]\n";
+  flag("enabled", ff.enabled);
+  d("fail_at_i6", ff.fail_at_i6);
+  d("fail_at_i7", ff.fail_at_i7);
+  d("delay_extra_min_per_intensity", ff.delay_extra_min_per_intensity);
+
+  for (const Aftershock& a : h.aftershocks) {
+    o << "\n[[aftershock]]\n";
+    d("at_min", a.at_min);
+    d("magnitude", a.magnitude);
+    d("epicentre_x", a.epicentre_x);
+    d("epicentre_y", a.epicentre_y);
+    d("depth_km", a.depth_km);
+    d("pause_min", a.pause_min);
+    flag("blockage", a.blockage);
+  }
+
+  for (const RailLine& l : h.rail_lines) {
+    o << "\n[[rail_line]]\n";
+    str("name", l.name);
+    std::string names = "[";
+    for (std::size_t k = 0; k < l.stations.size(); ++k) names += (k ? ", " : "") + toml_string(l.stations[k]);
+    kv("stations", names + "]");
+    d("resume_h", l.resume_h);
+    d("station_catchment_m", l.station_catchment_m);
+    d("home_catchment_km", l.home_catchment_km);
+    d("extends_km", l.extends_km);
+    d("capacity_per_h", l.capacity_per_h);
+  }
+
+  const OptimiserParams& op = h.optimiser;
+  o << "\n[optimiser]\n";
+  d("period_min", op.period_min);
+  d("unserved_penalty_m", op.unserved_penalty_m);
+  d("max_walk_m", op.max_walk_m);
+  d("compliance", op.compliance);
+
   for (const Command& cmd : s.commands) {
     o << "\n[[command]]\n";
     d("at_min", static_cast<double>(cmd.time_s) / 60.0);
@@ -625,6 +918,7 @@ std::string to_toml(const Scenario& s) {
         break;
       case CommandType::kGuidance:
       case CommandType::kReleaseRetained:
+      case CommandType::kPauseWalkers:
         if (cmd.type == CommandType::kGuidance) i("facility", cmd.facility);
         d("value", cmd.value);
         if (cmd.type == CommandType::kGuidance || cmd.x != 0 || cmd.y != 0 || cmd.radius_m != 0) {
@@ -632,6 +926,9 @@ std::string to_toml(const Scenario& s) {
           d("y", cmd.y);
           d("radius_m", cmd.radius_m);
         }
+        break;
+      case CommandType::kResumeRail:
+        i("value", std::llround(cmd.value));
         break;
     }
   }

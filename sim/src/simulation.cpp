@@ -12,6 +12,7 @@
 
 #include "kitaku/sim/distance_rule.hpp"
 #include "kitaku/sim/error.hpp"
+#include "kitaku/sim/hazards.hpp"
 #include "kitaku/sim/rng.hpp"
 #include "kitaku/sim/route_trees.hpp"
 #include "kitaku/sim/spatial_index.hpp"
@@ -27,6 +28,7 @@ std::string_view state_name(AgentState s) {
     case AgentState::kToFacility: return "to_facility";
     case AgentState::kSheltered: return "sheltered";
     case AgentState::kUnsheltered: return "unsheltered";
+    case AgentState::kByRail: return "by_rail";
     case AgentState::kArrivedHome: return "arrived_home";
   }
   return "?";
@@ -62,6 +64,21 @@ enum Flag : std::uint8_t {
   kActive = 32,    // in the active (walker) list
   kGoHome = 64,    // day 4: sets off home at its next wake-up, whatever the distance
 };
+
+// Commands of the hazard plan carry source "hazard" ("replay:hazard" if a log kept them).
+bool is_hazard(const std::string& source) {
+  return source == "hazard" || (source.size() > 7 && source.ends_with(":hazard"));
+}
+
+constexpr std::uint8_t reason_code(EdgeClosure r) { return static_cast<std::uint8_t>(r); }
+
+// Distance from p to a polyline (at least one point).
+double distance_to_polyline(Point p, const std::vector<Point>& line) {
+  if (line.size() == 1) return std::hypot(p.x - line[0].x, p.y - line[0].y);
+  double best = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i + 1 < line.size(); ++i) best = std::min(best, project_on_segment(p, line[i], line[i + 1]).dist);
+  return best;
+}
 
 enum class Ev : std::uint8_t { kTransfer, kArriveFacility, kReachHome, kNoRoute, kStop };
 
@@ -164,6 +181,23 @@ struct Simulation::Impl {
   std::vector<Command> pending;
   std::uint64_t next_seq = 0;
   std::vector<Command> log;
+
+  // Hazards: the plan (built once from the scenario and the seed) and the rail lines.
+  std::shared_ptr<const HazardPlan> plan;
+  std::shared_ptr<const std::vector<FireCell>> fire_cells;  // aliases plan->fire_cells
+  struct Rail {
+    std::vector<Point> stations;         // positions, in line order
+    std::vector<Point> polyline;         // the stations, then the extension outwards
+    std::int64_t since = -1;             // running since (s); -1: not yet
+    double allowance = 0;                // agents that may board (the fraction is carried)
+    std::vector<std::uint8_t> near;      // per node: within the station catchment (once running)
+    std::vector<std::uint32_t> served;   // agents whose home it serves and not gone yet, by id
+    std::size_t head = 0;                // served[0, head) have all gone (by rail or home)
+    std::int64_t boarded = 0;            // agents
+  };
+  std::vector<Rail> rails;
+  // Per agent, allocated by the first pause: the walker stands still while step_no < this.
+  std::vector<std::int64_t> pause_until;
 
   // Metrics.
   std::vector<TimeseriesRow> rows;
@@ -278,17 +312,89 @@ struct Simulation::Impl {
     if (opened_time[f] < 0) opened_time[f] = t;
     update_facility_state(f);
   }
-  // Closes edge e; walkers on it step off to its nearer end.
-  void close_edge(std::uint32_t e) {
-    if (closed[e]) return;
-    closed[e] = 1;
+  // Closes edge e for `reason`; walkers on it step off to its nearer end (in
+  // step_off_closed, before the next command that is not a closure looks at them, so
+  // a run of closures — an aftershock blocking thousands of roads — costs one pass
+  // over the walkers). A hazard (collapse, fire) takes over the reason of an
+  // operator's closure, not the other way.
+  bool walkers_on_closed = false;
+  void close_edge(std::uint32_t e, EdgeClosure reason) {
+    if (closed[e]) {
+      if (closed[e] == reason_code(EdgeClosure::kCommand)) closed[e] = reason_code(reason);
+      return;
+    }
+    closed[e] = reason_code(reason);
     trees_dirty = true;
+    walkers_on_closed = true;
+  }
+  void step_off_closed() {
+    if (!walkers_on_closed) return;
+    walkers_on_closed = false;
     for (const auto a : active) {
-      if (arc[a] == kNone || index(net.edge(ArcId{arc[a]})) != e) continue;
+      if (arc[a] == kNone || !closed[index(net.edge(ArcId{arc[a]}))]) continue;
       const ArcId ar{arc[a]};
       const NodeId end = pos[a] < net.length(ar) / 2 ? net.tail(ar) : net.head(ar);
       leave_edge(a, index(end));
     }
+  }
+  void reopen_edge(std::uint32_t e) {
+    if (!closed[e]) return;
+    closed[e] = 0;
+    trees_dirty = true;
+  }
+  // Edges by cell of a uniform grid (CSR), for area commands; built on first use.
+  double egx0 = 0, egy0 = 0, egcell = 250;
+  int egnx = 0, egny = 0;
+  std::vector<std::uint32_t> eg_first, eg_items;
+  std::vector<std::uint32_t> eg_stamp;
+  std::uint32_t eg_query = 0;
+  template <class F>
+  void for_each_edge_cell(std::uint32_t e, F&& f) const {
+    BBox b;
+    for (const Point& p : net.geometry(EdgeId{e})) b.extend(p);
+    const int x0 = std::clamp(static_cast<int>((b.min_x - egx0) / egcell), 0, egnx - 1);
+    const int x1 = std::clamp(static_cast<int>((b.max_x - egx0) / egcell), 0, egnx - 1);
+    const int y0 = std::clamp(static_cast<int>((b.min_y - egy0) / egcell), 0, egny - 1);
+    const int y1 = std::clamp(static_cast<int>((b.max_y - egy0) / egcell), 0, egny - 1);
+    for (int y = y0; y <= y1; ++y)
+      for (int x = x0; x <= x1; ++x) f(static_cast<std::size_t>(y) * static_cast<std::size_t>(egnx) + static_cast<std::size_t>(x));
+  }
+  // Edges with a point within r of (x, y), in increasing id order.
+  std::vector<std::uint32_t> edges_in_area(double x, double y, double r) {
+    const std::size_t E = net.edge_count();
+    if (eg_first.empty()) {
+      const BBox b = net.bbox();
+      egx0 = b.min_x;
+      egy0 = b.min_y;
+      egnx = std::clamp(static_cast<int>(std::ceil((b.max_x - b.min_x) / egcell)), 1, 4096);
+      egny = std::clamp(static_cast<int>(std::ceil((b.max_y - b.min_y) / egcell)), 1, 4096);
+      egcell = std::max({egcell, (b.max_x - b.min_x) / egnx, (b.max_y - b.min_y) / egny}) * (1 + 1e-9);
+      eg_first.assign(static_cast<std::size_t>(egnx) * static_cast<std::size_t>(egny) + 1, 0);
+      for (std::uint32_t e = 0; e < E; ++e) for_each_edge_cell(e, [&](std::size_t c) { ++eg_first[c + 1]; });
+      for (std::size_t c = 1; c < eg_first.size(); ++c) eg_first[c] += eg_first[c - 1];
+      eg_items.resize(eg_first.back());
+      std::vector<std::uint32_t> fill(eg_first.begin(), eg_first.end() - 1);
+      for (std::uint32_t e = 0; e < E; ++e) for_each_edge_cell(e, [&](std::size_t c) { eg_items[fill[c]++] = e; });
+      eg_stamp.assign(E, 0);
+    }
+    ++eg_query;
+    std::vector<std::uint32_t> out;
+    const int x0 = std::clamp(static_cast<int>(std::floor((x - r - egx0) / egcell)), 0, egnx - 1);
+    const int x1 = std::clamp(static_cast<int>(std::floor((x + r - egx0) / egcell)), 0, egnx - 1);
+    const int y0 = std::clamp(static_cast<int>(std::floor((y - r - egy0) / egcell)), 0, egny - 1);
+    const int y1 = std::clamp(static_cast<int>(std::floor((y + r - egy0) / egcell)), 0, egny - 1);
+    for (int cy = y0; cy <= y1; ++cy)
+      for (int cx = x0; cx <= x1; ++cx) {
+        const std::size_t c = static_cast<std::size_t>(cy) * static_cast<std::size_t>(egnx) + static_cast<std::size_t>(cx);
+        for (std::uint32_t i = eg_first[c]; i < eg_first[c + 1]; ++i) {
+          const std::uint32_t e = eg_items[i];
+          if (eg_stamp[e] == eg_query) continue;
+          eg_stamp[e] = eg_query;
+          if (edge_in_area(e, x, y, r)) out.push_back(e);
+        }
+      }
+    std::sort(out.begin(), out.end());
+    return out;
   }
   // Whether any point of edge e's polyline lies within r of (x, y).
   bool edge_in_area(std::uint32_t e, double x, double y, double r) const {
@@ -407,6 +513,7 @@ struct Simulation::Impl {
   }
 
   void wake(std::uint32_t a) {
+    if (state[a] == AgentState::kByRail) return;  // gone (boarding cancels wake-ups anyway)
     if (flags[a] & kGoHome) {
       flags[a] &= static_cast<std::uint8_t>(~(kGoHome | kStopover));
       if (state[a] == AgentState::kSheltered || state[a] == AgentState::kToFacility) release_place(a);
@@ -446,6 +553,15 @@ struct Simulation::Impl {
     return t + d;
   }
 
+  // ------------------------------------------------------- hazards and rail
+  void setup_hazards();
+  void setup_rails();
+  void resume_rail(std::size_t l);
+  void board_rail();
+  bool on_foot_near(const Rail& r, std::uint32_t a) const;
+  void board(std::uint32_t a);
+  void pause_walkers(const Command& c);
+
   // ---------------------------------------------------------------- setup
   void setup(bool place);
   void setup_agents();
@@ -478,6 +594,10 @@ void Simulation::Impl::setup(bool place) {
   omp_set_num_threads(threads);
   bufs.resize(static_cast<std::size_t>(threads));
 
+  setup_rails();  // names the line and station when a station is missing
+  plan = std::make_shared<const HazardPlan>(plan_hazards(net, city, sc, cfg.seed));
+  fire_cells = std::shared_ptr<const std::vector<FireCell>>(plan, &plan->fire_cells);
+
   if (place) pop = place_population(net, sindex, city, sc, cfg.seed);
   w = pop.persons_per_agent;
 
@@ -504,6 +624,13 @@ void Simulation::Impl::setup(bool place) {
     thr6[e] = std::max(thr6[e], 1);
   }
   closed.assign(E, 0);
+  if (!plan->edge_blocked.empty()) {
+    if (plan->edge_blocked.size() != E)
+      throw InvariantError("hazard plan: edge_blocked has " + std::to_string(plan->edge_blocked.size()) +
+                           " entries for " + std::to_string(E) + " edges");
+    for (std::size_t e = 0; e < E; ++e)
+      if (plan->edge_blocked[e]) closed[e] = reason_code(EdgeClosure::kCollapse);  // impassable from t = 0
+  }
   make_weights();
   acc_count.assign(E, 0);
   acc_t.assign(E, 0);
@@ -525,6 +652,161 @@ void Simulation::Impl::setup(bool place) {
     copy.source = copy.source.empty() ? "scenario" : copy.source;
     pending.push_back(copy);
     next_seq = std::max(next_seq, c.seq + 1);
+  }
+  setup_hazards();
+}
+
+// Rail lines: stations resolved by name; the line's polyline runs through them in
+// order and on outwards from the last station by extends_km, away from the first
+// (a one-station line: away from the network's centre; a loop is not extended).
+void Simulation::Impl::setup_rails() {
+  const auto& lines = sc.hazards.rail_lines;
+  rails.assign(lines.size(), Rail{});
+  const BBox b = net.bbox();
+  const Point centre{(b.min_x + b.max_x) / 2, (b.min_y + b.max_y) / 2};
+  const std::string where = sc.origin.empty() ? "scenario" : sc.origin;
+  for (std::size_t l = 0; l < lines.size(); ++l) {
+    const RailLine& rl = lines[l];
+    Rail& r = rails[l];
+    const std::string place = "[[rail_line]] " + std::to_string(l + 1) + " \"" + rl.name + "\"";
+    if (rl.stations.empty()) throw InputError(where, place, "the line lists no stations");
+    for (const double v : {rl.station_catchment_m, rl.home_catchment_km, rl.extends_km, rl.capacity_per_h})
+      if (!(v >= 0) || !std::isfinite(v))
+        throw InputError(where, place, "station_catchment_m, home_catchment_km, extends_km and capacity_per_h must be finite and not negative");
+    for (const std::string& name : rl.stations) {
+      const auto it = std::find_if(city.stations.begin(), city.stations.end(),
+                                   [&](const Station& st) { return st.name == name; });
+      if (it == city.stations.end())
+        throw InputError(where, place, "station \"" + name + "\" is not one of the city's " +
+                                           std::to_string(city.stations.size()) + " stations");
+      r.stations.push_back(it->pos);
+    }
+    r.polyline = r.stations;
+    const Point last = r.stations.back(), from = r.stations.size() > 1 ? r.stations.front() : centre;
+    const double dx = last.x - from.x, dy = last.y - from.y, len = std::hypot(dx, dy);
+    if (len > 0 && rl.extends_km > 0)
+      r.polyline.push_back({last.x + dx / len * rl.extends_km * 1000, last.y + dy / len * rl.extends_km * 1000});
+  }
+}
+
+// The hazard plan's timeline (fire, aftershocks) and each rail line's resumption,
+// queued as commands with source "hazard".
+void Simulation::Impl::setup_hazards() {
+  std::vector<Command> cmds = plan->timeline;
+  for (std::size_t l = 0; l < sc.hazards.rail_lines.size(); ++l) {
+    const double h = sc.hazards.rail_lines[l].resume_h;
+    if (!(h >= 0)) continue;  // does not resume in the run
+    const auto at = static_cast<std::int64_t>(std::llround(h * 3600));
+    if (at >= end_t) continue;
+    const bool planned = std::any_of(cmds.begin(), cmds.end(), [&](const Command& c) {
+      return c.type == CommandType::kResumeRail && c.value == static_cast<double>(l);
+    });
+    if (planned) continue;
+    Command c;
+    c.time_s = at;
+    c.type = CommandType::kResumeRail;
+    c.value = static_cast<double>(l);
+    cmds.push_back(c);
+  }
+  for (std::size_t i = 0; i < cmds.size(); ++i) {
+    Command c = cmds[i];
+    c.source = "hazard";
+    check_command(c, "hazard plan", "command " + std::to_string(i + 1));
+    c.seq = next_seq++;
+    pending.push_back(std::move(c));
+  }
+}
+
+// A line runs again: which nodes lie near its stations, and whose homes it serves.
+void Simulation::Impl::resume_rail(std::size_t l) {
+  Rail& r = rails[l];
+  if (r.since >= 0) return;  // already running
+  const RailLine& rl = sc.hazards.rail_lines[l];
+  r.since = t;
+  r.allowance = 0;
+  r.near.assign(net.node_count(), 0);
+  for (const Point& p : r.stations)
+    for (const NodeId n : sindex.nodes_within(p, rl.station_catchment_m)) r.near[index(n)] = 1;
+  const auto N = static_cast<std::int64_t>(state.size());
+  std::vector<std::uint8_t> serves(state.size(), 0);
+  const double reach = rl.home_catchment_km * 1000;
+#pragma omp parallel for schedule(static) if (N > 65536)
+  for (std::int64_t i = 0; i < N; ++i)
+    serves[static_cast<std::size_t>(i)] = distance_to_polyline(pop.home[static_cast<std::size_t>(i)], r.polyline) <= reach;
+  r.served.clear();
+  r.head = 0;
+  for (std::uint32_t a = 0; a < state.size(); ++a)
+    if (serves[a] && state[a] != AgentState::kArrivedHome && state[a] != AgentState::kByRail) r.served.push_back(a);
+}
+
+// On foot near one of the line's stations: waiting to set off, staying, stranded
+// outdoors, or walking (home, or to a facility) — where it stands, or the node it
+// walks towards.
+bool Simulation::Impl::on_foot_near(const Rail& r, std::uint32_t a) const {
+  switch (state[a]) {
+    case AgentState::kWaiting:
+    case AgentState::kStaying:
+    case AgentState::kUnsheltered:
+    case AgentState::kToFacility:
+      break;
+    case AgentState::kWalkingHome:
+      if (flags[a] & kOffNet) return false;  // on the last stretch, beyond the network
+      break;
+    default:
+      return false;
+  }
+  const std::uint32_t n = decision_node(a);
+  return n != kNone && r.near[n];
+}
+
+// Agent a boards a train: it leaves the network and gives up any facility place.
+void Simulation::Impl::board(std::uint32_t a) {
+  const std::uint32_t n = decision_node(a);
+  if (state[a] == AgentState::kSheltered || state[a] == AgentState::kToFacility) release_place(a);
+  if (arc[a] != kNone) leave_edge(a, n);
+  else node[a] = n;
+  flags[a] &= static_cast<std::uint8_t>(~(kStopover | kGoHome | kOffNet));
+  wake_step[a] = -1;  // cancels a departure, retry, release or morning wake-up
+  wait[a] = 0;
+  set_state(a, AgentState::kByRail);
+}
+
+// Every step, each running line (in line order) carries capacity_per_h x step_s /
+// 3600 persons away; boarding runs serially in agent order, so it does not depend on
+// the thread count. First those on foot near a station, then sheltered agents whose
+// home the line serves. Places not taken in a step go empty (the fraction of an
+// agent is carried).
+void Simulation::Impl::board_rail() {
+  auto gone = [&](std::uint32_t a) { return state[a] == AgentState::kArrivedHome || state[a] == AgentState::kByRail; };
+  for (std::size_t l = 0; l < rails.size(); ++l) {
+    Rail& r = rails[l];
+    if (r.since < 0) continue;
+    r.allowance += sc.hazards.rail_lines[l].capacity_per_h * dt / 3600.0 / w;
+    const auto quota = static_cast<std::int64_t>(std::floor(r.allowance + 1e-9));
+    if (quota <= 0) continue;
+    r.allowance -= static_cast<double>(quota);
+    while (r.head < r.served.size() && gone(r.served[r.head])) ++r.head;
+    std::int64_t n = 0;
+    for (std::size_t i = r.head; i < r.served.size() && n < quota; ++i)
+      if (on_foot_near(r, r.served[i])) {
+        board(r.served[i]);
+        ++n;
+      }
+    if (n < quota) {
+      // This pass reads the whole list, so it also drops those who have gone.
+      std::size_t k = 0;
+      for (std::size_t i = r.head; i < r.served.size(); ++i) {
+        const std::uint32_t a = r.served[i];
+        if (n < quota && state[a] == AgentState::kSheltered) {
+          board(a);
+          ++n;
+        }
+        if (!gone(a)) r.served[k++] = a;
+      }
+      r.served.resize(k);
+      r.head = 0;
+    }
+    r.boarded += n;
   }
 }
 
@@ -614,6 +896,16 @@ void Simulation::Impl::setup_facilities() {
     Rng rng(cfg.seed, f, 0, Purpose::kFacilityDelay);
     open_at[f] = static_cast<std::int64_t>(std::llround(rng.uniform(lo, hi)));
     fnode[f] = sindex.nearest_node(city.facilities[f].pos).node;
+  }
+  // The hazard plan: facilities that fail to open are damaged from t = 0; the others'
+  // safety checks take longer with the shaking.
+  const auto& failed = plan->facility_failed;
+  const auto& extra = plan->facility_extra_delay_s;
+  if ((!failed.empty() && failed.size() != F) || (!extra.empty() && extra.size() != F))
+    throw InvariantError("hazard plan: facility vectors do not match the " + std::to_string(F) + " facilities");
+  for (std::size_t f = 0; f < F; ++f) {
+    if (!extra.empty()) open_at[f] += static_cast<std::int64_t>(std::llround(std::max(0.0, extra[f])));
+    if (!failed.empty() && failed[f]) damaged[f] = op_closed[f] = 1;
   }
   open_order.resize(F);
   std::iota(open_order.begin(), open_order.end(), 0u);
@@ -751,14 +1043,20 @@ void Simulation::Impl::apply_commands() {
     due.assign(pending.begin(), it);
     pending.erase(pending.begin(), it);
   }
+  // The hazard plan's commands go first within a step. A replay drops them from the
+  // log and the plan makes them again, so this keeps the order of everything applied
+  // in a step the same in the run and in its replay.
+  std::stable_partition(due.begin(), due.end(), [](const Command& c) { return is_hazard(c.source); });
   for (auto& c : due) {
     // Logged with the time it took effect and its place in the log, so that a
     // replay applies it at the same step and in the same order.
     c.time_s = t;
     c.seq = log.size();
+    if (c.type != CommandType::kCloseEdge && c.type != CommandType::kCloseArea) step_off_closed();
     apply(c);
     log.push_back(c);
   }
+  step_off_closed();
 }
 
 void Simulation::Impl::check_command(const Command& c, const std::string& file, const std::string& place) const {
@@ -781,6 +1079,12 @@ void Simulation::Impl::check_command(const Command& c, const std::string& file, 
     throw InputError(where, at, std::string(command_name(c.type)) + ": the share must be in [0, 1]");
   if ((c.type == CommandType::kCloseArea || c.type == CommandType::kReopenArea) && !(c.radius_m > 0))
     throw InputError(where, at, std::string(command_name(c.type)) + ": radius_m must be positive");
+  if (c.type == CommandType::kResumeRail) {
+    const std::size_t L = sc.hazards.rail_lines.size();
+    if (c.value != std::floor(c.value) || c.value >= static_cast<double>(L))
+      throw InputError(where, at, "resume_rail: rail line " + (std::ostringstream() << c.value).str() +
+                                      " does not exist (" + std::to_string(L) + " rail lines)");
+  }
 }
 
 void Simulation::Impl::apply(const Command& c) {
@@ -799,6 +1103,7 @@ void Simulation::Impl::apply(const Command& c) {
                            " does not exist (" + std::to_string(net.edge_count()) + " edges)");
     return static_cast<std::uint32_t>(c.edge);
   };
+  const bool hazard = is_hazard(c.source);
   auto in_area = [&](std::uint32_t a) {
     if (c.radius_m <= 0) return true;
     const Point p = agent_point(a);
@@ -860,29 +1165,58 @@ void Simulation::Impl::apply(const Command& c) {
       break;
     }
     case CommandType::kCloseEdge:
-      close_edge(need_edge());
+      // From the hazard plan: blocked by collapse (an aftershock's further blockage).
+      close_edge(need_edge(), hazard ? EdgeClosure::kCollapse : EdgeClosure::kCommand);
       break;
     case CommandType::kReopenEdge: {
+      // An operator reopens a named road whatever closed it (cleared, or the fire is
+      // out); the plan reopens only what a hazard closed.
       const auto e = need_edge();
-      if (!closed[e]) break;
-      closed[e] = 0;
-      trees_dirty = true;
+      if (!hazard || closed[e] != reason_code(EdgeClosure::kCommand)) reopen_edge(e);
       break;
     }
     case CommandType::kCloseArea:
     case CommandType::kReopenArea: {
+      // From the hazard plan an area is a fire: it closes with reason fire and, burnt
+      // out, reopens only fire closures. An operator's area (a cordon) reopens only
+      // operator closures: reopening an area clears neither rubble nor fire.
       const bool close = c.type == CommandType::kCloseArea;
-      for (std::uint32_t e = 0; e < net.edge_count(); ++e) {
-        if (!edge_in_area(e, c.x, c.y, c.radius_m) || (closed[e] != 0) == close) continue;
-        if (close) {
-          close_edge(e);
-        } else {
-          closed[e] = 0;
-          trees_dirty = true;
+      const std::uint8_t mine = reason_code(hazard ? EdgeClosure::kFire : EdgeClosure::kCommand);
+      for (const std::uint32_t e : edges_in_area(c.x, c.y, c.radius_m)) {
+        if (close ? closed[e] == mine || (closed[e] != 0 && !hazard) : closed[e] != mine) continue;
+        if (close) close_edge(e, hazard ? EdgeClosure::kFire : EdgeClosure::kCommand);
+        else reopen_edge(e);
+      }
+      break;
+    }
+    case CommandType::kPauseWalkers: {
+      // An aftershock: walkers in the area stand still for `value` seconds, keeping
+      // their place on their edge.
+      const auto steps = static_cast<std::int64_t>(std::ceil(c.value / dt - 1e-9));
+      if (steps <= 0) break;
+      if (pause_until.empty()) pause_until.assign(state.size(), 0);
+      const std::int64_t until = step_no + steps;  // still in steps step_no .. until - 1
+      for (const auto a : active) {
+        const bool walking = (state[a] == AgentState::kWalkingHome && !(flags[a] & kOffNet)) ||
+                             state[a] == AgentState::kToFacility;
+        if (walking && in_area(a)) pause_until[a] = std::max(pause_until[a], until);
+      }
+      if (c.radius_m <= 0) {
+        // Felt everywhere: those on the off-network last stretch home stop too, so
+        // their arrival moves later by the part of the pause not already counted.
+        for (std::uint32_t a = 0; a < state.size(); ++a) {
+          if (state[a] != AgentState::kWalkingHome || !(flags[a] & kOffNet) || wake_step[a] < 0) continue;
+          const std::int64_t extra = until - std::max(pause_until[a], step_no);
+          if (extra <= 0) continue;
+          pause_until[a] = until;
+          schedule(a, (wake_step[a] + extra) * dt);
         }
       }
       break;
     }
+    case CommandType::kResumeRail:
+      resume_rail(static_cast<std::size_t>(c.value));
+      break;
     case CommandType::kGuidance: {
       const auto f = need_facility();
       if (fstate[f] == FacilityState::kClosed) break;  // nobody is sent to a closed facility
@@ -953,6 +1287,7 @@ bool Simulation::Impl::step() {
       schedule(a, t + static_cast<std::int64_t>(Rng(cfg.seed, a, 0, Purpose::kDay4).uniform(0, spread)));
     }
   }
+  board_rail();
   {
     std::vector<std::uint32_t> list;
     list.swap(seekers);
@@ -1024,6 +1359,7 @@ void Simulation::Impl::move() {
     b.events.clear();
     b.steps = b.ge4 = b.ge6 = 0;
   }
+  const std::int64_t* paused_until = pause_until.empty() ? nullptr : pause_until.data();
 #pragma omp parallel if (par)
   {
     ThreadBuf& buf = bufs[static_cast<std::size_t>(omp_get_thread_num())];
@@ -1033,6 +1369,8 @@ void Simulation::Impl::move() {
       const bool walking = (state[a] == AgentState::kWalkingHome && !(flags[a] & kOffNet)) ||
                            (state[a] == AgentState::kToFacility && facility[a] != kNone);
       if (!walking) continue;  // left the network earlier in this step
+      // Stopped by an aftershock: in its place (still counted in the crowd), no request.
+      const bool paused = paused_until && paused_until[a] > step_no;
       float leftover = 0;
       std::uint32_t n;
       ++buf.steps;
@@ -1042,6 +1380,7 @@ void Simulation::Impl::move() {
         const std::int32_t c = count[e];
         if (c >= thr4[e]) ++buf.ge4;
         if (c >= thr6[e]) ++buf.ge6;
+        if (paused) continue;
         const float len = net.length(ar);
         if (pos[a] < len) {
           const float rho = static_cast<float>(c) * w_over_area[e];
@@ -1059,6 +1398,7 @@ void Simulation::Impl::move() {
         }
         n = index(net.head(ar));
       } else {
+        if (paused) continue;
         n = node[a];
       }
       // At node n: arrived, or which arc next?
@@ -1347,6 +1687,9 @@ void Simulation::Impl::validate() const {
       if (state[a] != AgentState::kWalkingHome && state[a] != AgentState::kToFacility)
         fail("agent " + std::to_string(a) + " is on an edge while " + std::string(state_name(state[a])));
     }
+    if (state[a] == AgentState::kByRail && (arc[a] != kNone || facility[a] != kNone || (flags[a] & kActive) ||
+                                            wake_step[a] >= 0))
+      fail("agent " + std::to_string(a) + " left by rail but is still on the network, holds a place or is scheduled");
     if (facility[a] != kNone) {
       ++bound[facility[a]];
       if (state[a] == AgentState::kSheltered) ++inside[facility[a]];
@@ -1429,7 +1772,8 @@ Point Simulation::position(AgentId a) const { return impl_->agent_point(index(a)
 
 EdgeView Simulation::edge_view(EdgeId e) const {
   const auto i = index(e);
-  return {impl_->count[i], static_cast<float>(impl_->count[i] * impl_->w / impl_->area[i]), impl_->closed[i] != 0};
+  return {impl_->count[i], static_cast<float>(impl_->count[i] * impl_->w / impl_->area[i]), impl_->closed[i] != 0,
+          static_cast<EdgeClosure>(impl_->closed[i])};
 }
 FacilityState Simulation::facility_state(ShelterId f) const { return impl_->fstate[index(f)]; }
 double Simulation::facility_occupancy(ShelterId f) const { return impl_->occupied[index(f)] * impl_->w; }
@@ -1440,6 +1784,9 @@ TimeseriesRow Simulation::current_row() const { return impl_->row(); }
 const std::vector<Command>& Simulation::command_log() const noexcept { return impl_->log; }
 void Simulation::validate() const { impl_->validate(); }
 bool Simulation::facility_damaged(ShelterId f) const { return impl_->damaged[index(f)] != 0; }
+const HazardPlan& Simulation::hazard_plan() const noexcept { return *impl_->plan; }
+std::int64_t Simulation::rail_running_since(std::size_t l) const { return impl_->rails.at(l).since; }
+double Simulation::rail_boarded(std::size_t l) const { return static_cast<double>(impl_->rails.at(l).boarded) * impl_->w; }
 
 void Simulation::fill_snapshot(Snapshot& out, bool with_agents) const {
   const Impl& m = *impl_;
@@ -1486,6 +1833,9 @@ void Simulation::fill_snapshot(Snapshot& out, bool with_agents) const {
     out.agent_y.clear();
     out.agent_state.clear();
   }
+  out.fire_cells = m.fire_cells;
+  out.rail_running_since_s.resize(m.rails.size());
+  for (std::size_t l = 0; l < m.rails.size(); ++l) out.rail_running_since_s[l] = m.rails[l].since;
   out.row = m.row();
   out.timeseries = m.rows;
   out.command_log = m.log;
@@ -1543,6 +1893,7 @@ Summary Simulation::summary() const {
   s.peak_sheltered = static_cast<double>(m.peak_sheltered) * m.w;
   s.peak_unsheltered_stranded = static_cast<double>(m.peak_unsheltered) * m.w;
   s.arrived_home = static_cast<double>(m.state_count[static_cast<int>(AgentState::kArrivedHome)]) * m.w;
+  s.by_rail = static_cast<double>(m.state_count[static_cast<int>(AgentState::kByRail)]) * m.w;
   s.agent_steps = m.agent_steps;
   s.commands_applied = static_cast<std::int64_t>(m.log.size());
   return s;

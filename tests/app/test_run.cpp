@@ -131,7 +131,7 @@ Csv check_timeseries(const std::string& path, long long interval_s, long long ag
   CHECK(csv.header[1] == "agents");
   std::vector<std::size_t> states;
   for (std::size_t i = 2; i < csv.header.size() && csv.header[i].rfind("state_", 0) == 0; ++i) states.push_back(i);
-  CHECK(states.size() == 8);
+  CHECK(states.size() == 9);  // kAgentStates, by_rail included
   CHECK(states.front() == 2);
   for (const std::string& h : csv.header) {
     CHECK(h.find("wall") == std::string::npos);

@@ -282,10 +282,10 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
     REQUIRE(lines.size() == 3);
     CHECK(lines[0] ==
           "time_s,agents,state_waiting,state_retained,state_staying,state_walking_home,state_to_facility,"
-          "state_sheltered,state_unsheltered,state_arrived_home,persons_sheltered,persons_walking,persons_ge4,"
-          "persons_ge6,km_road_ge6,facilities_open,facilities_full");
-    CHECK(lines[1] == "0,1000,1000,0,0,0,0,0,0,0,0,0,0,0,0,0,0");
-    CHECK(lines[2] == "600,1000,100,101,102,103,104,105,106,107,1234567.891,2.5,0.125,10000000,3.2,1,1");
+          "state_sheltered,state_unsheltered,state_by_rail,state_arrived_home,persons_sheltered,persons_walking,"
+          "persons_ge4,persons_ge6,km_road_ge6,facilities_open,facilities_full");
+    CHECK(lines[1] == "0,1000,1000,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0");
+    CHECK(lines[2] == "600,1000,100,101,102,103,104,105,106,107,108,1234567.891,2.5,0.125,10000000,3.2,1,1");
     CHECK(geo::timeseries_columns().size() == split(lines[0], ',').size());
   }
 

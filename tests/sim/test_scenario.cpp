@@ -148,6 +148,88 @@ output_interval_s = 600
 [routing]
 home_cell_m = 1000
 
+[seismic]
+epicentre_x = -5537.25
+epicentre_y = -36000.1
+depth_km = 25
+magnitude = 7.3
+fault_type = "intraplate"
+site_amplification = 2.3
+intensity_raster = "../hazard/jshis_i.tif"
+intensity_offset = -0.2
+fault_length_km = 40.5
+fault_width_km = 20
+fault_strike_deg = 292
+fault_dip_deg = 35
+
+[blockage]
+enabled = false
+max_width_m = 12
+rate_scale = 1.5
+min_intensity = 5.5
+collapse_median_pgv_cms = 180
+half_collapse_median_pgv_cms = 95.5
+fragility_beta = 0.45
+
+[fire]
+wind_speed_ms = 8
+wind_from_deg = 315
+ignition_rate_per_km2 = 0.7
+cell_m = 150
+spread_ms = 0.03
+burn_h = 4.5
+reopen_burnt = true
+wind_factor_per_ms = 0.2
+buildings_per_km_road = 80
+catch_p = 0.05
+ignition_window_min = 90
+update_min = 2.5
+
+[[fire.ignition]]
+x = 100.25
+y = -200
+
+[[fire.ignition]]
+x = -3
+y = 4e3
+
+[facility_failure]
+fail_at_i6 = 0.1
+fail_at_i7 = 0.4
+delay_extra_min_per_intensity = 45
+
+[[aftershock]]
+at_min = 45
+magnitude = 6.5
+epicentre_x = 1000
+epicentre_y = 2000
+depth_km = 15
+pause_min = 3
+
+[[aftershock]]
+at_min = 300
+blockage = false
+
+[[rail_line]]
+name = "JR 中央線"
+stations = ["Tokyo", "Shinjuku", "Nakano"]
+resume_h = 30.5
+station_catchment_m = 600
+home_catchment_km = 2.5
+extends_km = 35
+capacity_per_h = 15000
+
+[[rail_line]]
+name = "Metro"
+stations = ["Ginza"]
+resume_h = -1
+
+[optimiser]
+period_min = 30
+unserved_penalty_m = 15000
+max_walk_m = 4000
+compliance = 0.7
+
 [[command]]
 at_min = 30
 type = "open_facility"
@@ -176,6 +258,24 @@ radius_m = 800
 [[command]]
 at_min = 4320
 type = "release_retained"
+
+[[command]]
+at_min = 46
+type = "pause_walkers"
+value = 180
+x = 10
+y = -20
+radius_m = 5000
+
+[[command]]
+at_min = 47
+type = "pause_walkers"
+value = 60.5
+
+[[command]]
+at_min = 1830
+type = "resume_rail"
+value = 1
 )";
 
 void check_equal(const Scenario& a, const Scenario& b) {
@@ -256,6 +356,82 @@ void check_equal(const Scenario& a, const Scenario& b) {
   CHECK(a.run.step_s == b.run.step_s);
   CHECK(a.run.output_interval_s == b.run.output_interval_s);
   CHECK(a.routing.home_cell_m == b.routing.home_cell_m);
+  const SeismicParams& sa = a.hazards.seismic;
+  const SeismicParams& sb = b.hazards.seismic;
+  CHECK(sa.enabled == sb.enabled);
+  CHECK(sa.epicentre_x == sb.epicentre_x);
+  CHECK(sa.epicentre_y == sb.epicentre_y);
+  CHECK(sa.depth_km == sb.depth_km);
+  CHECK(sa.magnitude == sb.magnitude);
+  CHECK(sa.fault_type == sb.fault_type);
+  CHECK(sa.site_amplification == sb.site_amplification);
+  CHECK(sa.intensity_raster == sb.intensity_raster);
+  CHECK(sa.intensity_offset == sb.intensity_offset);
+  CHECK(sa.fault_length_km == sb.fault_length_km);
+  CHECK(sa.fault_width_km == sb.fault_width_km);
+  CHECK(sa.fault_strike_deg == sb.fault_strike_deg);
+  CHECK(sa.fault_dip_deg == sb.fault_dip_deg);
+  const BlockageParams& ba = a.hazards.blockage;
+  const BlockageParams& bb = b.hazards.blockage;
+  CHECK(ba.enabled == bb.enabled);
+  CHECK(ba.max_width_m == bb.max_width_m);
+  CHECK(ba.rate_scale == bb.rate_scale);
+  CHECK(ba.min_intensity == bb.min_intensity);
+  CHECK(ba.collapse_median_pgv_cms == bb.collapse_median_pgv_cms);
+  CHECK(ba.half_collapse_median_pgv_cms == bb.half_collapse_median_pgv_cms);
+  CHECK(ba.fragility_beta == bb.fragility_beta);
+  const FireParams& fa = a.hazards.fire;
+  const FireParams& fb = b.hazards.fire;
+  CHECK(fa.enabled == fb.enabled);
+  CHECK(fa.ignitions == fb.ignitions);
+  CHECK(fa.ignition_rate_per_km2 == fb.ignition_rate_per_km2);
+  CHECK(fa.wind_speed_ms == fb.wind_speed_ms);
+  CHECK(fa.wind_from_deg == fb.wind_from_deg);
+  CHECK(fa.cell_m == fb.cell_m);
+  CHECK(fa.spread_ms == fb.spread_ms);
+  CHECK(fa.burn_h == fb.burn_h);
+  CHECK(fa.reopen_burnt == fb.reopen_burnt);
+  CHECK(fa.wind_factor_per_ms == fb.wind_factor_per_ms);
+  CHECK(fa.buildings_per_km_road == fb.buildings_per_km_road);
+  CHECK(fa.catch_p == fb.catch_p);
+  CHECK(fa.ignition_window_min == fb.ignition_window_min);
+  CHECK(fa.update_min == fb.update_min);
+  const FacilityFailureParams& ffa = a.hazards.facility_failure;
+  const FacilityFailureParams& ffb = b.hazards.facility_failure;
+  CHECK(ffa.enabled == ffb.enabled);
+  CHECK(ffa.fail_at_i6 == ffb.fail_at_i6);
+  CHECK(ffa.fail_at_i7 == ffb.fail_at_i7);
+  CHECK(ffa.delay_extra_min_per_intensity == ffb.delay_extra_min_per_intensity);
+  REQUIRE(a.hazards.aftershocks.size() == b.hazards.aftershocks.size());
+  for (std::size_t i = 0; i < a.hazards.aftershocks.size(); ++i) {
+    const Aftershock& x = a.hazards.aftershocks[i];
+    const Aftershock& y = b.hazards.aftershocks[i];
+    CHECK(x.at_min == y.at_min);
+    CHECK(x.magnitude == y.magnitude);
+    CHECK(x.epicentre_x == y.epicentre_x);
+    CHECK(x.epicentre_y == y.epicentre_y);
+    CHECK(x.depth_km == y.depth_km);
+    CHECK(x.pause_min == y.pause_min);
+    CHECK(x.blockage == y.blockage);
+  }
+  REQUIRE(a.hazards.rail_lines.size() == b.hazards.rail_lines.size());
+  for (std::size_t i = 0; i < a.hazards.rail_lines.size(); ++i) {
+    const RailLine& x = a.hazards.rail_lines[i];
+    const RailLine& y = b.hazards.rail_lines[i];
+    CHECK(x.name == y.name);
+    CHECK(x.stations == y.stations);
+    CHECK(x.resume_h == y.resume_h);
+    CHECK(x.station_catchment_m == y.station_catchment_m);
+    CHECK(x.home_catchment_km == y.home_catchment_km);
+    CHECK(x.extends_km == y.extends_km);
+    CHECK(x.capacity_per_h == y.capacity_per_h);
+  }
+  const OptimiserParams& oa = a.hazards.optimiser;
+  const OptimiserParams& ob = b.hazards.optimiser;
+  CHECK(oa.period_min == ob.period_min);
+  CHECK(oa.unserved_penalty_m == ob.unserved_penalty_m);
+  CHECK(oa.max_walk_m == ob.max_walk_m);
+  CHECK(oa.compliance == ob.compliance);
   REQUIRE(a.commands.size() == b.commands.size());
   for (std::size_t i = 0; i < a.commands.size(); ++i) {
     const Command& c = a.commands[i];
@@ -347,8 +523,31 @@ TEST_CASE("a scenario with every table parses to the values given") {
   CHECK(s.run.step_s == 10);
   CHECK(s.run.output_interval_s == 600);
   CHECK(s.routing.home_cell_m == 1000);
+  const HazardParams& h = s.hazards;
+  CHECK(h.seismic.enabled);
+  CHECK(h.seismic.epicentre_x == -5537.25);
+  CHECK(h.seismic.fault_type == "intraplate");
+  CHECK(h.seismic.intensity_raster == "/data/hazard/jshis_i.tif");
+  CHECK(h.seismic.fault_dip_deg == 35);
+  CHECK_FALSE(h.blockage.enabled);
+  CHECK(h.blockage.half_collapse_median_pgv_cms == 95.5);
+  CHECK(h.fire.enabled);
+  CHECK(h.fire.ignitions == std::vector<Point>{{100.25, -200}, {-3, 4000}});
+  CHECK(h.fire.reopen_burnt);
+  CHECK(h.fire.ignition_window_min == 90);
+  CHECK(h.facility_failure.enabled);
+  CHECK(h.facility_failure.fail_at_i7 == 0.4);
+  REQUIRE(h.aftershocks.size() == 2);
+  CHECK(h.aftershocks[0].epicentre_y == 2000);
+  CHECK(h.aftershocks[1].magnitude == 6.0);  // default
+  CHECK_FALSE(h.aftershocks[1].blockage);
+  REQUIRE(h.rail_lines.size() == 2);
+  CHECK(h.rail_lines[0].name == "JR 中央線");
+  CHECK(h.rail_lines[0].stations.size() == 3);
+  CHECK(h.rail_lines[1].resume_h == -1);
+  CHECK(h.optimiser.compliance == 0.7);
 
-  REQUIRE(s.commands.size() == 5);
+  REQUIRE(s.commands.size() == 8);
   const auto& c = s.commands;
   CHECK(c[0].type == CommandType::kOpenFacility);
   CHECK(c[0].time_s == 1800);
@@ -369,6 +568,13 @@ TEST_CASE("a scenario with every table parses to the values given") {
   CHECK(c[4].time_s == 4320 * 60);
   CHECK(c[4].value == 1.0);
   CHECK(c[4].radius_m == 0);
+  CHECK(c[5].type == CommandType::kPauseWalkers);
+  CHECK(c[5].value == 180);
+  CHECK(c[5].radius_m == 5000);
+  CHECK(c[6].value == 60.5);
+  CHECK(c[6].radius_m == 0);
+  CHECK(c[7].type == CommandType::kResumeRail);
+  CHECK(c[7].value == 1);
   for (std::size_t i = 0; i < c.size(); ++i) {
     CHECK(c[i].seq == i);
     CHECK(c[i].source == "scenario");

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 #include <vector>
 
 #include "panels/allocation_panel.hpp"
@@ -210,4 +212,143 @@ TEST_CASE("allocation panel: release of retained staff, everywhere or in the sel
   const auto retained_then = s->row.state[static_cast<std::size_t>(AgentState::kRetained)];
   h.advance(12 * 30);
   CHECK(h.runner.latest()->row.state[static_cast<std::size_t>(AgentState::kRetained)] < retained_then);
+}
+
+TEST_CASE("allocation panel: the optimiser's plan is computed, compared with greedy, and accepted as guidance") {
+  test::UiHarness h;
+  h.advance(kAllOpen);  // both facilities are (nearly) full, people are stranded
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kSetCapacity, 0, -1, 1600)));
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kSetCapacity, 1, -1, 900)));
+  h.advance(1);
+  ui::AllocationPanel a;
+  const auto draw = [&] { a.Draw(h.ctx); };
+  h.frames(2, draw);
+  CHECK(a.plan() == nullptr);
+  h.click("allocation.optimise", draw);  // 81 nodes: computed at once, on the UI thread
+  REQUIRE(a.plan() != nullptr);
+  const auto& r = *a.plan();
+  const auto s = h.ctx.snap;
+  CHECK(r.error.empty());
+  CHECK(r.time_s == s->time_s);
+  CHECK(r.plan.persons ==
+        std::llround(static_cast<double>(unsheltered_total(*s)) * s->persons_per_agent));
+  REQUIRE(r.plan.served > 0);
+  CHECK(r.plan.cost <= r.greedy.cost);
+  CHECK(r.plan.served + r.plan.unserved == r.plan.persons);
+  // The plan keeps within each facility's room as the snapshot shows it.
+  for (std::size_t f = 0; f < 2; ++f)
+    CHECK(static_cast<double>(r.plan.facility_load[f]) <= s->facility_capacity[f] - s->facility_reserved[f] + 1e-9);
+  // Groups are cells of the 250 m operational areas here (plan_cell_m = 500 is larger),
+  // so each row's area is its group's own cell.
+  REQUIRE_FALSE(a.plan_rows().empty());
+  std::int64_t rows_persons = 0;
+  for (std::size_t i = 0; i < a.plan_rows().size(); ++i) {
+    const auto& row = a.plan_rows()[i];
+    rows_persons += row.persons;
+    if (i > 0) CHECK(a.plan_rows()[i - 1].persons >= row.persons);
+    CHECK(row.facility >= 0);
+    CHECK(row.metres <= h.scenario.hazards.optimiser.max_walk_m);
+  }
+  CHECK(rows_persons == r.plan.served);
+  for (const auto& g : r.groups) CHECK(g.radius_m == doctest::Approx(a.area_radius_m()));
+  CHECK_FALSE(a.plan_accepted());
+
+  const auto expected = plan_to_guidance(r.plan, r.groups, h.scenario.hazards.optimiser, s->time_s);
+  REQUIRE_FALSE(expected.empty());
+  h.click("allocation.accept", draw);
+  CHECK(a.plan_accepted());
+  CHECK(h.ctx.guidance.size() == expected.size());
+  CHECK(a.sent().size() == expected.size());
+  h.click("allocation.accept", draw);  // disabled once accepted: nothing more is sent
+  CHECK(h.ctx.guidance.size() == expected.size());
+
+  const auto unsheltered_before = unsheltered_total(*s);
+  h.advance(1);
+  h.frame(draw);
+  const auto& log = h.ctx.snap->command_log;
+  REQUIRE(log.size() == 2 + expected.size());  // the two capacities, then the plan
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const Command& c = log[2 + i];
+    CHECK(c.type == CommandType::kGuidance);
+    CHECK(c.source == "optimiser");
+    CHECK(c.facility == expected[i].facility);
+    CHECK(c.x == doctest::Approx(expected[i].x));
+    CHECK(c.y == doctest::Approx(expected[i].y));
+    CHECK(c.radius_m == doctest::Approx(expected[i].radius_m));
+    CHECK(c.value == doctest::Approx(expected[i].value));
+  }
+  CHECK(unsheltered_total(*h.ctx.snap) < unsheltered_before);
+}
+
+TEST_CASE("allocation panel: on a worker thread the plan is the same, and the panel waits for it when closed") {
+  test::UiHarness h;
+  h.advance(kAllOpen);
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kSetCapacity, 0, -1, 1600)));
+  h.advance(1);
+  ui::AllocationPanel sync;
+  const auto draw_sync = [&] { sync.Draw(h.ctx); };
+  h.click("allocation.optimise", draw_sync);
+  REQUIRE(sync.plan() != nullptr);
+
+  ui::AllocationPanel a;
+  a.sync_max_nodes = 0;  // always on the worker
+  const auto draw = [&] { a.Draw(h.ctx); };
+  h.click("allocation.optimise", draw);
+  for (int i = 0; i < 2000 && (a.computing() || !a.plan()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    h.frame(draw);
+  }
+  REQUIRE(a.plan() != nullptr);
+  CHECK_FALSE(a.computing());
+  CHECK(a.plan()->plan.cost == sync.plan()->plan.cost);
+  CHECK(a.plan()->plan.assignments.size() == sync.plan()->plan.assignments.size());
+  CHECK(a.plan_rows().size() == sync.plan_rows().size());
+
+  // A panel closed while its worker computes waits for it (no dangling thread).
+  {
+    ui::AllocationPanel b;
+    b.sync_max_nodes = 0;
+    const auto draw_b = [&] { b.Draw(h.ctx); };
+    h.click("allocation.optimise", draw_b);
+  }
+}
+
+TEST_CASE("allocation panel: with nobody outdoors the plan says so and offers nothing to accept") {
+  test::UiHarness h;
+  ui::AllocationPanel a;
+  const auto draw = [&] { a.Draw(h.ctx); };
+  h.click("allocation.optimise", draw);
+  REQUIRE(a.plan() != nullptr);
+  CHECK(a.plan()->plan.persons == 0);
+  CHECK(a.plan_rows().empty());
+  CHECK(h.ctx.widgets.count("allocation.accept") == 0);
+}
+
+TEST_CASE("allocation panel: plan cells nest in the areas and grow when there would be too many groups") {
+  test::UiHarness h;
+  h.advance(kAllOpen);
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kSetCapacity, 0, -1, 1600)));
+  h.advance(1);
+  ui::AllocationPanel fine, capped, pruned;
+  fine.plan_cell_m = 100;    // 250 m areas: 250 / 4 = 62.5 m cells
+  capped.plan_cell_m = 100;
+  capped.max_plan_groups = 1;  // too many groups at every size: the area itself
+  pruned.plan_exact_pairs = 0;  // every case counts as large
+  for (ui::AllocationPanel* p : {&fine, &capped, &pruned}) {
+    const auto draw = [&] { p->Draw(h.ctx); };
+    h.click("allocation.optimise", draw);
+    REQUIRE(p->plan() != nullptr);
+    CHECK(p->plan()->error.empty());
+  }
+  CHECK(fine.plan()->cell_m == doctest::Approx(62.5));
+  CHECK(capped.plan()->cell_m == doctest::Approx(250));
+  CHECK(pruned.plan()->cell_m == doctest::Approx(250));
+  CHECK(fine.plan()->groups.size() > capped.plan()->groups.size());
+  for (const auto& g : fine.plan()->groups) CHECK(g.radius_m == doctest::Approx(62.5 * std::sqrt(2.0) / 2));
+  // Every plan places the same people, whatever the cells.
+  CHECK(fine.plan()->plan.persons == capped.plan()->plan.persons);
+  CHECK_FALSE(capped.plan()->plan.pruned);
+  CHECK(pruned.plan()->plan.pruned);
+  CHECK(pruned.plan()->plan.served > 0);
+  CHECK(pruned.plan()->plan.cost >= capped.plan()->plan.cost);
 }

@@ -270,22 +270,23 @@ TEST_CASE("Export KPIs writes the columns of timeseries.csv atomically") {
   REQUIRE(!lines.empty());
   CHECK(lines[0] ==
         "time_s,agents,state_waiting,state_retained,state_staying,state_walking_home,state_to_facility,"
-        "state_sheltered,state_unsheltered,state_arrived_home,persons_sheltered,persons_walking,persons_ge4,"
-        "persons_ge6,km_road_ge6,facilities_open,facilities_full");
+        "state_sheltered,state_unsheltered,state_by_rail,state_arrived_home,persons_sheltered,persons_walking,"
+        "persons_ge4,persons_ge6,km_road_ge6,facilities_open,facilities_full");
   const auto rows = ui::rows_until(snap->timeseries, snap->row);
   REQUIRE(rows.size() == 6);  // 0, 5, ..., 25 min
   REQUIRE(lines.size() == rows.size() + 1);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto f = split(lines[i + 1]);
-    REQUIRE(f.size() == 17);
+    REQUIRE(f.size() == 2 + kAgentStates + 7);
     const TimeseriesRow& r = rows[i];
     CHECK(std::stoll(f[0]) == r.time_s);
     CHECK(std::stoll(f[1]) == r.agents);
     for (int k = 0; k < kAgentStates; ++k) CHECK(std::stoll(f[2 + static_cast<std::size_t>(k)]) == r.state[static_cast<std::size_t>(k)]);
     const double reals[] = {r.persons_sheltered, r.persons_walking, r.persons_ge4, r.persons_ge6, r.km_ge6};
-    for (std::size_t k = 0; k < 5; ++k) CHECK(std::abs(std::stod(f[10 + k]) - reals[k]) <= 0.0005);
-    CHECK(std::stoll(f[15]) == r.facilities_open);
-    CHECK(std::stoll(f[16]) == r.facilities_full);
+    constexpr std::size_t kReal = 2 + kAgentStates;  // the first column after the states
+    for (std::size_t k = 0; k < 5; ++k) CHECK(std::abs(std::stod(f[kReal + k]) - reals[k]) <= 0.0005);
+    CHECK(std::stoll(f[kReal + 5]) == r.facilities_open);
+    CHECK(std::stoll(f[kReal + 6]) == r.facilities_full);
   }
   CHECK(lines.back().rfind("1500,", 0) == 0);
 

@@ -371,7 +371,7 @@ TEST_CASE("agents are points when zoomed in and a density heatmap when zoomed ou
   const auto s = f.h.runner.latest();
   int expect = 0;
   for (std::size_t a = 0; a < s->agent_x.size(); ++a) {
-    if (s->agent_state[a] == AgentState::kArrivedHome) continue;
+    if (s->agent_state[a] == AgentState::kArrivedHome || s->agent_state[a] == AgentState::kByRail) continue;
     const ImVec2 p = f.map.map_to_screen({s->agent_x[a], s->agent_y[a]});
     expect += inside(p, f.map.region_min() - ImVec2(1.5f, 1.5f), f.map.region_size() + ImVec2(3, 3));
   }

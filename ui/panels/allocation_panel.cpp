@@ -3,9 +3,12 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <exception>
 #include <string>
 
+#include "kitaku/sim/spatial_index.hpp"
 #include "kitaku/ui/i18n.hpp"
 
 namespace kitaku::ui {
@@ -32,6 +35,59 @@ void section(const char* title) {
 }
 
 }  // namespace
+
+// What every plan needs and that does not change during a run: built with the first
+// plan, then only read (by the worker while it computes, never by the UI then).
+struct AllocationPanel::PlanInputs {
+  std::unique_ptr<SpatialIndex> index;       // nodes only
+  std::vector<NodeId> facility_nodes;        // city order
+  std::vector<std::uint8_t> priority;        // per agent; empty when the population is unknown
+};
+
+// The whole computation, free of ImGui: runs on the UI thread or on the worker.
+std::unique_ptr<AllocationPanel::PlanResult> AllocationPanel::compute_plan(const Network& net, const City& city,
+                                                                           const Snapshot& s, const PlanSettings& set,
+                                                                           PlanInputs& in) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = std::make_unique<PlanResult>();
+  r->time_s = s.time_s;
+  try {
+    if (!in.index) {
+      in.index = std::make_unique<SpatialIndex>(net, 0, false);
+      in.facility_nodes = facility_nodes(*in.index, city);
+    }
+    const std::span<const std::uint8_t> priority =
+        in.priority.size() == s.agent_state.size() ? std::span<const std::uint8_t>(in.priority) : std::span<const std::uint8_t>();
+    // Cells nest in the operational areas (area / n): the largest no larger than
+    // max_cell_m, or larger ones while there would be too many groups.
+    const double area = set.areas.cell_m;
+    std::vector<double> cells;
+    for (const int n : {20, 10, 5, 4, 2, 1}) {
+      const double c = area / n;
+      if (c <= set.max_cell_m) cells.assign(1, c);
+      else cells.push_back(c);
+    }
+    for (const double c : cells) {
+      r->cell_m = c;
+      r->groups = groups_by_node(*in.index, s.agent_x, s.agent_y, s.agent_state, s.persons_per_agent,
+                                 {set.areas.x0, set.areas.y0, c}, priority);
+      if (r->groups.size() <= set.max_groups) break;
+    }
+    const auto facilities = facilities_from_snapshot(s, in.facility_nodes);
+    const WalkCosts costs = walking_costs(net, r->groups, facilities, set.params.max_walk_m, s.edge_closed);
+    r->searches = costs.searches;
+    r->plan = optimise_allocation(r->groups, facilities, costs, set.params, set.limits);
+    r->greedy = greedy_nearest_first(r->groups, facilities, costs, set.params);
+  } catch (const std::exception& e) {
+    r->error = e.what();
+  }
+  r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+AllocationPanel::~AllocationPanel() {
+  if (worker_.joinable()) worker_.join();
+}
 
 std::int64_t AllocationPanel::unsheltered_in(int cell) const {
   return cell >= 0 && static_cast<std::size_t>(cell) < unsheltered_.size() ? unsheltered_[static_cast<std::size_t>(cell)] : 0;
@@ -97,6 +153,10 @@ void AllocationPanel::update_suggestions(const DashboardContext& ctx) {
 }
 
 void AllocationPanel::Draw(DashboardContext& ctx) {
+  if (worker_.joinable() && worker_done_.load(std::memory_order_acquire)) {
+    worker_.join();
+    finish_plan(std::move(worker_result_));
+  }
   if (!ctx.snap) return;
   if (!has_grid_) {
     grid_ = AreaGrid::for_network(ctx.network);
@@ -111,9 +171,7 @@ void AllocationPanel::Draw(DashboardContext& ctx) {
   draw_guidance(ctx);
   draw_suggestions(ctx);
   draw_effects(ctx);
-  section(L("Optimiser plan", "最適化による配分計画"));
-  ImGui::TextDisabled("%s", L("Not available yet: the optimiser's plan arrives with the hazards-and-allocation issue (#5).",
-                              "未実装：最適化計画はハザードと配分の課題（#5）で追加されます。"));
+  draw_optimiser(ctx);
   draw_release(ctx);
   if (!refusal_.empty()) ImGui::TextColored({0.95f, 0.4f, 0.35f, 1}, "%s %s", L("Refused:", "拒否:"), refusal_.c_str());
 }
@@ -358,6 +416,203 @@ void AllocationPanel::draw_release(DashboardContext& ctx) {
     }
   }
   ctx.mark("allocation.release");
+}
+
+}  // namespace kitaku::ui
+
+namespace kitaku::ui {
+
+void AllocationPanel::start_plan(DashboardContext& ctx) {
+  if (worker_.joinable()) return;
+  if (!inputs_) {
+    inputs_ = std::make_shared<PlanInputs>();
+    // Who is a priority person is fixed for the run (the population's cold data).
+    if (const auto* runner = dynamic_cast<const SimRunner*>(&ctx.controller))
+      inputs_->priority = priority_flags(runner->simulation().population());
+  }
+  PlanSettings set;
+  set.params = ctx.scenario.hazards.optimiser;
+  set.limits.prune_above_pairs = plan_exact_pairs;
+  set.areas = grid_;
+  set.max_cell_m = plan_cell_m;
+  set.max_groups = max_plan_groups;
+  if (ctx.network.node_count() <= sync_max_nodes) {
+    finish_plan(compute_plan(ctx.network, ctx.city, *ctx.snap, set, *inputs_));
+    return;
+  }
+  // The worker keeps the snapshot (the publisher recycles only buffers nobody holds)
+  // and the inputs alive; the network and city outlive the panel.
+  worker_done_.store(false);
+  worker_ = std::thread([this, &net = ctx.network, &city = ctx.city, snap = ctx.snap, set, in = inputs_] {
+    worker_result_ = compute_plan(net, city, *snap, set, *in);
+    worker_done_.store(true, std::memory_order_release);
+  });
+}
+
+void AllocationPanel::finish_plan(std::unique_ptr<PlanResult> result) {
+  plan_ = std::move(result);
+  plan_accepted_ = false;
+  plan_rows_.clear();
+  if (!plan_) return;
+  for (const Assignment& a : plan_->plan.assignments) {
+    const AllocationGroup& g = plan_->groups[a.group];
+    plan_rows_.push_back({grid_.cell_of(g.centre.x, g.centre.y), g.priority, static_cast<std::int64_t>(a.facility),
+                          a.persons, a.metres});
+  }
+  std::stable_sort(plan_rows_.begin(), plan_rows_.end(),
+                   [](const PlanRow& a, const PlanRow& b) { return a.persons > b.persons; });
+}
+
+void AllocationPanel::accept_plan(DashboardContext& ctx) {
+  if (!plan_ || plan_accepted_) return;
+  const Snapshot& s = *ctx.snap;
+  const double w = s.persons_per_agent;
+  std::vector<Command> cmds;
+  try {
+    cmds = plan_to_guidance(plan_->plan, plan_->groups, ctx.scenario.hazards.optimiser, s.time_s);
+  } catch (const std::exception& e) {
+    refusal_ = e.what();
+    return;
+  }
+  std::size_t sent = 0;
+  for (Command& c : cmds) {
+    const Command copy = c;
+    if (!ctx.send(std::move(c))) {
+      refusal_ = ctx.status;
+      break;
+    }
+    ++sent;
+    const Point centre{copy.x, copy.y};
+    const int cell = grid_.cell_of(centre.x, centre.y);
+    ctx.guidance.push_back({centre, copy.radius_m, copy.facility, s.time_s});
+    const bool ok = valid_facility(ctx, copy.facility);
+    sent_.push_back({cell, copy.facility, copy.value, s.time_s, static_cast<double>(unsheltered_in(cell)) * w,
+                     ok ? arrivals_of(s, static_cast<std::size_t>(copy.facility)) : 0.0});
+  }
+  if (sent > 0) {
+    plan_accepted_ = true;
+    if (sent == cmds.size()) refusal_.clear();
+    ctx.status = std::string(L("Optimiser plan sent as guidance: ", "最適化計画を誘導として指示: ")) +
+                 std::to_string(sent) + L(" orders", " 件");
+  }
+}
+
+void AllocationPanel::draw_optimiser(DashboardContext& ctx) {
+  const Snapshot& s = *ctx.snap;
+  const OptimiserParams& par = ctx.scenario.hazards.optimiser;
+  section(L("Optimiser plan", "最適化による配分計画"));
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextDisabled(L("Sends the unsheltered, grouped by cell, to open facilities with room, for the least walking "
+                        "plus %.0f m per person left out, within %.0f m; priority groups first. Compared with each "
+                        "group taking the nearest facility with room.",
+                        "屋外滞留者を区画ごとに空きのある開設施設へ割り当て、歩行距離と未収容 1 人あたり %.0f m の合計を"
+                        "最小化します（上限 %.0f m、要配慮者を優先）。各グループが最寄りの空き施設へ向かう場合と比較します。"),
+                      par.unserved_penalty_m, par.max_walk_m);
+  ImGui::PopTextWrapPos();
+  const bool busy = computing();
+  ImGui::BeginDisabled(busy || !s.has_agents);
+  if (ImGui::Button(L("Compute plan##optimise", "計画を計算##optimise"))) start_plan(ctx);
+  ctx.mark("allocation.optimise");
+  ImGui::EndDisabled();
+  if (busy) {
+    ImGui::SameLine();
+    ImGui::TextUnformatted(L("computing…", "計算中…"));
+  } else if (!s.has_agents) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", L("(needs agent positions in the snapshot)", "（位置情報が必要です）"));
+  }
+  if (!plan_) return;
+  const PlanResult& r = *plan_;
+  if (!r.error.empty()) {
+    ImGui::TextColored({0.95f, 0.4f, 0.35f, 1}, "%s %s", L("The optimiser failed:", "最適化に失敗:"), r.error.c_str());
+    return;
+  }
+  const Plan& p = r.plan;
+  const Plan& g = r.greedy;
+  ImGui::Text(L("For %s: %lld unsheltered in %zu groups of %.0f m cells (%.2f s, %zu searches)",
+                "%s 時点：屋外滞留 %lld 人、%zu グループ（%.0f m 区画、%.2f 秒、探索 %zu 回）"),
+              DashboardContext::since_quake_text(r.time_s).c_str(), static_cast<long long>(p.persons), r.groups.size(),
+              r.cell_m, r.seconds, r.searches);
+  if (r.time_s != s.time_s) {
+    ImGui::SameLine();
+    ImGui::TextColored({0.95f, 0.8f, 0.3f, 1}, L("(now %s)", "（現在 %s）"), DashboardContext::since_quake_text(s.time_s).c_str());
+  }
+  if (p.persons == 0) {
+    ImGui::TextDisabled("%s", L("Nobody was stranded outdoors then.", "その時点で屋外滞留者はいませんでした。"));
+    return;
+  }
+  if (p.pruned)
+    ImGui::TextDisabled(L("Large case: each group considered only its nearest facilities (%zu pairs).",
+                          "大規模のため各グループの近い施設のみを候補にしました（%zu 組）。"),
+                        p.pairs);
+  constexpr ImGuiTableFlags sflags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_SizingStretchProp;
+  if (ImGui::BeginTable("plan_summary", 3, sflags)) {
+    ImGui::TableSetupColumn("##what", 0, 1.4f);
+    ImGui::TableSetupColumn(L("Optimiser##opt", "最適化##opt"), 0, 1.0f);
+    ImGui::TableSetupColumn(L("Greedy nearest-first##greedy", "最寄り順##greedy"), 0, 1.0f);
+    ImGui::TableHeadersRow();
+    const auto row = [](const char* what, const char* fmt, double a, double b) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(what);
+      ImGui::TableNextColumn();
+      ImGui::Text(fmt, a);
+      ImGui::TableNextColumn();
+      ImGui::Text(fmt, b);
+    };
+    const auto d = [](std::int64_t v) { return static_cast<double>(v); };
+    row(L("Persons served", "収容"), "%.0f", d(p.served), d(g.served));
+    row(L("Left unserved", "未収容"), "%.0f", d(p.unserved), d(g.unserved));
+    if (p.priority_persons > 0)
+      row(L("Priority unserved", "要配慮者の未収容"), "%.0f", d(p.priority_persons - p.priority_served),
+          d(g.priority_persons - g.priority_served));
+    row(L("Mean walk (m)", "平均歩行距離 (m)"), "%.0f", p.mean_walk_m(), g.mean_walk_m());
+    row(L("Cost (person-km incl. penalty)", "費用（人・km、ペナルティ込み）"), "%.1f", d(p.cost) / 1000, d(g.cost) / 1000);
+    ImGui::EndTable();
+  }
+  if (!plan_rows_.empty()) {
+    constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_ScrollY |
+                                      ImGuiTableFlags_SizingStretchProp;
+    const float h =
+        ImGui::GetTextLineHeightWithSpacing() * (static_cast<float>(std::min<std::size_t>(plan_rows_.size(), 8)) + 1.5f);
+    if (ImGui::BeginTable("plan_rows", 4, flags, ImVec2(0, h))) {
+      ImGui::TableSetupScrollFreeze(0, 1);
+      ImGui::TableSetupColumn(L("Area##plan_area", "地域##plan_area"), 0, 0.8f);
+      ImGui::TableSetupColumn(L("Facility##plan_facility", "施設##plan_facility"), 0, 2.5f);
+      ImGui::TableSetupColumn(L("Persons##plan_persons", "人数##plan_persons"), 0, 0.8f);
+      ImGui::TableSetupColumn(L("Walk##plan_walk", "歩行##plan_walk"), 0, 0.8f);
+      ImGui::TableHeadersRow();
+      ImGuiListClipper clipper;
+      clipper.Begin(static_cast<int>(plan_rows_.size()));
+      while (clipper.Step()) {
+        for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+          const PlanRow& pr = plan_rows_[static_cast<std::size_t>(i)];
+          ImGui::TableNextRow();
+          ImGui::TableNextColumn();
+          ImGui::Text("%s%s", grid_.label(pr.cell).c_str(), pr.priority ? L(" (priority)", "（要配慮）") : "");
+          ImGui::TableNextColumn();
+          ImGui::TextUnformatted(valid_facility(ctx, pr.facility)
+                                     ? ctx.city.facilities[static_cast<std::size_t>(pr.facility)].name.c_str()
+                                     : "?");
+          ImGui::TableNextColumn();
+          ImGui::Text("%lld", static_cast<long long>(pr.persons));
+          ImGui::TableNextColumn();
+          ImGui::Text("%lld m", static_cast<long long>(pr.metres));
+        }
+      }
+      ImGui::EndTable();
+    }
+  }
+  ImGui::BeginDisabled(busy || plan_accepted_ || p.assignments.empty());
+  if (ImGui::Button(L("Accept plan##accept_plan", "計画を採用##accept_plan"))) accept_plan(ctx);
+  ctx.mark("allocation.accept");
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  if (plan_accepted_)
+    ImGui::TextDisabled("%s", L("sent as guidance", "誘導として指示済み"));
+  else
+    ImGui::TextDisabled(L("as guidance; %.0f %% are assumed to follow it", "誘導として指示（%.0f %% が従う想定）"),
+                        100.0 * std::clamp(par.compliance, 0.0, 1.0));
 }
 
 }  // namespace kitaku::ui

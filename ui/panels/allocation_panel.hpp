@@ -2,16 +2,22 @@
 // The ALLOCATION panel: where the unsheltered stranded are (per operational area
 // of the AreaGrid), guidance orders that send them to a facility, what those
 // orders have done since, the simulation's "nearest available now" suggestions,
-// and the release of retained staff. The optimiser's plan arrives with the
-// hazards-and-allocation issue (#5); its section is a labelled placeholder.
+// the allocation optimiser's plan (computed on demand, compared with greedy
+// nearest-first, and sent as guidance when the operator accepts it), and the
+// release of retained staff.
 //
 // Counting agents per area is O(agents) and is done once per snapshot, never per
-// frame.
+// frame. The optimiser runs when asked: on the UI thread for small networks, on a
+// worker thread otherwise (joined before the panel goes away).
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "kitaku/sim/optimiser.hpp"
 #include "kitaku/ui/areas.hpp"
 #include "kitaku/ui/context.hpp"
 #include "panels/facilities_panel.hpp"
@@ -42,6 +48,30 @@ struct AllocationPanel {
     double arrivals_then = 0;     // persons on their way to the facility when sent
   };
 
+  /// The optimiser's plan for one snapshot, with greedy nearest-first's for comparison.
+  struct PlanResult {
+    std::int64_t time_s = 0;              // the snapshot's time
+    double cell_m = 0;                    // the grouping cell used
+    std::vector<AllocationGroup> groups;  // unsheltered, by grid cell and priority
+    Plan plan, greedy;
+    std::size_t searches = 0;             // bounded shortest-path searches run
+    double seconds = 0;                   // wall time to compute
+    std::string error;                    // why it failed (then the rest is empty)
+  };
+  /// One line of the plan's table: an area's group sent to a facility.
+  struct PlanRow {
+    int cell = 0;  // operational area (AreaGrid cell) of the group
+    bool priority = false;
+    std::int64_t facility = -1;
+    std::int64_t persons = 0;
+    std::int64_t metres = 0;
+  };
+
+  AllocationPanel() = default;
+  ~AllocationPanel();  // waits for a plan being computed
+  AllocationPanel(const AllocationPanel&) = delete;
+  AllocationPanel& operator=(const AllocationPanel&) = delete;
+
   // The guidance form (filled by the user or by a suggestion's button).
   std::int64_t guidance_facility = -1;
   float guidance_share = -1;  // < 0: the scenario's guidance_compliance on the next Draw
@@ -50,6 +80,16 @@ struct AllocationPanel {
   bool release_in_area = false;
   /// How many suggestions to list.
   int max_suggestions = 8;
+  /// The optimiser groups the unsheltered by cells of at most this size (nested in
+  /// the operational areas), each a guidance circle; larger cells (still nested) when
+  /// that would make more than max_plan_groups groups.
+  double plan_cell_m = 500;
+  std::size_t max_plan_groups = 1000;
+  /// Above this many (group, facility) pairs, each group considers only its nearest
+  /// facilities (OptimiserLimits): the plan stays tractable, and says it is pruned.
+  std::size_t plan_exact_pairs = 50000;
+  /// Networks with more nodes than this are optimised on a worker thread.
+  std::size_t sync_max_nodes = 20000;
 
   void Draw(DashboardContext& ctx);
 
@@ -67,6 +107,14 @@ struct AllocationPanel {
   int recounts() const { return recounts_; }
   /// Radius that covers an area cell (half its diagonal).
   double area_radius_m() const;
+  /// True while a plan is being computed on the worker thread.
+  bool computing() const { return worker_.joinable(); }
+  /// The last plan computed (null before the first).
+  const PlanResult* plan() const { return plan_.get(); }
+  /// Its assignments by area, most persons first.
+  const std::vector<PlanRow>& plan_rows() const { return plan_rows_; }
+  /// Whether the last plan's guidance has been sent.
+  bool plan_accepted() const { return plan_accepted_; }
 
  private:
   void recount(const DashboardContext& ctx);
@@ -76,6 +124,20 @@ struct AllocationPanel {
   void draw_suggestions(DashboardContext& ctx);
   void draw_effects(DashboardContext& ctx);
   void draw_release(DashboardContext& ctx);
+  void draw_optimiser(DashboardContext& ctx);
+  void start_plan(DashboardContext& ctx);
+  void finish_plan(std::unique_ptr<PlanResult> result);
+  void accept_plan(DashboardContext& ctx);
+  struct PlanInputs;
+  struct PlanSettings {
+    OptimiserParams params;
+    OptimiserLimits limits;
+    AreaGrid areas;
+    double max_cell_m = 500;
+    std::size_t max_groups = 1000;
+  };
+  static std::unique_ptr<PlanResult> compute_plan(const Network& net, const City& city, const Snapshot& s,
+                                                  const PlanSettings& set, PlanInputs& in);
 
   bool has_grid_ = false;
   AreaGrid grid_;
@@ -87,6 +149,14 @@ struct AllocationPanel {
   std::int64_t suggested_area_ = -2;
   int recounts_ = 0;
   std::string refusal_;
+  // The optimiser: inputs kept between plans, the plan shown, and the worker.
+  std::shared_ptr<PlanInputs> inputs_;  // spatial index, facility nodes, priority flags
+  std::unique_ptr<PlanResult> plan_;
+  std::vector<PlanRow> plan_rows_;
+  bool plan_accepted_ = false;
+  std::thread worker_;
+  std::atomic<bool> worker_done_{false};
+  std::unique_ptr<PlanResult> worker_result_;  // written by the worker before worker_done_
 };
 
 }  // namespace kitaku::ui

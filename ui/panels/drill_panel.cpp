@@ -30,6 +30,8 @@ const char* type_label(CommandType t) {
     case CommandType::kDamageFacility: return L("damage facility", "施設被災");
     case CommandType::kCloseArea: return L("close area", "区域閉鎖");
     case CommandType::kReopenArea: return L("reopen area", "区域再開");
+    case CommandType::kPauseWalkers: return L("walkers stop", "歩行者停止");
+    case CommandType::kResumeRail: return L("resume rail line", "鉄道運転再開");
   }
   return "?";
 }
@@ -38,6 +40,7 @@ const char* source_label(const std::string& source) {
   if (source == "scenario") return L("scenario", "想定");
   if (source == "inject") return L("inject", "状況付与");
   if (source == "operator") return L("operator", "操作員");
+  if (source == "hazard") return L("hazard", "災害");
   return source.c_str();
 }
 
@@ -49,6 +52,13 @@ bool uses_facility(CommandType t) {
 std::string area_text(const Command& c) {
   if (c.radius_m <= 0) return L("everywhere", "全域");
   return format(L("(%.0f, %.0f) r %.0f m", "(%.0f, %.0f) 半径 %.0f m"), c.x, c.y, c.radius_m);
+}
+
+/// A rail line's name (scenario order), or "#N" if the scenario has no such line.
+std::string rail_line_name(const DashboardContext& ctx, double index) {
+  const auto& lines = ctx.scenario.hazards.rail_lines;
+  if (index >= 0 && index < static_cast<double>(lines.size())) return lines[static_cast<std::size_t>(index)].name;
+  return format("#%.0f", index);
 }
 
 std::string target_text(const DashboardContext& ctx, const Command& c) {
@@ -70,7 +80,9 @@ std::string target_text(const DashboardContext& ctx, const Command& c) {
     }
     case CommandType::kCloseArea:
     case CommandType::kReopenArea:
+    case CommandType::kPauseWalkers:
     case CommandType::kReleaseRetained: return area_text(c);
+    case CommandType::kResumeRail: return rail_line_name(ctx, c.value);
     case CommandType::kGuidance: return area_text(c) + " → " + facility;
     default: return facility;
   }
@@ -81,6 +93,7 @@ std::string value_text(const Command& c) {
     case CommandType::kSetCapacity: return format(L("%.0f persons", "%.0f 人"), c.value);
     case CommandType::kGuidance:
     case CommandType::kReleaseRetained: return format("%.0f %%", 100 * c.value);
+    case CommandType::kPauseWalkers: return format(L("%.0f s", "%.0f 秒"), c.value);
     default: return {};
   }
 }
@@ -343,15 +356,50 @@ void DrillPanel::draw_injects(DashboardContext& ctx) {
   }
   ctx.mark("drill.release");
 
-  // Rail: no model yet.
+  // Rail: resume a suspended line (docs/model.md, "Rail").
   section(L("Rail", "鉄道"));
-  ImGui::BeginDisabled();
-  ImGui::Button(L("Resume rail line##rail", "鉄道運転再開##rail"));
+  const auto& lines = ctx.scenario.hazards.rail_lines;
+  const int nlines = static_cast<int>(lines.size());
+  rail_line = std::clamp(rail_line, 0, std::max(nlines - 1, 0));
+  auto line_status = [&](int l) -> std::string {
+    const auto& since = s.rail_running_since_s;
+    if (l < static_cast<int>(since.size()) && since[static_cast<std::size_t>(l)] >= 0)
+      return format(L("running since %s", "%s から運転中"), ctx.clock_text(since[static_cast<std::size_t>(l)]).c_str());
+    const double h = lines[static_cast<std::size_t>(l)].resume_h;
+    if (h >= 0 && h * 3600 < static_cast<double>(s.duration_s))
+      return format(L("suspended, resumes at %s", "運転見合わせ（%s 再開予定）"),
+                    ctx.clock_text(static_cast<std::int64_t>(std::llround(h * 3600))).c_str());
+    return L("suspended", "運転見合わせ");
+  };
+  ImGui::BeginDisabled(nlines == 0);
+  ImGui::SetNextItemWidth(260);
+  const std::string line_preview = nlines > 0 ? lines[static_cast<std::size_t>(rail_line)].name
+                                              : std::string(L("(no rail lines)", "（路線なし）"));
+  if (ImGui::BeginCombo(L("line##rail_line", "路線##rail_line"), line_preview.c_str())) {
+    for (int l = 0; l < nlines; ++l) {
+      ImGui::PushID(l);
+      const std::string item = lines[static_cast<std::size_t>(l)].name + "  (" + line_status(l) + ")";
+      if (ImGui::Selectable(item.c_str(), rail_line == l)) rail_line = l;
+      ImGui::PopID();
+    }
+    ImGui::EndCombo();
+  }
+  ctx.mark("drill.rail_line");
+  if (nlines > 0) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", line_status(rail_line).c_str());
+  }
+  if (ImGui::Button(L("Resume rail line##rail", "鉄道運転再開##rail"))) {
+    Command r;
+    r.type = CommandType::kResumeRail;
+    r.value = rail_line;
+    inject(ctx, r);
+  }
   ImGui::EndDisabled();
   ctx.mark("drill.rail");
-  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-    ImGui::SetTooltip("%s", L("The simulation has no rail model yet: this inject arrives with the hazards and rail issue (#5).",
-                              "鉄道モデルは未実装です。この付与はハザード・鉄道の課題（#5）で追加されます。"));
+  if (nlines == 0 && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("%s", L("The scenario has no rail lines: add [[rail_line]] tables to it (docs/scenario-format.md).",
+                              "この想定には鉄道路線がありません。想定ファイルに [[rail_line]] を追加してください（docs/scenario-format.md）。"));
 
   // Queued injects.
   std::size_t queued = 0;

@@ -1,8 +1,9 @@
 #pragma once
 // The DRILL panel, for trainers running an exercise on the live simulation:
 //   Injects      close / reopen a road or an area (fire, cordon), damage a facility,
-//                change a capacity, release retained staff: now or at a chosen
-//                scenario time; each is a Command with source "inject".
+//                change a capacity, release retained staff, resume a suspended rail
+//                line: now or at a chosen scenario time; each is a Command with
+//                source "inject".
 //   Script       the scenario's scripted commands, with their times and whether applied.
 //   Event log    every applied command (scenario, inject, operator); "Save drill log"
 //                writes it as a commands.log that `kitaku run SCENARIO --replay` replays.
@@ -39,6 +40,7 @@ struct DrillPanel {
   double capacity = 0;       // persons, for "set capacity"; filled from the facility when it changes
   float release_share = 0.5f;
   bool release_in_area = false;  // release only the retained within the area around the picked point
+  int rail_line = 0;             // rail line to resume (scenario.hazards.rail_lines order)
 
   void Draw(DashboardContext& ctx);
 

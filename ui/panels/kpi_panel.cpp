@@ -22,6 +22,7 @@ const char* state_label(int s) {
     case AgentState::kToFacility: return L("to a facility", "施設へ移動中");
     case AgentState::kSheltered: return L("sheltered", "一時滞在施設");
     case AgentState::kUnsheltered: return L("unsheltered", "屋外滞留");
+    case AgentState::kByRail: return L("by rail", "鉄道で帰宅");
     case AgentState::kArrivedHome: return L("home", "帰宅済み");
   }
   return "?";
@@ -35,6 +36,7 @@ constexpr ImU32 kStateColours[kAgentStates] = {
     IM_COL32(240, 140, 60, 255),   // to a facility
     IM_COL32(90, 200, 120, 255),   // sheltered
     IM_COL32(230, 70, 70, 255),    // unsheltered
+    IM_COL32(70, 200, 210, 255),   // by rail
     IM_COL32(200, 200, 240, 255),  // home
 };
 constexpr ImU32 kGe6Colour = IM_COL32(235, 60, 60, 255);

@@ -20,7 +20,8 @@ constexpr double kMinMpp = 0.05;       // closest zoom
 constexpr double kCentreMpp = 2.0;     // a centre request zooms in to at least this scale
 constexpr float kHoverEdgePx = 6;      // how near the cursor a road must be to be hovered
 constexpr float kDragThresholdPx = 4;  // a press that moves less than this is a click
-constexpr int kMaxClosedOverlay = 5000;
+constexpr int kMaxClosedOverlay = 5000;   // per kind (command, hazard)
+constexpr int kMaxFireCells = 20000;      // fire cells drawn per frame
 constexpr int kSimpleFacilityMarkers = 400;  // more in view: small squares instead of circles (~80 vertices each)
 
 constexpr ImU32 kSelection = IM_COL32(255, 220, 0, 255);
@@ -93,13 +94,28 @@ void add_cross(ImDrawList* dl, ImVec2 c, float r, ImU32 col, float thickness) {
   dl->AddLine(c + ImVec2(-r, r), c + ImVec2(r, -r), col, thickness);
 }
 
-/// A closed road: magenta dashes with an X at its middle when long enough to show one.
-void add_closed_road(ImDrawList* dl, const ImVec2* pts, std::size_t n, float thickness) {
+/// A closed road, with an X at its middle when long enough to show one: magenta
+/// dashes when closed by a command; a solid line in the hazard's colour when blocked
+/// by collapse or closed by fire (solid, so the raster's closed colour below does not
+/// show through).
+void add_closed_road(ImDrawList* dl, const ImVec2* pts, std::size_t n, float thickness, std::uint8_t reason) {
   const float t = std::max(thickness, 3.f);
-  add_dashed(dl, pts, n, kMapClosedRoad, t);
+  const ImU32 col = closed_road_colour(reason);
+  if (reason == static_cast<std::uint8_t>(EdgeClosure::kCommand)) add_dashed(dl, pts, n, col, t);
+  else dl->AddPolyline(pts, static_cast<int>(n), col, ImDrawFlags_None, t);
   float len = 0;
   const ImVec2 mid = midpoint(pts, n, len);
-  if (len >= 10) add_cross(dl, mid, std::clamp(t * 1.5f, 4.f, 10.f), kMapClosedRoad, 2.f);
+  if (len >= 10) add_cross(dl, mid, std::clamp(t * 1.5f, 4.f, 10.f), col, 2.f);
+}
+
+const char* closure_label(std::uint8_t reason) {
+  switch (static_cast<EdgeClosure>(reason)) {
+    case EdgeClosure::kOpen: return "";
+    case EdgeClosure::kCommand: return L("Closed (command)", "通行止め（指示）");
+    case EdgeClosure::kCollapse: return L("Blocked by collapsed buildings", "建物倒壊による閉塞");
+    case EdgeClosure::kFire: return L("Closed by fire", "火災による通行止め");
+  }
+  return L("Closed", "通行止め");
 }
 
 std::string scale_label(double metres) {
@@ -118,6 +134,7 @@ const char* state_label(AgentState s) {
     case AgentState::kToFacility: return L("to facility", "施設へ移動");
     case AgentState::kSheltered: return L("sheltered", "受入済");
     case AgentState::kUnsheltered: return L("unsheltered", "屋外滞留");
+    case AgentState::kByRail: return L("by rail", "鉄道で帰宅");
     case AgentState::kArrivedHome: return L("home", "帰宅済");
   }
   return "";
@@ -134,9 +151,18 @@ ImU32 agent_state_colour(AgentState s) noexcept {
     case AgentState::kToFacility: return IM_COL32(255, 235, 60, 255);
     case AgentState::kSheltered: return IM_COL32(90, 255, 130, 255);
     case AgentState::kUnsheltered: return IM_COL32(255, 80, 80, 255);
+    case AgentState::kByRail: return IM_COL32(70, 200, 210, 255);
     case AgentState::kArrivedHome: return IM_COL32(110, 110, 110, 255);
   }
   return IM_COL32_WHITE;
+}
+
+ImU32 closed_road_colour(std::uint8_t reason) noexcept {
+  switch (static_cast<EdgeClosure>(reason)) {
+    case EdgeClosure::kCollapse: return kMapBlockedRoad;
+    case EdgeClosure::kFire: return kMapFireRoad;
+    default: return kMapClosedRoad;
+  }
 }
 
 MapPanel::~MapPanel() {
@@ -172,6 +198,7 @@ void MapPanel::ensure_network(const DashboardContext& ctx) {
   agents_snap_.reset();
   agents_valid_ = false;
   closed_snap_.reset();
+  fire_snap_.reset();
   if (!fitted_) fit_pending_ = true;
 }
 
@@ -301,6 +328,7 @@ void MapPanel::Draw(DashboardContext& ctx) {
   dl->PushClipRect(origin_, origin_ + size, true);
   draw_base(dl, raster_roads || heat);
   if (layers.roads) draw_roads(ctx, dl);
+  if (layers.fire) draw_fire(ctx, dl);
   if (layers.agents) draw_agents(ctx, dl);
   if (layers.areas || ctx.selected_area >= 0) draw_areas(ctx, dl);
   draw_guidance(ctx, dl);
@@ -337,6 +365,11 @@ void MapPanel::draw_toolbar(DashboardContext& ctx) {
   ImGui::SameLine();
   ImGui::Checkbox(L("Areas##areas", "エリア##areas"), &layers.areas);
   ctx.mark("map.areas");
+  if (ctx.snap && ctx.snap->fire_cells && !ctx.snap->fire_cells->empty()) {
+    ImGui::SameLine();
+    ImGui::Checkbox(L("Fire##fire", "火災##fire"), &layers.fire);
+    ctx.mark("map.fire");
+  }
   ImGui::EndGroup();
   const ImVec2 a = ImGui::GetItemRectMin() - ImVec2(4, 4), b = ImGui::GetItemRectMax() + ImVec2(4, 4);
   dl->ChannelsSetCurrent(1);
@@ -402,9 +435,15 @@ void MapPanel::draw_roads(DashboardContext& ctx, ImDrawList* dl) {
   if (closed_snap_ != ctx.snap) {
     closed_snap_ = ctx.snap;
     closed_edges_.clear();
+    hazard_closed_edges_.clear();
+    std::fill(std::begin(closed_count_), std::end(closed_count_), 0);
     if (have_closed)
-      for (std::uint32_t e = 0; e < ne; ++e)
-        if (s->edge_closed[e]) closed_edges_.push_back(e);
+      for (std::uint32_t e = 0; e < ne; ++e) {
+        const std::uint8_t r = s->edge_closed[e];
+        if (!r) continue;
+        ++closed_count_[std::min<int>(r, 3)];
+        (r == static_cast<std::uint8_t>(EdgeClosure::kCommand) ? closed_edges_ : hazard_closed_edges_).push_back(e);
+      }
   }
   auto screen_pts = [&](std::uint32_t e) {
     const auto g = ctx.network.geometry(EdgeId{e});
@@ -419,24 +458,31 @@ void MapPanel::draw_roads(DashboardContext& ctx, ImDrawList* dl) {
       screen_pts(e);
       const float t = road_thickness_px(ctx.network.width(EdgeId{e}));
       const std::uint8_t lvl = road_level(have_density ? s->edge_density[e] : 0.f, have_closed && s->edge_closed[e]);
-      if (lvl == kLevelClosed) add_closed_road(dl, scratch_.data(), scratch_.size(), t);
-      else dl->AddPolyline(scratch_.data(), static_cast<int>(scratch_.size()), kPalette[lvl], ImDrawFlags_None, t);
+      if (lvl == kLevelClosed) {
+        add_closed_road(dl, scratch_.data(), scratch_.size(), t, s->edge_closed[e]);
+        ++stats_.closed_roads;
+      } else
+        dl->AddPolyline(scratch_.data(), static_cast<int>(scratch_.size()), kPalette[lvl], ImDrawFlags_None, t);
       ++stats_.edges_vector;
     });
   } else {
     // Zoomed out: the roads are in the base layer (update_base).
-    // Closed roads stay visible however far out: drawn again on top as vectors.
-    int drawn = 0;
-    for (const std::uint32_t e : closed_edges_) {
-      if (drawn >= kMaxClosedOverlay || !room(dl, 400)) break;
-      screen_pts(e);
-      bool in_view = false;
-      for (const ImVec2& p : scratch_)
-        in_view |= p.x >= origin_.x - 8 && p.y >= origin_.y - 8 && p.x <= origin_.x + view_.w + 8 &&
-                   p.y <= origin_.y + view_.h + 8;
-      if (!in_view) continue;
-      add_closed_road(dl, scratch_.data(), scratch_.size(), 3.f);
-      ++drawn;
+    // Closed roads stay visible however far out: drawn again on top as vectors, in
+    // the colour of why they are closed; a command's closures last, on top.
+    for (const auto* list : {&hazard_closed_edges_, &closed_edges_}) {
+      int drawn = 0;
+      for (const std::uint32_t e : *list) {
+        if (drawn >= kMaxClosedOverlay || !room(dl, 400)) break;
+        screen_pts(e);
+        bool in_view = false;
+        for (const ImVec2& p : scratch_)
+          in_view |= p.x >= origin_.x - 8 && p.y >= origin_.y - 8 && p.x <= origin_.x + view_.w + 8 &&
+                     p.y <= origin_.y + view_.h + 8;
+        if (!in_view) continue;
+        add_closed_road(dl, scratch_.data(), scratch_.size(), 3.f, s->edge_closed[e]);
+        ++drawn;
+      }
+      stats_.closed_roads += drawn;
     }
   }
   // The selected and the hovered road, outlined.
@@ -447,6 +493,39 @@ void MapPanel::draw_roads(DashboardContext& ctx, ImDrawList* dl) {
     dl->AddPolyline(scratch_.data(), static_cast<int>(scratch_.size()), e == ctx.selected_edge ? kSelection : kHover,
                     ImDrawFlags_None, e == ctx.selected_edge ? t + 4 : std::max(std::round(t * 0.4f), 1.f));
   }
+}
+
+void MapPanel::draw_fire(DashboardContext& ctx, ImDrawList* dl) {
+  const Snapshot* s = ctx.snap.get();
+  if (!s || !s->fire_cells || s->fire_cells->empty()) return;
+  const std::vector<FireCell>& cells = *s->fire_cells;
+  if (fire_snap_ != ctx.snap) {
+    // Which cells burn and which have burnt out: redone per snapshot, not per frame.
+    fire_snap_ = ctx.snap;
+    fire_burning_.clear();
+    fire_burnt_.clear();
+    for (std::uint32_t i = 0; i < cells.size(); ++i) {
+      if (cells[i].ignite_s > s->time_s) continue;
+      (s->time_s < cells[i].burnt_out_s ? fire_burning_ : fire_burnt_).push_back(i);
+    }
+  }
+  // Burnt-out cells first, burning ones over them; at least 2 px, so a fire stays
+  // visible zoomed out.
+  const float x0 = origin_.x, y0 = origin_.y, x1 = origin_.x + view_.w, y1 = origin_.y + view_.h;
+  int n = 0;
+  for (const auto* list : {&fire_burnt_, &fire_burning_}) {
+    const ImU32 col = list == &fire_burnt_ ? kMapFireBurnt : kMapFireBurning;
+    for (const std::uint32_t i : *list) {
+      if (n >= kMaxFireCells || !room(dl, 4)) break;
+      const FireCell& c = cells[i];
+      const float half = std::max(static_cast<float>(c.size_m / 2 / view_.mpp), 1.f);
+      const ImVec2 p = map_to_screen(c.centre);
+      if (p.x + half < x0 || p.y + half < y0 || p.x - half > x1 || p.y - half > y1) continue;
+      dl->AddRectFilled(ImVec2(p.x - half, p.y - half), ImVec2(p.x + half, p.y + half), col);
+      ++n;
+    }
+  }
+  stats_.fire_cells = n;
 }
 
 void MapPanel::update_agents(const DashboardContext& ctx) {
@@ -663,7 +742,15 @@ void MapPanel::draw_overlays(ImDrawList* dl) {
                               L("F  < 0.46 (crush risk)", "F  < 0.46 (群集事故の危険)")};
   for (std::size_t i = 0; i < kFruinColours.size(); ++i) rows.push_back({kFruinColours[i], los[i], false});
   rows.push_back({kMapEmptyRoad, L("no one on it", "歩行者なし"), false});
-  rows.push_back({kMapClosedRoad, L("closed", "通行止め"), false});
+  rows.push_back({kMapClosedRoad, L("closed (command)", "通行止め（指示）"), false});
+  if (closed_count_[static_cast<int>(EdgeClosure::kCollapse)] > 0)
+    rows.push_back({kMapBlockedRoad, L("blocked by collapse", "倒壊による閉塞"), false});
+  if (closed_count_[static_cast<int>(EdgeClosure::kFire)] > 0)
+    rows.push_back({kMapFireRoad, L("closed by fire", "火災による通行止め"), false});
+  if (layers.fire && (!fire_burning_.empty() || !fire_burnt_.empty())) {
+    rows.push_back({kMapFireBurning, L("burning", "延焼中"), false});
+    rows.push_back({kMapFireBurnt, L("burnt out", "焼失"), false});
+  }
   if (layers.facilities) {
     rows.push_back({0, L("Facilities", "一時滞在施設"), false});
     rows.push_back({kMapFacilityOpen, L("open", "開設"), true});
@@ -674,8 +761,9 @@ void MapPanel::draw_overlays(ImDrawList* dl) {
   }
   if (layers.agents && stats_.agents_points > 0) {
     rows.push_back({0, L("People", "人"), false});
-    for (int i = 0; i < kAgentStates - 1; ++i) {
+    for (int i = 0; i < kAgentStates; ++i) {
       const auto st = static_cast<AgentState>(i);
+      if (st == AgentState::kByRail || st == AgentState::kArrivedHome) continue;  // not on the map
       rows.push_back({agent_state_colour(st), state_label(st), false});
     }
   } else if (layers.agents && stats_.heat_used) {
@@ -739,7 +827,7 @@ void MapPanel::draw_tooltip(const DashboardContext& ctx) {
     const std::size_t ne = ctx.network.edge_count();
     const double density = s && sized(s->edge_density, ne) ? s->edge_density[e] : 0.0;
     const double speed = s && sized(s->edge_speed, ne) ? s->edge_speed[e] : 0.0;
-    const bool closed = s && sized(s->edge_closed, ne) && s->edge_closed[e];
+    const std::uint8_t closed = s && sized(s->edge_closed, ne) ? s->edge_closed[e] : 0;
     const std::string_view name = ctx.network.name(id);
     ImGui::BeginTooltip();
     if (name.empty()) ImGui::TextUnformatted(L("(unnamed road)", "(名称なし)"));
@@ -750,7 +838,7 @@ void MapPanel::draw_tooltip(const DashboardContext& ctx) {
     ImGui::Text("%s %.2f m/s", L("Speed:", "速度:"), speed);
     ImGui::Text("%s %.2f %s", L("Flow:", "流量:"), density * speed, L("persons/(m·s)", "人/(m·s)"));
     ImGui::Text("%s %c", L("Level of service:", "サービス水準:"), los_letter(density));
-    if (closed) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kMapClosedRoad), "%s", L("Closed", "通行止め"));
+    if (closed) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(closed_road_colour(closed)), "%s", closure_label(closed));
     ImGui::EndTooltip();
   }
 }

@@ -1,5 +1,6 @@
 #pragma once
 // The map panel: the network with roads coloured by Fruin level of service,
+// closed roads by why they are closed (command, collapse, fire), fire cells,
 // agents (points when zoomed in, a density heatmap when zoomed out), facilities,
 // stations, guidance orders and the operational area grid. Pan by dragging, zoom
 // with the wheel about the cursor, click to select a facility or road (and to
@@ -33,6 +34,7 @@ struct MapLayers {
   bool facilities = true;
   bool stations = true;
   bool areas = false;      // the operational area grid with its labels
+  bool fire = true;        // fire cells burning / burnt out (when the run has fire)
 };
 
 /// What the last Draw drew (tests, the status bar).
@@ -44,12 +46,18 @@ struct MapFrameStats {
   int facilities = 0;         // facility markers drawn
   int stations = 0;
   int guidance = 0;           // guidance marks drawn
+  int fire_cells = 0;         // fire cells drawn (burning or burnt out)
+  int closed_roads = 0;       // closed roads drawn as vector overlays (any reason)
 };
 
 /// Colours the map uses (IM_COL32 packing), shared with legends elsewhere.
 inline constexpr ImU32 kMapBackground = IM_COL32(26, 28, 32, 255);
 inline constexpr ImU32 kMapEmptyRoad = IM_COL32(125, 125, 125, 255);    // no one on it
-inline constexpr ImU32 kMapClosedRoad = IM_COL32(235, 0, 235, 255);     // closed by a command
+inline constexpr ImU32 kMapClosedRoad = IM_COL32(235, 0, 235, 255);     // closed by a command (dashed)
+inline constexpr ImU32 kMapBlockedRoad = IM_COL32(165, 105, 45, 255);   // blocked by collapsed buildings
+inline constexpr ImU32 kMapFireRoad = IM_COL32(255, 60, 20, 255);       // closed by fire
+inline constexpr ImU32 kMapFireBurning = IM_COL32(255, 140, 0, 100);    // a burning fire cell (translucent)
+inline constexpr ImU32 kMapFireBurnt = IM_COL32(40, 40, 40, 190);       // a burnt-out fire cell
 inline constexpr ImU32 kMapFacilityClosed = IM_COL32(150, 150, 150, 255);
 inline constexpr ImU32 kMapFacilityOpening = IM_COL32(60, 130, 255, 255);  // closed, opening later
 inline constexpr ImU32 kMapFacilityOpen = IM_COL32(40, 200, 70, 255);
@@ -57,6 +65,9 @@ inline constexpr ImU32 kMapFacilityFull = IM_COL32(235, 40, 40, 255);
 inline constexpr ImU32 kMapFacilityDamaged = IM_COL32(10, 10, 10, 255);  // with a white X
 /// The colour of an agent drawn as a point.
 ImU32 agent_state_colour(AgentState s) noexcept;
+/// The colour of a closed road by its Snapshot::edge_closed code (EdgeClosure);
+/// command closures are dashed, hazard closures solid.
+ImU32 closed_road_colour(std::uint8_t reason) noexcept;
 /// A facility marker's colour in snapshot `s`: damaged, full, open, opening
 /// (closed with a scheduled opening still to come) or closed.
 ImU32 facility_marker_colour(const Snapshot* s, std::size_t f) noexcept;
@@ -129,6 +140,7 @@ struct MapPanel {
   void update_base(DashboardContext& ctx, bool roads, bool heat);
   void draw_base(ImDrawList* dl, bool wanted);
   void draw_roads(DashboardContext& ctx, ImDrawList* dl);
+  void draw_fire(DashboardContext& ctx, ImDrawList* dl);
   void draw_agents(DashboardContext& ctx, ImDrawList* dl);
   void draw_areas(const DashboardContext& ctx, ImDrawList* dl);
   void draw_facilities(DashboardContext& ctx, ImDrawList* dl);
@@ -167,9 +179,14 @@ struct MapPanel {
   BaseLayerWorker::Result worker_out_;
   BaseLayerScratch base_scratch_;
   std::vector<std::uint32_t> base_rgba_;
-  // Closed edges of a snapshot (drawn on top of the raster too).
+  // Closed edges of a snapshot (drawn on top of the raster too): by a command, and
+  // by a hazard (collapse, fire); counts per EdgeClosure code for the legend.
   std::shared_ptr<const Snapshot> closed_snap_;
-  std::vector<std::uint32_t> closed_edges_;
+  std::vector<std::uint32_t> closed_edges_, hazard_closed_edges_;
+  int closed_count_[4] = {0, 0, 0, 0};
+  // Fire cells of a snapshot: burning and burnt out (indices into Snapshot::fire_cells).
+  std::shared_ptr<const Snapshot> fire_snap_;
+  std::vector<std::uint32_t> fire_burning_, fire_burnt_;
   // Agents in view (zoomed in), for one view and snapshot.
   MapView agents_view_;
   std::shared_ptr<const Snapshot> agents_snap_;

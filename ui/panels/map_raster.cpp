@@ -271,7 +271,9 @@ void agents_in_view(std::span<const float> x, std::span<const float> y, std::spa
   const float x1 = static_cast<float>(b.max_x), y1 = static_cast<float>(b.max_y);
   const std::size_t n = std::min({x.size(), y.size(), state.size()});
   for (std::size_t i = 0; i < n; ++i) {
-    if (!(x[i] >= x0 && x[i] <= x1 && y[i] >= y0 && y[i] <= y1) || state[i] == AgentState::kArrivedHome) continue;
+    if (!(x[i] >= x0 && x[i] <= x1 && y[i] >= y0 && y[i] <= y1) || state[i] == AgentState::kArrivedHome ||
+        state[i] == AgentState::kByRail)  // home, or gone by train: not on the map
+      continue;
     out.push_back(static_cast<std::uint32_t>(i));
     if (out.size() > cap) return;
   }
@@ -291,7 +293,7 @@ std::size_t rasterize_density(std::span<const float> x, std::span<const float> y
   const double left = view.cx - view.w * 0.5 * view.mpp, top = view.cy + view.h * 0.5 * view.mpp;
   std::size_t counted = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    if (state[i] == AgentState::kArrivedHome) continue;
+    if (state[i] == AgentState::kArrivedHome || state[i] == AgentState::kByRail) continue;
     const double fx = (x[i] - left) * inv, fy = (top - y[i]) * inv;
     if (!(fx >= 0 && fy >= 0 && fx < out_w && fy < out_h)) continue;
     counts[static_cast<std::size_t>(fy) * out_w + static_cast<std::size_t>(fx)] += 1.f;

@@ -42,11 +42,22 @@ struct Zone {
   std::array<double, kHomeBands> home_share{};  // share of daytime population per home band; sums to 1
 };
 
+/// A raster of JMA instrumental intensity in the network's CRS (from a GeoTIFF named
+/// by [seismic] intensity_raster, read by geo/). Row 0 is the southern edge.
+struct IntensityGrid {
+  double x0 = 0, y0 = 0;   // south-west corner
+  double cell_x = 0, cell_y = 0;
+  int nx = 0, ny = 0;
+  std::vector<float> value;  // nx * ny, NaN where there is no data
+  bool empty() const noexcept { return value.empty(); }
+};
+
 /// Everything that stands on a network, in its CRS.
 struct City {
   std::vector<Facility> facilities;
   std::vector<Station> stations;
   std::vector<Zone> zones;
+  IntensityGrid intensity;   // empty unless the scenario gives an intensity raster
 };
 
 }  // namespace kitaku

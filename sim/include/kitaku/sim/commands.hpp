@@ -21,6 +21,8 @@ enum class CommandType : std::uint8_t {
   kDamageFacility,    // facility: damaged, closes for good (an open command cannot reopen it)
   kCloseArea,         // x, y, radius: every edge with a point within it closes (fire, cordon)
   kReopenArea,        // x, y, radius: those edges reopen
+  kPauseWalkers,      // value = seconds: walkers (within x, y, radius; 0 = everywhere) stand still (aftershock)
+  kResumeRail,        // value = rail line index (scenario order): the line runs again from now
 };
 
 struct Command {

@@ -14,6 +14,8 @@ enum class Purpose : std::uint64_t {
   kPlaceZone = 1, kPlacePoint, kActivity, kAge, kSpeed, kHomeBand, kHomeDistance, kHomeAngle,
   kStranded, kRetained, kDeparture, kRelease, kTiredStop, kNightStop, kGuidance,
   kFacilityDelay, kTransfer, kStation, kNodeChoice, kRouteNoise, kRouteVariant, kReleaseCommand, kDay4,
+  // Hazard plan (sim/src/hazards.cpp): one draw per edge, facility or fire cell.
+  kBlockage, kAftershockBlockage, kFacilityFailure, kFireIgnition, kFireCatch,
 };
 
 /// Four independent 64-bit words per counter; Rng hands them out in turn and moves

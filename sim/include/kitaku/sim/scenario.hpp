@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kitaku/sim/commands.hpp"
+#include "kitaku/sim/hazard_params.hpp"
 
 namespace kitaku {
 
@@ -122,6 +123,7 @@ struct Scenario {
   FacilityParams facilities;
   RunParams run;
   RoutingParams routing;
+  HazardParams hazards;           // issue #5: seismic, blockage, fire, aftershocks, rail, optimiser
   std::vector<Command> commands;  // scripted [[command]] entries, applied like operator commands
   std::string origin;  // the file it came from, or "<embedded default>"
 };

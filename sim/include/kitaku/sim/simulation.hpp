@@ -23,6 +23,15 @@
 namespace kitaku {
 
 struct Snapshot;
+struct HazardPlan;
+
+/// Why an edge is closed (Snapshot::edge_closed, EdgeView::reason).
+enum class EdgeClosure : std::uint8_t {
+  kOpen = 0,
+  kCommand = 1,   // close_edge / close_area by an operator, a drill inject or the scenario
+  kCollapse = 2,  // blocked by collapsed buildings (the hazard plan, or an aftershock)
+  kFire = 3,      // inside a burning area (the hazard plan's fire)
+};
 
 /// What an agent is doing. The states partition the agents.
 enum class AgentState : std::uint8_t {
@@ -33,9 +42,10 @@ enum class AgentState : std::uint8_t {
   kToFacility,   // walking to a temporary stay facility with a place reserved
   kSheltered,    // inside a facility
   kUnsheltered,  // stranded outdoors with no facility to go to (yet)
+  kByRail,       // left by a resumed rail line: off the street network for good
   kArrivedHome,
 };
-inline constexpr int kAgentStates = 8;
+inline constexpr int kAgentStates = 9;
 std::string_view state_name(AgentState s);
 
 enum class FacilityState : std::uint8_t { kClosed, kOpen, kFull };
@@ -91,6 +101,7 @@ struct Summary {
   double peak_sheltered = 0;              // persons
   double peak_unsheltered_stranded = 0;   // persons
   double arrived_home = 0;                // persons
+  double by_rail = 0;                     // persons who left by a resumed rail line
   std::int64_t agent_steps = 0;           // walker updates performed
   std::int64_t commands_applied = 0;
 };
@@ -100,6 +111,7 @@ struct EdgeView {
   std::int32_t count = 0;  // agents on the edge
   float density = 0;       // persons/m2
   bool closed = false;
+  EdgeClosure reason = EdgeClosure::kOpen;
 };
 
 class Simulation {
@@ -149,11 +161,20 @@ class Simulation {
   /// Copies the state now into `out` (reusing its buffers); agents' positions and
   /// states only when with_agents. Call between steps, on the stepping thread.
   void fill_snapshot(Snapshot& out, bool with_agents) const;
-  /// A facility damaged by a command (closed for good).
+  /// A facility damaged by a command (closed for good), or that failed to open (hazard plan).
   bool facility_damaged(ShelterId f) const;
 
+  /// The hazards planned for this run from the scenario and the seed (empty when the
+  /// scenario enables none): applied at construction and through timed commands.
+  const HazardPlan& hazard_plan() const noexcept;
+  /// Rail lines (scenario.hazards.rail_lines order): when line `l` resumed (-1: not
+  /// yet), and the persons who have boarded it so far.
+  std::int64_t rail_running_since(std::size_t l) const;
+  double rail_boarded(std::size_t l) const;
+
   /// Throws InvariantError naming the first broken invariant: agents conserved,
-  /// occupancy <= capacity, edge counts match, no agent on a closed edge.
+  /// occupancy <= capacity, edge counts match, no agent on a closed edge, nobody
+  /// who left by rail on the network or holding a place.
   void validate() const;
 
  private:

@@ -3,9 +3,11 @@
 // dashboard draws. The sim thread fills one between steps (Simulation::fill_snapshot)
 // and publishes it; the UI reads it without ever touching the live simulation.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "kitaku/sim/commands.hpp"
+#include "kitaku/sim/hazards.hpp"
 #include "kitaku/sim/simulation.hpp"
 
 namespace kitaku {
@@ -24,7 +26,16 @@ struct Snapshot {
   // Per edge (EdgeId order).
   std::vector<float> edge_density;        // persons/m2 now
   std::vector<float> edge_speed;          // m/s of a 1.34 m/s walker at that density (Weidmann, floor)
-  std::vector<std::uint8_t> edge_closed;  // 1: closed by a command
+  /// Why each edge is closed: an EdgeClosure code (0 open, 1 by a command, 2 blocked
+  /// by collapse, 3 fire). Non-zero means closed.
+  std::vector<std::uint8_t> edge_closed;
+
+  /// The hazard plan's fire cells (shared with the simulation, set once: the same
+  /// pointer in every snapshot of a run; null or empty without fire). A cell burns
+  /// while ignite_s <= time_s < burnt_out_s, and is burnt out after.
+  std::shared_ptr<const std::vector<FireCell>> fire_cells;
+  /// Per rail line (scenario.hazards.rail_lines order): running since (s), -1 not yet.
+  std::vector<std::int64_t> rail_running_since_s;
 
   // Per facility (scenario order).
   std::vector<FacilityState> facility_state;
