@@ -1,5 +1,5 @@
 // Rail recovery, aftershock pauses and the hazard plan in the simulation
-// (docs/rail.md): a resumed line carries agents near its stations, then sheltered
+// (docs/model.md, "Rail"): a resumed line carries agents near its stations, then sheltered
 // agents whose home it serves, away at its capacity; walkers stand still during a
 // pause; blocked roads, failed facilities and fires from the plan take effect.
 #include <doctest/doctest.h>
