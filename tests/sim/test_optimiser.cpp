@@ -109,48 +109,6 @@ void check_feasible(const Plan& p, std::span<const AllocationGroup> groups,
   CHECK(p.cost == walk + std::llround(par.unserved_penalty_m) * p.unserved);
 }
 
-// Grid city and scenario for the end-to-end check (as the simulation tests use).
-City grid_city() {
-  City city;
-  Zone z;
-  z.id = "all";
-  z.rings = {{{0, 0}, {800, 0}, {800, 800}, {0, 800}, {0, 0}}};
-  z.centroid = {400, 400};
-  z.day_population = 20000;
-  z.night_population = 5000;
-  z.home_share = {0.3, 0.2, 0.1, 0.1, 0.2, 0.1};
-  city.zones.push_back(z);
-  Facility f1, f2;
-  f1.name = "北の施設";
-  f1.pos = {200, 600};
-  f1.capacity = 600;
-  f2.name = "南の施設";
-  f2.pos = {600, 200};
-  f2.capacity = 400;
-  city.facilities = {f1, f2};
-  Station s;
-  s.name = "Central";
-  s.pos = {400, 400};
-  s.daily_riders = 100000;
-  city.stations.push_back(s);
-  return city;
-}
-
-Scenario grid_scenario() {
-  Scenario sc;
-  sc.name = "grid";
-  sc.origin = "<test>";
-  sc.population.agents = 4000;
-  sc.run.step_s = 5;
-  sc.run.duration_h = 3;
-  sc.run.output_interval_s = 300;
-  sc.routing.home_cell_m = 250;
-  sc.facilities.opening_delay_min_min = 10;
-  sc.facilities.opening_delay_max_min = 30;
-  sc.behaviour.retention_share = 0.3;
-  sc.behaviour.facility_search_m = 2000;
-  return sc;
-}
 
 }  // namespace
 
@@ -589,10 +547,10 @@ TEST_CASE("facilities from a snapshot: open ones with their room; guidance value
 TEST_CASE("a plan applied as guidance sends about compliance x the planned persons to each facility") {
   // Two identical runs; only the first gets the plan's guidance, the second is the control.
   const Network net(test::grid_network(9, 100.0, 4.0f));
-  const City city = grid_city();
+  const City city = test::grid_test_city();
   RunConfig rc;
   rc.seed = 11;
-  Simulation sim(net, city, grid_scenario(), rc), control(net, city, grid_scenario(), rc);
+  Simulation sim(net, city, test::grid_test_scenario(), rc), control(net, city, test::grid_test_scenario(), rc);
   for (int i = 0; i < 360; ++i) {  // both facilities open and (nearly) full
     sim.step();
     control.step();

@@ -206,47 +206,10 @@ struct TestCity {
   City city;
 };
 TestCity grid_city(int n = 9) {
-  TestCity c{Network(test::grid_network(n, 100.0, 4.0f)), {}};
-  const double m = (n - 1) * 100.0;
-  Zone z;
-  z.id = "all";
-  z.rings = {{{0, 0}, {m, 0}, {m, m}, {0, m}, {0, 0}}};
-  z.centroid = {m / 2, m / 2};
-  z.day_population = 20000;
-  z.night_population = 5000;
-  z.home_share = {0.3, 0.2, 0.1, 0.1, 0.2, 0.1};
-  c.city.zones.push_back(z);
-  Facility f1, f2;
-  f1.name = "北の施設";
-  f1.pos = {200, 600};
-  f1.capacity = 600;
-  f2.name = "南の施設";
-  f2.pos = {600, 200};
-  f2.capacity = 400;
-  c.city.facilities = {f1, f2};
-  Station s;
-  s.name = "Central";
-  s.pos = {400, 400};
-  s.daily_riders = 100000;
-  c.city.stations.push_back(s);
-  return c;
+  return {Network(test::grid_network(n, 100.0, 4.0f)), test::grid_test_city((n - 1) * 100.0)};
 }
 
-Scenario grid_scenario() {
-  Scenario sc;
-  sc.name = "grid";
-  sc.origin = "<test>";
-  sc.population.agents = 4000;
-  sc.run.step_s = 5;
-  sc.run.duration_h = 3;
-  sc.run.output_interval_s = 300;
-  sc.routing.home_cell_m = 250;
-  sc.facilities.opening_delay_min_min = 10;
-  sc.facilities.opening_delay_max_min = 30;
-  sc.behaviour.retention_share = 0.3;
-  sc.behaviour.facility_search_m = 2000;
-  return sc;
-}
+Scenario grid_scenario() { return test::grid_test_scenario(); }
 
 struct RunResult {
   std::vector<TimeseriesRow> rows;

@@ -20,19 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("kitaku_test_drill_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-std::vector<std::string> lines_of(const fs::path& p) {
-  std::ifstream in(p);
-  std::vector<std::string> out;
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
 
 /// Steps the harness until scenario time t (seconds).
 void advance_to(test::UiHarness& h, std::int64_t t) {
@@ -226,7 +213,7 @@ TEST_CASE("a drill driven through the panel, saved and replayed headless, gives 
   for (bool applied : panel.injects_applied()) CHECK(applied);
 
   // Save through the button: drill-HHMM.log in the current directory.
-  const fs::path dir = temp_dir("replay");
+  const fs::path dir = test::temp_dir("drill_replay");
   const fs::path cwd = fs::current_path();
   fs::current_path(dir);
   h.click("drill.tab.log", draw);
@@ -235,7 +222,7 @@ TEST_CASE("a drill driven through the panel, saved and replayed headless, gives 
   const fs::path log = dir / "drill-1546.log";  // 14:46 + 1 h
   REQUIRE_MESSAGE(fs::exists(log), panel.log_message());
   CHECK_FALSE(fs::exists(dir / "drill-1546.log.tmp"));
-  const auto lines = lines_of(log);
+  const auto lines = test::lines_of(log);
   REQUIRE(lines.size() > 4);
   CHECK(lines[0].rfind("# kitaku drill log", 0) == 0);
   CHECK(lines[1] == "# scenario: grid (<test>)");

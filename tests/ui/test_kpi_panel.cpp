@@ -35,19 +35,6 @@ struct SnapshotFeed {
   }
 };
 
-fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("kitaku_test_kpi_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-std::vector<std::string> lines_of(const fs::path& p) {
-  std::ifstream in(p);
-  std::vector<std::string> out;
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
 
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
@@ -260,13 +247,13 @@ TEST_CASE("Export KPIs writes the columns of timeseries.csv atomically") {
   h.advance(300);  // 25 min
   const auto snap = h.runner.latest();
   h.ctx.snap = snap;
-  const fs::path dir = temp_dir("export");
+  const fs::path dir = test::temp_dir("kpi_export");
   const fs::path path = dir / "k.csv";
   std::string error;
   REQUIRE(ui::KpiPanel::export_csv(h.ctx, path.string(), &error));
   CHECK(error.empty());
   CHECK_FALSE(fs::exists(dir / "k.csv.tmp"));
-  const auto lines = lines_of(path);
+  const auto lines = test::lines_of(path);
   REQUIRE(!lines.empty());
   CHECK(lines[0] ==
         "time_s,agents,state_waiting,state_retained,state_staying,state_walking_home,state_to_facility,"
@@ -306,6 +293,6 @@ TEST_CASE("Export KPIs writes the columns of timeseries.csv atomically") {
   fs::current_path(cwd);
   CHECK(panel.export_message().find("kpis-1511.csv") != std::string::npos);  // 14:46 + 25 min
   REQUIRE(fs::exists(dir / "kpis-1511.csv"));
-  CHECK(lines_of(dir / "kpis-1511.csv") == lines);
+  CHECK(test::lines_of(dir / "kpis-1511.csv") == lines);
   fs::remove_all(dir);
 }

@@ -6,9 +6,12 @@
 #include <doctest/doctest.h>
 #include <imgui.h>
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "kitaku/sim/city.hpp"
 #include "kitaku/sim/scenario.hpp"
@@ -20,51 +23,8 @@
 
 namespace kitaku::test {
 
-/// 9 x 9 grid, 100 m blocks, 4 m streets; one zone; two facilities (Japanese
-/// names) that open 10-30 min after the quake; everyone's home 0-30+ km away.
-inline City ui_grid_city(double m = 800) {
-  City city;
-  Zone z;
-  z.id = "all";
-  z.rings = {{{0, 0}, {m, 0}, {m, m}, {0, m}, {0, 0}}};
-  z.centroid = {m / 2, m / 2};
-  z.day_population = 20000;
-  z.night_population = 5000;
-  z.home_share = {0.3, 0.2, 0.1, 0.1, 0.2, 0.1};
-  city.zones.push_back(z);
-  Facility f1, f2;
-  f1.name = "北の施設";
-  f1.area = "北区";
-  f1.pos = {200, 600};
-  f1.capacity = 600;
-  f2.name = "南の施設";
-  f2.area = "南区";
-  f2.pos = {600, 200};
-  f2.capacity = 400;
-  city.facilities = {f1, f2};
-  Station s;
-  s.name = "Central";
-  s.pos = {400, 400};
-  s.daily_riders = 100000;
-  city.stations.push_back(s);
-  return city;
-}
-
-inline Scenario ui_grid_scenario() {
-  Scenario sc;
-  sc.name = "grid";
-  sc.origin = "<test>";
-  sc.population.agents = 4000;
-  sc.run.step_s = 5;
-  sc.run.duration_h = 3;
-  sc.run.output_interval_s = 300;
-  sc.routing.home_cell_m = 250;
-  sc.facilities.opening_delay_min_min = 10;
-  sc.facilities.opening_delay_max_min = 30;
-  sc.behaviour.retention_share = 0.3;
-  sc.behaviour.facility_search_m = 2000;
-  return sc;
-}
+inline City ui_grid_city(double m = 800) { return grid_test_city(m); }
+inline Scenario ui_grid_scenario() { return grid_test_scenario(); }
 
 /// A command for tests: type plus facility or edge (-1: none).
 inline Command make_command(CommandType type, std::int64_t facility = -1, std::int64_t edge = -1, double value = 0) {
@@ -83,6 +43,22 @@ inline Command area_command(CommandType type, double x, double y, double radius_
   c.radius_m = radius_m;
   c.value = value;
   return c;
+}
+
+/// A fresh, empty folder under the system's temporary directory.
+inline std::filesystem::path temp_dir(const std::string& name) {
+  const auto d = std::filesystem::temp_directory_path() / ("kitaku_test_" + name);
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+/// A text file's lines.
+inline std::vector<std::string> lines_of(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::vector<std::string> out;
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
 }
 
 class UiHarness {
