@@ -12,6 +12,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "run_job.hpp"
 #include "format.hpp"
 #include "kitaku/geo/city_loader.hpp"
 #include "kitaku/geo/results.hpp"
@@ -58,17 +59,7 @@ void run(const RunOptions& o) {
               sc.run.duration_h, sc.run.step_s, static_cast<unsigned long long>(sc.seed));
   std::fflush(stdout);
 
-  {
-    // Fail now, not after the run, if the outputs cannot be written.
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    fs::create_directories(o.out, ec);
-    if (ec || !fs::is_directory(o.out))
-      throw InputError(o.out, "", "cannot create the output folder" + (ec ? ": " + ec.message() : std::string(" (a file is in the way)")));
-    const fs::path probe = fs::path(o.out) / ".kitaku-write-test";
-    if (!std::ofstream(probe)) throw InputError(o.out, "", "the output folder is not writable");
-    fs::remove(probe, ec);
-  }
+  ensure_writable_dir(o.out);  // fail now, not after the run
   const auto t_load = std::chrono::steady_clock::now();
   geo::LoadedCity lc;
   {
@@ -95,41 +86,28 @@ void run(const RunOptions& o) {
   std::printf("  loaded in %.1f s\n", seconds_since(t_load));
   std::fflush(stdout);
 
-  RunConfig cfg;
-  cfg.seed = sc.seed;
-  cfg.threads = o.threads;
-  cfg.check_invariants = o.check;
-  const auto t_setup = std::chrono::steady_clock::now();
-  Simulation sim(net, lc.city, sc, cfg);
-  std::printf("  agents    %s, each standing for %.2f people; set up in %.1f s with %d threads\n",
-              thousands(static_cast<double>(sim.agent_count())).c_str(), sim.population().persons_per_agent,
-              seconds_since(t_setup), cfg.threads > 0 ? cfg.threads : omp_get_max_threads());
-  std::fflush(stdout);
-
+  JobOptions jo;
+  jo.threads = o.threads;
+  jo.check = o.check;
+  jo.stop = &g_stop;
+  jo.on_setup = [&](const Simulation& sim, double setup_s) {
+    std::printf("  agents    %s, each standing for %.2f people; set up in %.1f s with %d threads\n",
+                thousands(static_cast<double>(sim.agent_count())).c_str(), sim.population().persons_per_agent, setup_s,
+                o.threads > 0 ? o.threads : omp_get_max_threads());
+    std::fflush(stdout);
+  };
   g_stop.store(false);
   auto* previous = std::signal(SIGINT, on_sigint);
+  JobResult res;
   {
     ProgressBar bar("simulating");
-    sim.run(bar.fn(), &g_stop);
+    jo.progress = bar.fn();
+    res = run_job(sc, lc, o.out, jo);
   }
   std::signal(SIGINT, previous);
-  const bool interrupted = g_stop.load();
+  const bool interrupted = res.interrupted;
 
-  geo::RunOutputs out;
-  out.network = &net;
-  out.city = &sim.city();
-  out.timeseries = sim.timeseries();
-  out.edges = sim.edge_stats();
-  out.facilities = sim.facility_stats();
-  out.summary = sim.summary();
-  out.commands = sim.command_log();
-  out.scenario_toml = to_toml(sc);
-  out.kitaku_version = KITAKU_VERSION;
-  out.scenario_name = sc.name;
-  const auto t_write = std::chrono::steady_clock::now();
-  geo::write_run_outputs(o.out, out);
-
-  const Summary& s = out.summary;
+  const Summary& s = res.summary;
   std::printf("\n%s after %s simulated (%.1f s wall, %.2f M agent updates/s)\n",
               interrupted ? "Interrupted" : "Finished", ProgressBar::format_duration(static_cast<double>(s.sim_seconds)).c_str(),
               s.wall_seconds, s.wall_seconds > 0 ? static_cast<double>(s.agent_steps) / s.wall_seconds / 1e6 : 0.0);
@@ -140,7 +118,7 @@ void run(const RunOptions& o) {
   std::printf("  person-minutes at >= 4 p/m2  %s\n", thousands(s.person_minutes_ge4).c_str());
   std::printf("  peak road at >= 6 p/m2       %.2f km\n", s.peak_km_road_ge6);
   std::printf("  outputs in %s/ (written in %.1f s): timeseries.csv, results.gpkg, summary.json%s, commands.log, scenario.toml, peak_density.png\n",
-              o.out.c_str(), seconds_since(t_write), interrupted ? " (marked partial)" : "");
+              o.out.c_str(), res.write_seconds, interrupted ? " (marked partial)" : "");
   if (interrupted) throw Interrupted("interrupted: outputs up to the last completed step were written");
 }
 
