@@ -1,6 +1,7 @@
-// kitaku run [SCENARIO] --out DIR [--threads N] [--seed S] [--replay LOG]: the
-// main job. Loads the scenario's city, runs the simulation headless with a
-// progress bar, and writes the outputs (docs/cli.md, "kitaku run").
+// kitaku run [SCENARIO] --out DIR [--threads N] [--seed S] [--replay LOG]
+// [--checkpoint-every SIMTIME] [--fresh]: the main job. Loads the scenario's city,
+// runs the simulation headless with a progress bar (resuming from DIR's checkpoint
+// if there is one), and writes the outputs (docs/cli.md, "kitaku run").
 #include <omp.h>
 
 #include <atomic>
@@ -9,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string>
 
 #include "commands.hpp"
@@ -16,6 +18,7 @@
 #include "format.hpp"
 #include "kitaku/geo/city_loader.hpp"
 #include "kitaku/geo/results.hpp"
+#include "kitaku/sim/checkpoint.hpp"
 #include "kitaku/sim/error.hpp"
 #include "kitaku/sim/progress.hpp"
 #include "kitaku/sim/scenario.hpp"
@@ -32,7 +35,21 @@ struct RunOptions {
   std::int64_t seed = -1;  // -1: the scenario's
   std::string replay;
   bool check = false;
+  std::string checkpoint_every;  // SIMTIME; empty: no checkpoints
+  bool fresh = false;
 };
+
+// "2h", "90min", "90m", "3600s" or "3600" (seconds) -> seconds; -1 if malformed or not positive.
+std::int64_t parse_sim_time(const std::string& text) {
+  static const std::regex re(R"(\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(h|min|m|s)?\s*)");
+  std::smatch m;
+  if (!std::regex_match(text, m, re)) return -1;
+  const double v = std::stod(m[1]);
+  const std::string unit = m[2];
+  const double s = v * (unit == "h" ? 3600.0 : unit == "min" || unit == "m" ? 60.0 : 1.0);
+  const auto r = static_cast<std::int64_t>(std::llround(s));
+  return s < 1e12 && r > 0 ? r : -1;
+}
 
 std::atomic<bool> g_stop{false};
 
@@ -60,6 +77,7 @@ void run(const RunOptions& o) {
   std::fflush(stdout);
 
   ensure_writable_dir(o.out);  // fail now, not after the run
+  const std::string checkpoint = (std::filesystem::path(o.out) / kCheckpointFileName).string();
   const auto t_load = std::chrono::steady_clock::now();
   geo::LoadedCity lc;
   {
@@ -96,6 +114,14 @@ void run(const RunOptions& o) {
                 o.threads > 0 ? o.threads : omp_get_max_threads());
     std::fflush(stdout);
   };
+  jo.checkpoint_path = checkpoint;
+  if (!o.checkpoint_every.empty()) jo.checkpoint_every_s = parse_sim_time(o.checkpoint_every);
+  jo.fresh = o.fresh;
+  jo.on_resume = [&](const Simulation& sim, double load_s) {
+    std::printf("  resuming from checkpoint at %s (%s, loaded in %.1f s)\n",
+                ProgressBar::format_duration(static_cast<double>(sim.time_s())).c_str(), checkpoint.c_str(), load_s);
+    std::fflush(stdout);
+  };
   g_stop.store(false);
   auto* previous = std::signal(SIGINT, on_sigint);
   JobResult res;
@@ -119,6 +145,10 @@ void run(const RunOptions& o) {
   std::printf("  peak road at >= 6 p/m2       %.2f km\n", s.peak_km_road_ge6);
   std::printf("  outputs in %s/ (written in %.1f s): timeseries.csv, results.gpkg, summary.json%s, commands.log, scenario.toml, peak_density.png\n",
               o.out.c_str(), res.write_seconds, interrupted ? " (marked partial)" : "");
+  if (res.checkpoints_written > 0)
+    std::printf("  %d checkpoint%s written (%.1f s)%s\n", res.checkpoints_written, res.checkpoints_written == 1 ? "" : "s",
+                res.checkpoint_seconds,
+                interrupted ? ("; run the same command again to resume from " + checkpoint).c_str() : "");
   if (interrupted) throw Interrupted("interrupted: outputs up to the last completed step were written");
 }
 
@@ -152,6 +182,16 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--replay", opts->replay, "Apply the commands of a run's commands.log instead of the scenario's")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--check", opts->check, "Check the simulation's invariants after every step (slow)");
+  cmd->add_option("--checkpoint-every", opts->checkpoint_every,
+                  "Save OUT/checkpoint.kitaku each time this much simulated time passes (2h, 90min, 3600s, "
+                  "or seconds) and on Ctrl-C; running the same command again resumes from it")
+      ->type_name("SIMTIME")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return parse_sim_time(v) > 0 ? std::string() : "expected a positive simulated time such as 2h, 90min or 3600s";
+          },
+          "SIMTIME"));
+  cmd->add_flag("--fresh", opts->fresh, "Start afresh, deleting OUT/checkpoint.kitaku instead of resuming from it");
   cmd->callback([opts] { run(*opts); });
 }
 

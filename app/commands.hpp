@@ -15,10 +15,18 @@ void add_synth_command(CLI::App& app);       // kitaku synth --radius-km R --see
 void add_facilities_command(CLI::App& app);  // kitaku facilities info FILE --network NET ...
 void add_run_command(CLI::App& app);         // kitaku run [SCENARIO]: the main job
 void add_dashboard_command(CLI::App& app);   // kitaku dashboard [SCENARIO] (built with KITAKU_BUILD_UI)
+void add_sweep_command(CLI::App& app);       // kitaku sweep SWEEP.toml --out DIR: batch runs (docs/research.md)
+void add_rerun_command(CLI::App& app);       // kitaku rerun DIR/runs/<id>: reproduce one run of a sweep
 
 /// Thrown after a run stopped by Ctrl-C has written its partial outputs; main exits 130.
 struct Interrupted : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+
+/// Ends the process with `code` and no message: the other ranks of an MPI sweep,
+/// when rank 0 reports the error.
+struct ExitQuietly {
+  int code = 1;
 };
 
 /// The scenario of `kitaku run` / `kitaku dashboard`: the file (empty: the embedded

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   kitaku::app::add_network_command(app);
   kitaku::app::add_synth_command(app);
   kitaku::app::add_facilities_command(app);
+  kitaku::app::add_sweep_command(app);
+  kitaku::app::add_rerun_command(app);
 #ifdef KITAKU_WITH_UI
   kitaku::app::add_dashboard_command(app);
 #endif
@@ -27,6 +29,8 @@ int main(int argc, char** argv) {
     }
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const kitaku::app::ExitQuietly& e) {
+    return e.code;
   } catch (const kitaku::app::Interrupted& e) {
     std::fprintf(stderr, "kitaku: %s\n", e.what());
     return 130;

@@ -3,6 +3,8 @@
 // Shared by `kitaku run`, `kitaku sweep` and `kitaku rerun`, so every run of every
 // kind writes the same files the same way (docs/outputs.md).
 #include <atomic>
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "kitaku/geo/city_loader.hpp"
@@ -22,6 +24,16 @@ struct JobOptions {
   ProgressFn progress;                          // fraction of simulated time done
   /// Called once the Simulation is built (before the first step), e.g. to print its size.
   std::function<void(const Simulation&, double setup_seconds)> on_setup;
+
+  // Checkpoints (docs/cli.md, "kitaku run --checkpoint-every"). With a checkpoint
+  // path, a checkpoint found there is resumed from (an InputError if it belongs to
+  // another run, unless fresh), and it is removed once the outputs are written.
+  std::string checkpoint_path;                  // empty: no checkpoints, no resuming
+  std::int64_t checkpoint_every_s = 0;          // > 0: save each time sim time passes a multiple, and when stopped
+  bool fresh = false;                           // delete a checkpoint found there instead of resuming
+  /// Called after resuming from the checkpoint (the Simulation is at its time), with
+  /// the seconds loading it took (reading, checking, rebuilding the route trees).
+  std::function<void(const Simulation&, double load_seconds)> on_resume;
 };
 
 struct JobResult {
@@ -29,6 +41,9 @@ struct JobResult {
   bool interrupted = false;      // stopped by `stop` before the end
   double setup_seconds = 0;      // building the Simulation (population, routes)
   double write_seconds = 0;      // writing the outputs
+  std::int64_t resumed_at_s = -1;  // sim time of the checkpoint resumed from (-1: started afresh)
+  int checkpoints_written = 0;
+  double checkpoint_seconds = 0;   // writing checkpoints
 };
 
 /// Builds the Simulation for `sc` on `city`, runs it to the end (or until `stop`),

@@ -14,6 +14,7 @@ PACKAGES=(
   fonts-noto-cjk                  # Japanese facility names in the dashboard
   xvfb xauth libgl1-mesa-dri      # real-window screenshots without a display
   osmium-tool                     # tests: convert OSM XML to PBF
+  libopenmpi-dev openmpi-bin      # kitaku sweep across processes and machines (mpirun)
 )
 
 missing=()

@@ -367,6 +367,12 @@ void write_summary_json(const std::string& path, const Summary& s, const std::st
   j["peak_sheltered"] = s.peak_sheltered;
   j["peak_unsheltered_stranded"] = s.peak_unsheltered_stranded;
   j["arrived_home"] = s.arrived_home;
+  j["by_rail"] = s.by_rail;
+  j["walkers"] = s.walkers;
+  j["persons_ge6_3h"] = s.persons_ge6_3h;
+  j["share_walkers_ge6_3h"] = s.share_walkers_ge6_3h;
+  j["persons_ge6_1h"] = s.persons_ge6_1h;
+  j["persons_ge4_3h"] = s.persons_ge4_3h;
   j["agent_steps"] = s.agent_steps;
   j["agent_updates_per_second"] = s.wall_seconds > 0 ? static_cast<double>(s.agent_steps) / s.wall_seconds : 0.0;
   j["commands_applied"] = s.commands_applied;

@@ -32,6 +32,31 @@ std::uint8_t slot_towards_root(const Network& net, NodeId v, std::uint32_t in_ar
   return static_cast<std::uint8_t>(s);
 }
 
+// The canonical next hop of v: among v's out-arcs v -> u whose reverse u -> v
+// reaches v at its distance (dist[u] + w(u -> v) == dist[v], in the same float
+// arithmetic as the search) from a node strictly nearer the root, the lowest arc
+// index. It depends only on the distances and the weights, not on the order the
+// search happened to explore ties in; so a tree none of whose arcs closes is exactly
+// the tree a fresh build would give, and the simulation rebuilds only the trees a
+// closure touches (docs/model.md, "Routing"). `dist_of(u)` is the settled distance
+// (infinite when u was not settled). Falls back to the search's own in-arc when no
+// arc qualifies (an arc so short that adding it does not change a float).
+template <class DistOf>
+std::uint8_t canonical_slot(const Network& net, const std::vector<float>& weights, NodeId v, float dv,
+                            std::uint32_t in_arc, const DistOf& dist_of) {
+  const std::uint32_t first = index(net.first_out(v)), deg = net.out_degree(v);
+  for (std::uint32_t k = 0; k < deg; ++k) {
+    const ArcId a{first + k};
+    const float du = dist_of(index(net.head(a)));
+    if (!(du < dv)) continue;
+    if (du + weights[index(net.reverse(a))] == dv) {
+      if (k >= kAtRoot) throw InvariantError("route tree: node with more than 253 arcs");
+      return static_cast<std::uint8_t>(k);
+    }
+  }
+  return slot_towards_root(net, v, in_arc);
+}
+
 // Full-size scratch arrays, one set per thread, reset after each bounded search
 // (only where it touched them).
 struct Scratch {
@@ -65,7 +90,9 @@ void build_next_hop_tree(const Network& net, const std::vector<float>& weights, 
   out.slot.assign(n, kNoRoute);
   for (std::size_t v = 0; v < n; ++v) {
     if (v == index(root)) out.slot[v] = kAtRoot;
-    else if (dist[v] < kInf) out.slot[v] = slot_towards_root(net, NodeId(static_cast<std::uint32_t>(v)), in_arc[v]);
+    else if (dist[v] < kInf)
+      out.slot[v] = canonical_slot(net, weights, NodeId(static_cast<std::uint32_t>(v)), dist[v], in_arc[v],
+                                   [&](std::uint32_t u) { return dist[u]; });
   }
 }
 
@@ -132,12 +159,36 @@ void build_bounded_tree(const Network& net, const std::vector<float>& weights, N
   for (std::size_t i = 0; i < out.nodes.size(); ++i) {
     const std::uint32_t v = out.nodes[i];
     out.dist[i] = s.dist[v];
-    out.slot[i] = v == index(root) ? kAtRoot : slot_towards_root(net, NodeId{v}, s.in_arc[v]);
+    // Every node nearer the root than v was settled (the search stops only past the
+    // radius), so s.dist is final for each candidate.
+    out.slot[i] = v == index(root) ? kAtRoot
+                                   : canonical_slot(net, weights, NodeId{v}, s.dist[v], s.in_arc[v],
+                                                    [&](std::uint32_t u) { return s.dist[u]; });
   }
   for (const std::uint32_t v : s.discovered) {
     s.dist[v] = kInf;
     s.in_arc[v] = std::numeric_limits<std::uint32_t>::max();
   }
+}
+
+bool tree_uses_any(const Network& net, const NextHopTree& tree, const std::vector<std::uint8_t>& edge_mark) {
+  for (std::size_t v = 0; v < tree.slot.size(); ++v) {
+    const std::uint8_t s = tree.slot[v];
+    if (s >= kAtRoot) continue;
+    const ArcId a{index(net.first_out(NodeId(static_cast<std::uint32_t>(v)))) + s};
+    if (edge_mark[index(net.edge(a))]) return true;
+  }
+  return false;
+}
+
+bool tree_uses_any(const Network& net, const BoundedTree& tree, const std::vector<std::uint8_t>& edge_mark) {
+  for (std::size_t i = 0; i < tree.nodes.size(); ++i) {
+    const std::uint8_t s = tree.slot[i];
+    if (s >= kAtRoot) continue;
+    const ArcId a{index(net.first_out(NodeId{tree.nodes[i]})) + s};
+    if (edge_mark[index(net.edge(a))]) return true;
+  }
+  return false;
 }
 
 }  // namespace kitaku

@@ -6,10 +6,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <istream>
+#include <iterator>
 #include <limits>
 #include <numeric>
+#include <ostream>
 #include <sstream>
 
+#include "checkpoint_io.hpp"
+#include "kitaku/sim/checkpoint.hpp"
 #include "kitaku/sim/distance_rule.hpp"
 #include "kitaku/sim/error.hpp"
 #include "kitaku/sim/hazards.hpp"
@@ -63,6 +69,7 @@ enum Flag : std::uint8_t {
   kWillWalk = 16,  // can get home by the distance rule
   kActive = 32,    // in the active (walker) list
   kGoHome = 64,    // day 4: sets off home at its next wake-up, whatever the distance
+  kOnStreet = 128, // has set off on the street network at some time (Summary::walkers)
 };
 
 // Commands of the hazard plan carry source "hazard" ("replay:hazard" if a log kept them).
@@ -119,6 +126,7 @@ struct Simulation::Impl {
   std::vector<std::uint32_t> arc, node, facility, home_cell;
   std::vector<std::uint8_t> variant;  // which of the home cell's route trees the agent follows
   std::vector<float> pos, walked;
+  std::vector<std::int32_t> crowd4, crowd6;  // seconds on edges at >= 4 / >= 6 p/m2 (exposure)
   std::vector<std::uint8_t> flags;
   std::vector<std::uint16_t> wait;
   std::vector<std::int64_t> wake_step;
@@ -177,7 +185,7 @@ struct Simulation::Impl {
   bool trees_dirty = false;
 
   // Commands.
-  std::mutex cmd_mu;
+  mutable std::mutex cmd_mu;  // guards pending and next_seq (submit() may come from another thread)
   std::vector<Command> pending;
   std::uint64_t next_seq = 0;
   std::vector<Command> log;
@@ -280,7 +288,7 @@ struct Simulation::Impl {
   }
   void activate(std::uint32_t a) {
     if (!(flags[a] & kActive)) {
-      flags[a] |= kActive;
+      flags[a] |= kActive | kOnStreet;
       active.push_back(a);
     }
   }
@@ -581,6 +589,17 @@ struct Simulation::Impl {
   void record_row();
   TimeseriesRow row() const;
   void validate() const;
+
+  // ------------------------------------------------------------ checkpoints
+  struct Fingerprint {
+    std::uint64_t scenario = 0, seed = 0, nodes = 0, edges = 0, lengths = 0, agents = 0, facilities = 0,
+                  population = 0;
+  };
+  Fingerprint fingerprint() const;
+  template <class Self, class Ar>
+  static void transfer(Self& m, Ar& ar);
+  void check_loaded(const std::string& origin);
+  void rebuild_routes();
 };
 
 void Simulation::Impl::setup(bool place) {
@@ -945,6 +964,8 @@ void Simulation::Impl::setup_agents() {
   variant.resize(N);
   pos.assign(N, 0);
   walked.assign(N, 0);
+  crowd4.assign(N, 0);
+  crowd6.assign(N, 0);
   flags.assign(N, 0);
   wait.assign(N, 0);
   wake_step.assign(N, -1);
@@ -1378,8 +1399,14 @@ void Simulation::Impl::move() {
         const ArcId ar{arc[a]};
         const std::uint32_t e = index(net.edge(ar));
         const std::int32_t c = count[e];
-        if (c >= thr4[e]) ++buf.ge4;
-        if (c >= thr6[e]) ++buf.ge6;
+        if (c >= thr4[e]) {
+          ++buf.ge4;
+          crowd4[a] += dt;
+        }
+        if (c >= thr6[e]) {
+          ++buf.ge6;
+          crowd6[a] += dt;
+        }
         if (paused) continue;
         const float len = net.length(ar);
         if (pos[a] < len) {
@@ -1787,6 +1814,10 @@ bool Simulation::facility_damaged(ShelterId f) const { return impl_->damaged[ind
 const HazardPlan& Simulation::hazard_plan() const noexcept { return *impl_->plan; }
 std::int64_t Simulation::rail_running_since(std::size_t l) const { return impl_->rails.at(l).since; }
 double Simulation::rail_boarded(std::size_t l) const { return static_cast<double>(impl_->rails.at(l).boarded) * impl_->w; }
+AgentExposure Simulation::exposure(AgentId a) const {
+  const auto i = index(a);
+  return {impl_->crowd4[i], impl_->crowd6[i], (impl_->flags[i] & kOnStreet) != 0};
+}
 
 void Simulation::fill_snapshot(Snapshot& out, bool with_agents) const {
   const Impl& m = *impl_;
@@ -1894,9 +1925,424 @@ Summary Simulation::summary() const {
   s.peak_unsheltered_stranded = static_cast<double>(m.peak_unsheltered) * m.w;
   s.arrived_home = static_cast<double>(m.state_count[static_cast<int>(AgentState::kArrivedHome)]) * m.w;
   s.by_rail = static_cast<double>(m.state_count[static_cast<int>(AgentState::kByRail)]) * m.w;
+  std::int64_t walkers = 0, ge6_3h = 0, ge6_1h = 0, ge4_3h = 0;
+  for (std::size_t a = 0; a < m.state.size(); ++a) {
+    walkers += (m.flags[a] & kOnStreet) != 0;
+    ge6_3h += m.crowd6[a] >= 3 * 3600;
+    ge6_1h += m.crowd6[a] >= 3600;
+    ge4_3h += m.crowd4[a] >= 3 * 3600;
+  }
+  s.walkers = static_cast<double>(walkers) * m.w;
+  s.persons_ge6_3h = static_cast<double>(ge6_3h) * m.w;
+  s.persons_ge6_1h = static_cast<double>(ge6_1h) * m.w;
+  s.persons_ge4_3h = static_cast<double>(ge4_3h) * m.w;
+  s.share_walkers_ge6_3h = walkers > 0 ? static_cast<double>(ge6_3h) / static_cast<double>(walkers) : 0.0;
   s.agent_steps = m.agent_steps;
   s.commands_applied = static_cast<std::int64_t>(m.log.size());
   return s;
+}
+
+
+// --------------------------------------------------------------- checkpoints
+//
+// Layout: a header (magic, format and model versions, byte order, the run's
+// fingerprint), the state as transfer() lists it, then an end marker and a checksum
+// of everything before it. transfer() names every piece of state that changes
+// during a run; the rest is made again by the constructor or rebuilt by load:
+// - set-up data (edge capacities and thresholds, home cells and route variants,
+//   facility nodes, grid and opening times, the hazard plan, rail polylines) is a
+//   function of the scenario, the seed, the city and the population, which the
+//   fingerprint pins;
+// - routing weights and route trees are a function of the closures. Weights are
+//   make_weights() of `closed`. Every step ends after build_trees(), and a closure
+//   or reopening rebuilds every tree it could change (trees_dirty), so between
+//   steps each home tree is exactly build_next_hop_tree(weights of `closed`, its
+//   cell's root) and each built facility tree build_bounded_tree(weights of
+//   `closed`, its node, its radius). Both builders are deterministic, so
+//   rebuild_routes() makes the very same trees. (This rests on "a tree in use is
+//   what a fresh build under the current weights gives", docs/model.md,
+//   "Routing"; if tree maintenance ever keeps a tree that a fresh build would not
+//   give, the trees must be saved instead. tests/sim/test_checkpoint.cpp resumes
+//   across closures, reopenings and fires to check it.) Storing them instead would
+//   cost a byte per node per home tree and nine per node per facility tree: about
+//   150 MB for the default scenario, against 11 MB now;
+// - per-step scratch (thread buffers, request counts, touch stamps, the grid of
+//   edges for area commands) is empty or reset between steps.
+
+namespace {
+
+constexpr char kCheckpointMagic[8] = {'K', 'I', 'T', 'A', 'K', 'U', 'C', 'P'};
+constexpr char kCheckpointEnd[8] = {'K', 'I', 'T', 'A', 'K', 'E', 'N', 'D'};
+constexpr std::uint32_t kByteOrderMark = 0x01020304u;
+constexpr std::size_t kTrailerBytes = 16;  // end marker + checksum
+
+static_assert(std::is_trivially_copyable_v<TimeseriesRow> && sizeof(TimeseriesRow) == 18 * 8,
+              "TimeseriesRow is saved as its bytes: no padding");
+
+// The timeseries rows step() records (one per output interval and the end), without
+// the extra row a stopped run() adds at the time it stopped.
+bool regular_row(const TimeseriesRow& r, std::int64_t interval_s, std::int64_t end_t) {
+  return r.time_s % interval_s == 0 || r.time_s >= end_t;
+}
+
+template <class Ar, class Vec>
+void transfer_commands(Ar& ar, Vec& cmds, const char* what) {
+  std::uint64_t n = cmds.size();
+  ar.value(n);
+  if constexpr (Ar::kLoading) {
+    if (n > ar.remaining() / 64) ar.fail(std::string(what) + ": " + std::to_string(n) + " commands do not fit in the file");
+    cmds.assign(static_cast<std::size_t>(n), Command{});
+  }
+  for (auto& c : cmds) {
+    ar.value(c.time_s);
+    ar.value(c.seq);
+    ar.value(c.type);
+    if constexpr (Ar::kLoading)
+      if (static_cast<std::uint8_t>(c.type) > static_cast<std::uint8_t>(CommandType::kResumeRail))
+        ar.fail(std::string(what) + ": unknown command type " + std::to_string(static_cast<int>(c.type)));
+    ar.value(c.facility);
+    ar.value(c.edge);
+    ar.value(c.value);
+    ar.value(c.x);
+    ar.value(c.y);
+    ar.value(c.radius_m);
+    ar.string(c.source);
+  }
+}
+
+}  // namespace
+
+Simulation::Impl::Fingerprint Simulation::Impl::fingerprint() const {
+  Fingerprint f;
+  const std::string toml = to_toml(sc);
+  f.scenario = ckpt::hash_bytes(toml.data(), toml.size());
+  f.seed = cfg.seed;
+  f.nodes = net.node_count();
+  f.edges = net.edge_count();
+  std::vector<float> len(net.edge_count());
+  for (std::size_t e = 0; e < len.size(); ++e) len[e] = net.length(EdgeId{static_cast<std::uint32_t>(e)});
+  f.lengths = ckpt::hash_vector(len);
+  f.agents = pop.size();
+  std::uint64_t h = ckpt::hash_bytes(nullptr, 0);
+  for (const Facility& fa : city.facilities) {  // as built: commands change capacities later
+    h = ckpt::hash_bytes(&fa.pos, sizeof fa.pos, h);
+    h = ckpt::hash_bytes(&fa.capacity, sizeof fa.capacity, h);
+  }
+  f.facilities = h;
+  h = ckpt::hash_bytes(&w, sizeof w);
+  h = ckpt::hash_vector(pop.origin, h);
+  h = ckpt::hash_vector(pop.home, h);
+  h = ckpt::hash_vector(pop.v_free, h);
+  h = ckpt::hash_vector(pop.activity, h);
+  h = ckpt::hash_vector(pop.age, h);
+  h = ckpt::hash_vector(pop.vulnerable, h);
+  f.population = h;
+  return f;
+}
+
+template <class Self, class Ar>
+void Simulation::Impl::transfer(Self& m, Ar& ar) {
+  constexpr bool loading = Ar::kLoading;
+  const std::size_t N = m.pop.size(), E = m.net.edge_count(), F = m.city.facilities.size();
+  ar.value(m.t);
+  ar.value(m.step_no);
+
+  // Agents.
+  ar.array(m.state, N, "agent states");
+  ar.array(m.arc, N, "agent arcs");
+  ar.array(m.node, N, "agent nodes");
+  ar.array(m.facility, N, "agent facilities");
+  ar.array(m.pos, N, "agent positions");
+  ar.array(m.walked, N, "agent distances walked");
+  ar.array(m.crowd4, N, "agent exposure at 4 p/m2");
+  ar.array(m.crowd6, N, "agent exposure at 6 p/m2");
+  ar.array(m.flags, N, "agent flags");
+  ar.array(m.wait, N, "agent waiting times");
+  ar.array(m.wake_step, N, "agent wake-up steps");
+  ar.list(m.pause_until, "pauses");
+  ar.list(m.active, "walker list");
+  ar.list(m.seekers, "facility seekers");
+  ar.list(m.check_cover, "route checks");
+  ar.value(m.state_count);
+  // Wake-ups by step: only the non-empty buckets, each with its step.
+  std::uint64_t nb = 0;
+  if constexpr (!loading)
+    for (const auto& b : m.buckets) nb += !b.empty();
+  ar.value(nb);
+  if constexpr (loading) {
+    if (nb > m.buckets.size()) ar.fail("more wake-up steps than the run has");
+    for (auto& b : m.buckets) b.clear();
+    std::int64_t prev = -1;
+    for (std::uint64_t i = 0; i < nb; ++i) {
+      std::int64_t k = 0;
+      ar.value(k);
+      if (k <= prev || k >= static_cast<std::int64_t>(m.buckets.size())) ar.fail("a wake-up step out of order or range");
+      prev = k;
+      ar.list(m.buckets[static_cast<std::size_t>(k)], "wake-ups");
+    }
+  } else {
+    for (std::size_t k = 0; k < m.buckets.size(); ++k)
+      if (!m.buckets[k].empty()) {
+        ar.value(static_cast<std::int64_t>(k));
+        ar.list(m.buckets[k], "wake-ups");
+      }
+  }
+
+  // Edges: occupancy, closures and their reasons, statistics.
+  ar.array(m.count, E, "edge counts");
+  ar.array(m.closed, E, "edge closures");
+  ar.array(m.acc_count, E, "edge accounting counts");
+  ar.array(m.acc_t, E, "edge accounting times");
+  ar.array(m.sec_ge4, E, "edge seconds at 4 p/m2");
+  ar.array(m.sec_ge6, E, "edge seconds at 6 p/m2");
+  ar.array(m.peak_density, E, "edge peak densities");
+  ar.array(m.peak_flow, E, "edge peak flows");
+  ar.value(m.agents_ge4);
+  ar.value(m.agents_ge6);
+  ar.value(m.cm_ge6);
+  ar.value(m.agents_on_edges);
+  ar.value(m.walkers_on_closed);
+  ar.value(m.trees_dirty);
+  ar.value(m.trees_pending);
+
+  // Facilities.
+  ar.array(m.fcap, F, "facility capacities");
+  ar.array(m.fcap_agents, F, "facility capacities in agents");
+  ar.array(m.reserved, F, "facility reservations");
+  ar.array(m.occupied, F, "facility occupancy");
+  ar.array(m.peak_occ, F, "facility peak occupancy");
+  ar.array(m.fstate, F, "facility states");
+  ar.array(m.op_closed, F, "facility closures");
+  ar.array(m.op_opened, F, "facility openings");
+  ar.array(m.damaged, F, "facility damage");
+  ar.array(m.opened_time, F, "facility opening times");
+  ar.array(m.full_since, F, "facility full times");
+  ar.array(m.seconds_full, F, "facility seconds full");
+  ar.array(m.ftree_need, F, "facility route needs");
+  // Facility trees: their radius and whether built (rebuilt on load).
+  std::vector<double> radius(F);
+  std::vector<std::uint8_t> built(F);
+  if constexpr (!loading)
+    for (std::size_t f = 0; f < F; ++f) {
+      radius[f] = m.ftree[f].radius;
+      built[f] = valid(m.ftree[f].root);
+    }
+  ar.array(radius, F, "facility route radii");
+  ar.array(built, F, "facility routes");
+  if constexpr (loading)
+    for (std::size_t f = 0; f < F; ++f) {
+      m.ftree[f] = BoundedTree{};
+      m.ftree[f].radius = radius[f];
+      m.ftree[f].root = built[f] ? m.fnode[f] : invalid_id<NodeId>();
+    }
+  ar.value(m.next_open);
+  ar.value(m.avail_version);
+  ar.array(m.search_failed, m.search_failed.size(), "facility search cache");
+
+  // Home trees: which exist (rebuilt on load).
+  ar.array(m.cell_tree, m.cell_tree.size(), "home route trees");
+  ar.list(m.htree_cell, "home route cells");
+
+  // Commands: those still to apply (in queue order), the next seq, and the log.
+  transfer_commands(ar, m.pending, "pending commands");
+  ar.value(m.next_seq);
+  transfer_commands(ar, m.log, "command log");
+
+  // Rail lines.
+  for (auto& r : m.rails) {
+    ar.value(r.since);
+    ar.value(r.allowance);
+    ar.list(r.near, "rail station catchment");
+    ar.list(r.served, "rail passengers");
+    std::uint64_t head = r.head;
+    ar.value(head);
+    if constexpr (loading) {
+      if (head > r.served.size()) ar.fail("rail line: position past its passenger list");
+      r.head = static_cast<std::size_t>(head);
+    }
+    ar.value(r.boarded);
+  }
+  ar.value(m.day4_done);
+
+  // Metrics.
+  if constexpr (loading) {
+    ar.list(m.rows, "timeseries rows");
+  } else {
+    std::vector<TimeseriesRow> rows;
+    for (const auto& r : m.rows)
+      if (regular_row(r, m.sc.run.output_interval_s, m.end_t)) rows.push_back(r);
+    ar.list(rows, "timeseries rows");
+  }
+  ar.value(m.agent_steps);
+  ar.value(m.steps_ge4);
+  ar.value(m.steps_ge6);
+  ar.value(m.peak_cm_ge6);
+  ar.value(m.peak_sheltered);
+  ar.value(m.peak_unsheltered);
+  ar.value(m.wall);
+}
+
+// After loading: everything an index or a step reads is in range (a corrupt file
+// must not crash the run), and the invariants hold.
+void Simulation::Impl::check_loaded(const std::string& origin) {
+  auto fail = [&](const std::string& what) { throw InputError(origin, "state", what + " (corrupt checkpoint)"); };
+  const std::size_t N = state.size(), E = net.edge_count(), F = fcap.size();
+  const std::size_t V = net.node_count(), A = net.arc_count();
+  if (step_no < 0 || step_no > total_steps || t != step_no * dt) fail("time " + std::to_string(t) + " s is not a step of this run");
+  for (std::size_t a = 0; a < N; ++a) {
+    if (static_cast<int>(state[a]) >= kAgentStates) fail("agent " + std::to_string(a) + " has an unknown state");
+    if ((arc[a] != kNone && arc[a] >= A) || (node[a] != kNone && node[a] >= V) ||
+        (facility[a] != kNone && facility[a] >= F))
+      fail("agent " + std::to_string(a) + " stands on an arc, node or facility that does not exist");
+    if (wake_step[a] < -1 || wake_step[a] > total_steps) fail("agent " + std::to_string(a) + " wakes outside the run");
+    if (crowd4[a] < 0 || crowd6[a] < 0) fail("agent " + std::to_string(a) + " has a negative exposure");
+  }
+  auto agents_ok = [&](const std::vector<std::uint32_t>& v, const char* what) {
+    for (const auto a : v)
+      if (a >= N) fail(std::string(what) + " names agent " + std::to_string(a) + " of " + std::to_string(N));
+  };
+  agents_ok(active, "the walker list");
+  agents_ok(seekers, "the facility seekers");
+  agents_ok(check_cover, "the route checks");
+  for (const auto& b : buckets) agents_ok(b, "a wake-up");
+  if (!pause_until.empty() && pause_until.size() != N) fail("pauses do not match the agents");
+  for (std::size_t e = 0; e < E; ++e)
+    if (closed[e] > reason_code(EdgeClosure::kFire)) fail("edge " + std::to_string(e) + " has an unknown closure reason");
+  for (std::size_t f = 0; f < F; ++f)
+    if (static_cast<int>(fstate[f]) > static_cast<int>(FacilityState::kFull)) fail("facility " + std::to_string(f) + " has an unknown state");
+  if (next_open > open_order.size()) fail("facility openings past the last facility");
+  const auto H = static_cast<std::int64_t>(htree_cell.size());
+  for (const auto k : cell_tree)
+    if (k < -1 || k >= H) fail("a home cell names a route tree that does not exist");
+  for (std::size_t i = 0; i < htree_cell.size(); ++i) {
+    const auto key = htree_cell[i];
+    if (key >= cell_tree.size() || cell_tree[key] != static_cast<std::int32_t>(i) ||
+        cell_root[key / static_cast<std::uint32_t>(sc.routing.route_variants)] == kNone)
+      fail("route tree " + std::to_string(i) + " does not match its home cell");
+  }
+  for (const auto a : active)
+    if (state[a] == AgentState::kWalkingHome && cell_tree[route_key(a)] < 0)
+      fail("walker " + std::to_string(a) + " has no route home");
+  for (const auto& r : rails) {
+    if (!r.near.empty() && r.near.size() != V) fail("a rail line's catchment does not match the network");
+    agents_ok(r.served, "a rail line");
+  }
+  for (std::size_t i = 0; i < pending.size(); ++i)
+    check_command(pending[i], origin, "pending command " + std::to_string(i + 1));
+  try {
+    validate();
+  } catch (const InvariantError& e) {
+    fail(e.what());
+  }
+}
+
+// Routing weights from the restored closures, then every tree that existed at the
+// save, built as build_trees() built it (see the notes at the top of this section).
+void Simulation::Impl::rebuild_routes() {
+  make_weights();
+  htrees.assign(htree_cell.size(), NextHopTree{});
+  std::vector<std::uint32_t> ftodo;
+  for (std::uint32_t f = 0; f < ftree.size(); ++f)
+    if (valid(ftree[f].root)) ftodo.push_back(f);
+  const auto H = static_cast<std::int64_t>(htrees.size()), FT = static_cast<std::int64_t>(ftodo.size());
+  const auto K = static_cast<std::uint32_t>(sc.routing.route_variants);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::int64_t k = 0; k < H + FT; ++k) {
+    if (k < H) {
+      const auto i = static_cast<std::size_t>(k);
+      build_next_hop_tree(net, weights[htree_cell[i] % K], NodeId{cell_root[htree_cell[i] / K]}, htrees[i]);
+    } else {
+      const auto f = ftodo[static_cast<std::size_t>(k - H)];
+      build_bounded_tree(net, weights[0], fnode[f], ftree[f].radius, ftree[f]);
+    }
+  }
+}
+
+void Simulation::save_checkpoint(std::ostream& out) const {
+  const Impl& m = *impl_;
+  if (m.trees_dirty || !m.touched.empty())
+    throw InvariantError("save_checkpoint: called inside a step (routes or edge accounting pending)");
+  std::lock_guard<std::mutex> lock(m.cmd_mu);  // pending commands may arrive from another thread
+  ckpt::Writer w;
+  w.bytes(kCheckpointMagic, sizeof kCheckpointMagic);
+  w.value(kCheckpointFormatVersion);
+  w.value(kSimFormatVersion);
+  w.value(kByteOrderMark);
+  w.value(std::uint32_t{0});
+  w.value(m.fingerprint());
+  Impl::transfer(m, w);
+  w.bytes(kCheckpointEnd, sizeof kCheckpointEnd);
+  w.value(ckpt::hash_bytes(w.buf.data(), w.buf.size()));
+  out.write(w.buf.data(), static_cast<std::streamsize>(w.buf.size()));
+}
+
+void Simulation::load_checkpoint(std::istream& in, const std::string& origin) {
+  Impl& m = *impl_;
+  if (m.step_no != 0 || !m.log.empty())
+    throw InvariantError("load_checkpoint: the Simulation has already stepped; load into a freshly built one");
+  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto fail = [&](const std::string& place, const std::string& what) { throw InputError(origin, place, what); };
+  if (data.size() < sizeof kCheckpointMagic || std::memcmp(data.data(), kCheckpointMagic, sizeof kCheckpointMagic) != 0)
+    fail("", data.empty() ? "the checkpoint is empty" : "not a Kitaku checkpoint (it does not start with KITAKUCP)");
+  ckpt::Reader hdr(data.data(), data.size(), origin);
+  char magic[sizeof kCheckpointMagic];
+  hdr.bytes(magic, sizeof magic, "the header");
+  std::uint32_t format = 0, model = 0, bom = 0, reserved = 0;
+  hdr.value(format);
+  hdr.value(model);
+  hdr.value(bom);
+  hdr.value(reserved);
+  if (format != kCheckpointFormatVersion)
+    fail("header", "checkpoint format " + std::to_string(format) + ", but this Kitaku reads format " +
+                       std::to_string(kCheckpointFormatVersion));
+  if (model != kSimFormatVersion)
+    fail("header", "written by a Kitaku with simulation model version " + std::to_string(model) +
+                       "; this one has version " + std::to_string(kSimFormatVersion));
+  if (bom != kByteOrderMark) fail("header", "written on a machine with another byte order");
+  const std::size_t body_at = hdr.offset() + sizeof(Impl::Fingerprint);
+  if (data.size() < body_at + kTrailerBytes) fail("", "truncated: the file ends inside its header");
+  const std::size_t trailer_at = data.size() - kTrailerBytes;
+  std::uint64_t sum = 0;
+  std::memcpy(&sum, data.data() + trailer_at + sizeof kCheckpointEnd, sizeof sum);
+  if (std::memcmp(data.data() + trailer_at, kCheckpointEnd, sizeof kCheckpointEnd) != 0)
+    fail("", "truncated or corrupt: no end marker (was it copied or written only in part?)");
+  if (ckpt::hash_bytes(data.data(), trailer_at + sizeof kCheckpointEnd) != sum) fail("", "corrupt: the checksum does not match");
+
+  Impl::Fingerprint saved;
+  hdr.value(saved);
+  const Impl::Fingerprint now = m.fingerprint();
+  std::vector<std::string> diff;
+  if (saved.scenario != now.scenario) diff.push_back("the scenario (its resolved TOML) differs");
+  if (saved.seed != now.seed)
+    diff.push_back("the seed differs (checkpoint " + std::to_string(saved.seed) + ", this run " + std::to_string(now.seed) + ")");
+  if (saved.nodes != now.nodes || saved.edges != now.edges)
+    diff.push_back("the network differs (checkpoint " + std::to_string(saved.nodes) + " nodes and " +
+                   std::to_string(saved.edges) + " edges, this run " + std::to_string(now.nodes) + " and " +
+                   std::to_string(now.edges) + ")");
+  else if (saved.lengths != now.lengths)
+    diff.push_back("the network's edge lengths differ");
+  if (saved.facilities != now.facilities) diff.push_back("the facilities differ");
+  if (saved.agents != now.agents)
+    diff.push_back("the number of agents differs (checkpoint " + std::to_string(saved.agents) + ", this run " +
+                   std::to_string(now.agents) + ")");
+  else if (saved.population != now.population)
+    diff.push_back("the population differs");
+  if (!diff.empty()) {
+    std::string what = "written for another run: ";
+    for (std::size_t i = 0; i < diff.size(); ++i) what += (i ? "; " : "") + diff[i];
+    fail("header", what);
+  }
+
+  ckpt::Reader body(data.data() + body_at, trailer_at - body_at, origin, body_at);
+  {
+    std::lock_guard<std::mutex> lock(m.cmd_mu);
+    Impl::transfer(m, body);
+  }
+  if (body.remaining() != 0) body.fail("unexpected bytes after the state (corrupt)");
+  m.check_loaded(origin);
+  omp_set_num_threads(m.threads);
+  m.rebuild_routes();
+  m.partial = false;
 }
 
 }  // namespace kitaku

@@ -359,7 +359,8 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
     const std::vector<std::string> keys{
         "kitaku_version", "scenario", "agents", "persons_per_agent", "persons", "seed", "threads",
         "sim_seconds", "wall_seconds", "partial", "person_minutes_ge6", "person_minutes_ge4",
-        "peak_km_road_ge6", "peak_sheltered", "peak_unsheltered_stranded", "arrived_home", "agent_steps",
+        "peak_km_road_ge6", "peak_sheltered", "peak_unsheltered_stranded", "arrived_home", "by_rail", "walkers",
+        "persons_ge6_3h", "share_walkers_ge6_3h", "persons_ge6_1h", "persons_ge4_3h", "agent_steps",
         "agent_updates_per_second", "commands_applied", "outputs"};
     for (const auto& k : keys) CHECK_MESSAGE(j.contains(k), k);
     CHECK(j.size() == keys.size());

@@ -106,3 +106,45 @@ TEST_CASE("a bounded tree holds exactly the nodes within its radius, with the fu
   build_bounded_tree(net, w, root, 900.0, bt);
   CHECK(bt.nodes.size() > inside);
 }
+
+// The simulation rebuilds, after closures, only the trees that use a closed edge
+// (tree_uses_any); that is exact only if a tree that does not use them comes out
+// the same from a fresh build. An unjittered grid is full of equal-length paths,
+// where a search's own tie-breaking would differ once an unused arc is gone.
+TEST_CASE("closing edges a tree does not use leaves it exactly as a fresh build; closing one it uses is seen") {
+  for (const bool jitter : {false, true}) {
+    CAPTURE(jitter);
+    const Network net = jitter ? jittered_grid(14) : Network(test::grid_network(20, 100.0, 3.0f));
+    std::mt19937 rng(test::test_seed());
+    const NodeId root{static_cast<std::uint32_t>(rng() % net.node_count())};
+    NextHopTree full;
+    build_next_hop_tree(net, lengths(net), root, full);
+    BoundedTree bounded;
+    build_bounded_tree(net, lengths(net), root, 650.0, bounded);
+    int unused_trials = 0, used_trials = 0;
+    for (int trial = 0; trial < 100; ++trial) {
+      std::vector<std::uint8_t> closed(net.edge_count(), 0);
+      for (int k = 0; k <= trial % 2; ++k) closed[rng() % net.edge_count()] = 1;
+      const auto w = lengths(net, closed);
+      NextHopTree full2;
+      build_next_hop_tree(net, w, root, full2);
+      BoundedTree bounded2;
+      build_bounded_tree(net, w, root, 650.0, bounded2);
+      if (!tree_uses_any(net, full, closed)) {
+        ++unused_trials;
+        CHECK(full2.slot == full.slot);
+      } else {
+        ++used_trials;
+        CHECK(full2.slot != full.slot);  // a used edge closed: some node's next hop must change
+      }
+      if (!tree_uses_any(net, bounded, closed)) {
+        CHECK(bounded2.nodes == bounded.nodes);
+        CHECK(bounded2.slot == bounded.slot);
+        CHECK(bounded2.dist == bounded.dist);
+      }
+    }
+    // Both branches were exercised (a full tree uses n-1 of its ~2n edges).
+    CHECK(unused_trials > 0);
+    CHECK(used_trials > 0);
+  }
+}

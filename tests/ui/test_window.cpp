@@ -6,9 +6,12 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -104,4 +107,56 @@ TEST_CASE("kitaku dashboard without a display stops at once with one clear line"
   CHECK(WEXITSTATUS(status) == 1);
   CHECK(out.find("cannot open a window: no display") != std::string::npos);
   CHECK(out.find("agents") == std::string::npos);  // it failed before loading anything
+}
+
+// Every preset opens in the dashboard window and draws its city 2 simulated
+// minutes in (issue #5: "every preset runs headless and in the dashboard"; the
+// headless side is tests/app/test_presets.cpp). Presets on real data are
+// skipped, with a message, when ../shared/data is absent.
+TEST_CASE("every preset in scenarios/ opens in the dashboard under Xvfb") {
+  if (std::getenv("KITAKU_SKIP_SLOW")) {
+    MESSAGE("skipped: KITAKU_SKIP_SLOW is set (the plain test pass renders the real window)");
+    return;
+  }
+  if (!have("xvfb-run")) {
+    MESSAGE("skipped: xvfb-run is not installed (scripts/setup.sh installs xvfb)");
+    return;
+  }
+  const char* env = std::getenv("KITAKU_SHARED_DATA");
+  const bool shared = fs::exists(fs::path(env ? env : KITAKU_SHARED_DATA_DEFAULT) / "SOURCES.md");
+  const fs::path out = fs::path("dashboard-test/presets");
+  fs::create_directories(out);
+  int opened = 0;
+  std::vector<fs::path> presets;
+  for (const auto& e : fs::directory_iterator(fs::path(KITAKU_SOURCE_DIR) / "scenarios"))
+    if (e.path().extension() == ".toml") presets.push_back(e.path());
+  std::sort(presets.begin(), presets.end());
+  for (const fs::path& p : presets) {
+    CAPTURE(p.filename().string());
+    std::ifstream in(p);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find("shared/data/") != std::string::npos && !shared) {
+      MESSAGE("skipped " << p.filename().string() << ": ../shared/data is absent");
+      continue;
+    }
+    const fs::path shot = out / (p.stem().string() + ".png");
+    const fs::path log = out / (p.stem().string() + ".log");
+    fs::remove(shot);
+    const std::string cmd = std::string("xvfb-run -a -s '-screen 0 1280x800x24' ") + KITAKU_BINARY + " dashboard '" +
+                            p.string() + "' --width 1280 --height 800 --advance-min 2 --frames 2 --screenshot " +
+                            shot.string() + " > " + log.string() + " 2>&1";
+    const int rc = std::system(cmd.c_str());
+    std::ifstream lf(log);
+    const std::string log_text((std::istreambuf_iterator<char>(lf)), std::istreambuf_iterator<char>());
+    INFO("log: " << log_text);
+    REQUIRE(rc == 0);
+    REQUIRE(fs::exists(shot));
+    const Png png = load_png(shot.string());
+    REQUIRE(png.w == 1280);
+    const auto stats = kitaku::ui::image_stats(png.rgba, png.w, png.h);
+    CHECK(stats.distinct_colours > 100);
+    CHECK(stats.non_background_share > 0.15);
+    ++opened;
+  }
+  CHECK(opened >= 8);
 }

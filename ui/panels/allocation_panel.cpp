@@ -8,7 +8,7 @@
 #include <exception>
 #include <string>
 
-#include "kitaku/sim/spatial_index.hpp"
+#include "kitaku/sim/allocation_planner.hpp"
 #include "kitaku/ui/i18n.hpp"
 
 namespace kitaku::ui {
@@ -36,12 +36,11 @@ void section(const char* title) {
 
 }  // namespace
 
-// What every plan needs and that does not change during a run: built with the first
-// plan, then only read (by the worker while it computes, never by the UI then).
+// What every plan needs and that does not change during a run: the planner is built
+// with the first plan (on the worker when there is one), then only read.
 struct AllocationPanel::PlanInputs {
-  std::unique_ptr<SpatialIndex> index;       // nodes only
-  std::vector<NodeId> facility_nodes;        // city order
-  std::vector<std::uint8_t> priority;        // per agent; empty when the population is unknown
+  std::unique_ptr<AllocationPlanner> planner;
+  std::vector<std::uint8_t> priority;  // per agent; empty when the population is unknown
 };
 
 // The whole computation, free of ImGui: runs on the UI thread or on the worker.
@@ -49,38 +48,14 @@ std::unique_ptr<AllocationPanel::PlanResult> AllocationPanel::compute_plan(const
                                                                            const Snapshot& s, const PlanSettings& set,
                                                                            PlanInputs& in) {
   const auto t0 = std::chrono::steady_clock::now();
-  auto r = std::make_unique<PlanResult>();
-  r->time_s = s.time_s;
-  try {
-    if (!in.index) {
-      in.index = std::make_unique<SpatialIndex>(net, 0, false);
-      in.facility_nodes = facility_nodes(*in.index, city);
-    }
-    const std::span<const std::uint8_t> priority =
-        in.priority.size() == s.agent_state.size() ? std::span<const std::uint8_t>(in.priority) : std::span<const std::uint8_t>();
-    // Cells nest in the operational areas (area / n): the largest no larger than
-    // max_cell_m, or larger ones while there would be too many groups.
-    const double area = set.areas.cell_m;
-    std::vector<double> cells;
-    for (const int n : {20, 10, 5, 4, 2, 1}) {
-      const double c = area / n;
-      if (c <= set.max_cell_m) cells.assign(1, c);
-      else cells.push_back(c);
-    }
-    for (const double c : cells) {
-      r->cell_m = c;
-      r->groups = groups_by_node(*in.index, s.agent_x, s.agent_y, s.agent_state, s.persons_per_agent,
-                                 {set.areas.x0, set.areas.y0, c}, priority);
-      if (r->groups.size() <= set.max_groups) break;
-    }
-    const auto facilities = facilities_from_snapshot(s, in.facility_nodes);
-    const WalkCosts costs = walking_costs(net, r->groups, facilities, set.params.max_walk_m, s.edge_closed);
-    r->searches = costs.searches;
-    r->plan = optimise_allocation(r->groups, facilities, costs, set.params, set.limits);
-    r->greedy = greedy_nearest_first(r->groups, facilities, costs, set.params);
-  } catch (const std::exception& e) {
-    r->error = e.what();
-  }
+  if (!in.planner) in.planner = std::make_unique<AllocationPlanner>(net, city, in.priority);
+  PlannerSettings ps;
+  ps.params = set.params;
+  ps.limits = set.limits;
+  ps.areas = {set.areas.x0, set.areas.y0, set.areas.cell_m};
+  ps.max_cell_m = set.max_cell_m;
+  ps.max_groups = set.max_groups;
+  auto r = std::make_unique<PlanResult>(in.planner->plan(s, ps));
   r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "kitaku/sim/optimiser.hpp"
+#include "kitaku/sim/allocation_planner.hpp"
 #include "kitaku/ui/areas.hpp"
 #include "kitaku/ui/context.hpp"
 #include "panels/facilities_panel.hpp"
@@ -49,15 +49,7 @@ struct AllocationPanel {
   };
 
   /// The optimiser's plan for one snapshot, with greedy nearest-first's for comparison.
-  struct PlanResult {
-    std::int64_t time_s = 0;              // the snapshot's time
-    double cell_m = 0;                    // the grouping cell used
-    std::vector<AllocationGroup> groups;  // unsheltered, by grid cell and priority
-    Plan plan, greedy;
-    std::size_t searches = 0;             // bounded shortest-path searches run
-    double seconds = 0;                   // wall time to compute
-    std::string error;                    // why it failed (then the rest is empty)
-  };
+  using PlanResult = AllocationPlanResult;
   /// One line of the plan's table: an area's group sent to a facility.
   struct PlanRow {
     int cell = 0;  // operational area (AreaGrid cell) of the group

@@ -41,4 +41,12 @@ struct BoundedTree {
 void build_bounded_tree(const Network& net, const std::vector<float>& weights, NodeId root, double radius,
                         BoundedTree& out);
 
+/// Whether any node's next hop in the tree runs along an edge marked non-zero in
+/// `edge_mark` (one entry per EdgeId). Trees pick each node's next hop canonically
+/// (the lowest out-arc on a shortest path), so closing only edges a tree does not
+/// use leaves it exactly as a fresh build would: only the trees this returns true
+/// for need rebuilding.
+bool tree_uses_any(const Network& net, const NextHopTree& tree, const std::vector<std::uint8_t>& edge_mark);
+bool tree_uses_any(const Network& net, const BoundedTree& tree, const std::vector<std::uint8_t>& edge_mark);
+
 }  // namespace kitaku

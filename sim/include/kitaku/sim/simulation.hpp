@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -102,8 +103,24 @@ struct Summary {
   double peak_unsheltered_stranded = 0;   // persons
   double arrived_home = 0;                // persons
   double by_rail = 0;                     // persons who left by a resumed rail line
+  // Exposure per person (docs/model.md, "Metrics"): time on edges at >= 6 (>= 4) p/m2,
+  // summed over the run for each agent.
+  double walkers = 0;                     // persons who set off on the street network (home or to a facility)
+  double persons_ge6_3h = 0;              // persons with >= 3 h in all at >= 6 p/m2
+  double persons_ge6_1h = 0;              // persons with >= 1 h in all at >= 6 p/m2
+  double persons_ge4_3h = 0;              // persons with >= 3 h in all at >= 4 p/m2
+  double share_walkers_ge6_3h = 0;        // persons_ge6_3h / walkers (0 without walkers)
   std::int64_t agent_steps = 0;           // walker updates performed
   std::int64_t commands_applied = 0;
+};
+
+/// One agent's crowd exposure so far: simulated seconds spent on an edge at >= 4 and
+/// >= 6 persons/m2 (counted per step, as Summary::person_minutes_ge4/ge6 are), and
+/// whether it has set off on the street network (home or to a facility) at some time.
+struct AgentExposure {
+  std::int64_t seconds_ge4 = 0;
+  std::int64_t seconds_ge6 = 0;
+  bool walked = false;
 };
 
 /// Live per-edge and per-facility values, for the dashboard and tests.
@@ -171,6 +188,24 @@ class Simulation {
   /// yet), and the persons who have boarded it so far.
   std::int64_t rail_running_since(std::size_t l) const;
   double rail_boarded(std::size_t l) const;
+
+  /// Agent a's crowd exposure so far.
+  AgentExposure exposure(AgentId a) const;
+
+  /// Writes everything that changes during a run (agents, edge occupancy and queues,
+  /// facilities, closures, pending commands and the command log, hazards and rail,
+  /// metrics and statistics so far) at the current step boundary, in a binary format
+  /// (sim/src/simulation.cpp, "Checkpoints") whose header fingerprints the run: the
+  /// resolved scenario, the seed, the network, the facilities and the population.
+  /// Call between steps, on the stepping thread.
+  void save_checkpoint(std::ostream& out) const;
+  /// Restores a checkpoint into this Simulation, which must be freshly built (no step
+  /// taken) from the same scenario, seed, network, city and population. Stepping on
+  /// then gives exactly the results the saved run would have given, for any thread
+  /// count; the wall time keeps accumulating from the saved run's. A truncated or
+  /// corrupt checkpoint, or one written for another run, is an InputError naming
+  /// `origin` and what is wrong or differs; the Simulation is then unusable.
+  void load_checkpoint(std::istream& in, const std::string& origin = "checkpoint");
 
   /// Throws InvariantError naming the first broken invariant: agents conserved,
   /// occupancy <= capacity, edge counts match, no agent on a closed edge, nobody

@@ -1,0 +1,205 @@
+// The presets in scenarios/ as a user meets them: each runs headless with
+// `kitaku run` (shortened to its first simulated hour), and on real data the
+// M7.3 preset's hazards and rail visibly change where people walk, compared with
+// the same scenario without them (issue #5: "Blocked edges, fires and rail
+// resumption visibly change the flows ... in results.gpkg").
+// The dashboard side of "every preset runs" is in tests/ui/test_window.cpp.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_util.hpp"
+
+using kitaku::test::run_kitaku;
+using kitaku::test::run_shell;
+using kitaku::test::TempDir;
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE_MESSAGE(in, "cannot read " << path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  REQUIRE(out.good());
+}
+
+bool skip_slow(const char* what) {
+  if (!std::getenv("KITAKU_SKIP_SLOW")) return false;
+  MESSAGE("SKIPPED (KITAKU_SKIP_SLOW is set): " << std::string(what));
+  return true;
+}
+
+std::vector<fs::path> presets() {
+  std::vector<fs::path> v;
+  for (const auto& e : fs::directory_iterator(fs::path(KITAKU_SOURCE_DIR) / "scenarios"))
+    if (e.path().extension() == ".toml") v.push_back(e.path());
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// The preset's text with its shared-data paths made absolute (the copy lives in
+// a temp folder), or nullopt when it needs the shared data and that is absent.
+std::optional<std::string> portable_text(const fs::path& preset) {
+  std::string text = slurp(preset);
+  const std::string rel = "../../shared/data/";
+  if (text.find(rel) == std::string::npos) return text;
+  const auto probe = kitaku::test::shared_data("SOURCES.md");
+  if (!probe) return std::nullopt;
+  const std::string abs = fs::path(*probe).parent_path().string() + "/";
+  for (std::size_t at; (at = text.find(rel)) != std::string::npos;) text.replace(at, rel.size(), abs);
+  return text;
+}
+
+std::string with_duration_h(std::string text, double hours) {
+  const std::regex key(R"(\nduration_h\s*=\s*[0-9.]+)");
+  REQUIRE_MESSAGE(std::regex_search(text, key), "the preset has no [run] duration_h");
+  return std::regex_replace(text, key, "\nduration_h = " + std::to_string(hours));
+}
+
+// Removes the hazard tables ([seismic], [blockage], [fire], [facility_failure],
+// [[aftershock]]) and, if asked, the rail lines: each table runs to the next header.
+std::string without_tables(const std::string& text, bool rail) {
+  std::istringstream in(text);
+  std::string line, out;
+  bool dropping = false;
+  const std::regex hazard(R"(^\[\[?(seismic|blockage|fire|facility_failure|aftershock)(\.[a-z_]+)?\]\]?\s*$)");
+  const std::regex rail_header(R"(^\[\[rail_line\]\]\s*$)");
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == '[')
+      dropping = std::regex_match(line, hazard) || (rail && std::regex_match(line, rail_header));
+    if (!dropping) out += line + "\n";
+  }
+  return out;
+}
+
+json read_json(const fs::path& p) { return json::parse(slurp(p)); }
+
+// edge_id -> peak_density from results.gpkg, through ogr2ogr's CSV driver.
+std::map<long long, double> edge_peaks(const fs::path& gpkg, const fs::path& csv) {
+  const auto r = run_shell("ogr2ogr -f CSV '" + csv.string() + "' '" + gpkg.string() +
+                           "' -sql 'SELECT edge_id, peak_density FROM edges'");
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  std::map<long long, double> m;
+  std::istringstream in(slurp(csv));
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    line.erase(std::remove(line.begin(), line.end(), '"'), line.end());  // ogr2ogr quotes some columns
+    if (line.empty()) continue;
+    const auto comma = line.find(',');
+    m[std::stoll(line.substr(0, comma))] = std::stod(line.substr(comma + 1));
+  }
+  return m;
+}
+
+// The last row's value of a timeseries.csv column.
+double last_value(const fs::path& csv, const std::string& column) {
+  std::istringstream in(slurp(csv));
+  std::string header, line, last;
+  std::getline(in, header);
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  std::vector<std::string> names, values;
+  for (std::istringstream h(header); std::getline(h, line, ',');) names.push_back(line);
+  for (std::istringstream v(last); std::getline(v, line, ',');) values.push_back(line);
+  const auto it = std::find(names.begin(), names.end(), column);
+  REQUIRE_MESSAGE(it != names.end(), "no column " << column);
+  return std::stod(values.at(static_cast<std::size_t>(it - names.begin())));
+}
+
+}  // namespace
+
+TEST_CASE("every preset in scenarios/ runs headless (its first simulated hour)") {
+  if (skip_slow("nine presets, each loaded and run for an hour")) return;
+  TempDir dir;
+  ::setenv("KITAKU_CACHE_DIR", (dir / "cache").c_str(), 1);
+  const auto all = presets();
+  CHECK(all.size() >= 9);
+  int ran = 0;
+  for (const fs::path& p : all) {
+    CAPTURE(p.filename().string());
+    const auto text = portable_text(p);
+    if (!text) continue;  // needs ../shared/data (message printed)
+    const fs::path copy = fs::path(dir.path) / p.filename();
+    write(copy, with_duration_h(*text, 1));
+    const fs::path out = fs::path(dir.path) / ("out-" + p.stem().string());
+    const auto r = run_kitaku("run '" + copy.string() + "' --out '" + out.string() + "' --threads 2");
+    CAPTURE(r.output);
+    REQUIRE(r.code == 0);
+    const json s = read_json(out / "summary.json");
+    CHECK(s.at("partial") == false);
+    CHECK(s.at("sim_seconds") == 3600);
+    CHECK(s.at("agents").get<long long>() > 0);
+    ++ran;
+  }
+  MESSAGE(ran << " presets ran");
+  ::unsetenv("KITAKU_CACHE_DIR");
+}
+
+TEST_CASE("Ginza M7.3 on real data: blockage, fire and rail change the flows against the same day without them") {
+  const fs::path preset = fs::path(KITAKU_SOURCE_DIR) / "scenarios/tokyo_ginza_m73_weekday_1200.toml";
+  const auto text = portable_text(preset);
+  if (!text) return;
+  if (skip_slow("two 24-hour runs on the Ginza network")) return;
+  TempDir dir;
+  const fs::path hazard_toml = dir / "m73.toml", calm_toml = dir / "calm.toml";
+  write(hazard_toml, *text);
+  write(calm_toml, without_tables(*text, /*rail=*/true));
+  REQUIRE(slurp(calm_toml).find("[seismic]") == std::string::npos);
+  REQUIRE(slurp(calm_toml).find("[[rail_line]]") == std::string::npos);
+  REQUIRE(slurp(calm_toml).find("[run]") != std::string::npos);
+
+  const auto a = run_kitaku("run '" + hazard_toml.string() + "' --out '" + (dir / "m73") + "' --threads 2");
+  CAPTURE(a.output);
+  REQUIRE(a.code == 0);
+  const auto b = run_kitaku("run '" + calm_toml.string() + "' --out '" + (dir / "calm") + "' --threads 2");
+  CAPTURE(b.output);
+  REQUIRE(b.code == 0);
+
+  const fs::path m73 = dir / "m73", calm = dir / "calm";
+  // Rail: people leave by the two resumed lines; without them nobody does.
+  const double by_rail = last_value(m73 / "timeseries.csv", "state_by_rail");
+  CHECK(by_rail > 100);
+  CHECK(last_value(calm / "timeseries.csv", "state_by_rail") == 0);
+  // Fire and blockage: the command log carries the fire's road closures.
+  const std::string log = slurp(m73 / "commands.log");
+  CHECK(log.find("type=close_area") != std::string::npos);
+  CHECK(log.find("source=hazard") != std::string::npos);
+
+  // Blocked roads carry nobody, so many edges walked in the calm run stay empty,
+  // and the walkers crowd elsewhere instead.
+  const auto peaks_m73 = edge_peaks(m73 / "results.gpkg", dir / "m73.csv");
+  const auto peaks_calm = edge_peaks(calm / "results.gpkg", dir / "calm.csv");
+  REQUIRE(peaks_m73.size() == peaks_calm.size());
+  int emptied = 0, newly_used = 0, changed = 0;
+  for (const auto& [id, calm_peak] : peaks_calm) {
+    const double hz = peaks_m73.at(id);
+    if (calm_peak > 0 && hz == 0) ++emptied;
+    if (calm_peak == 0 && hz > 0) ++newly_used;
+    if (std::abs(calm_peak - hz) > 0.5) ++changed;
+  }
+  INFO("emptied " << emptied << ", newly used " << newly_used << ", peak changed by > 0.5 p/m2 on " << changed);
+  CHECK(emptied > 100);
+  CHECK(changed > 500);
+  // Fewer get home on foot through the damaged district.
+  const json sa = read_json(m73 / "summary.json"), sb = read_json(calm / "summary.json");
+  CHECK(sa.at("arrived_home").get<double>() < sb.at("arrived_home").get<double>());
+}
