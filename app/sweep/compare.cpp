@@ -40,8 +40,9 @@ void compare_bytes(const std::string& a_dir, const std::string& b_dir, const std
   }
   const std::string x = read_file(a.string()), y = read_file(b.string());
   if (x == y) {
-    c.matched.push_back(name + ": byte-identical (" +
-                        (text ? std::to_string(count_lines(x)) + " lines" : std::to_string(x.size()) + " bytes") + ")");
+    const std::size_t n = text ? count_lines(x) : x.size();
+    c.matched.push_back(name + ": byte-identical (" + std::to_string(n) + (text ? " line" : " byte") +
+                        (n == 1 ? "" : "s") + ")");
     return;
   }
   if (!text) {
@@ -83,11 +84,15 @@ void compare_summary(const std::string& a_dir, const std::string& b_dir, Compari
     if (!b.contains(k)) diffs.push_back(k + " is missing from the rerun");
     else if (b[k] != v) diffs.push_back(k + " was " + v.dump() + ", now " + b[k].dump());
   }
+  // Keys a newer Kitaku writes that the recorded run lacks cannot be compared; they
+  // are named, but they are not differences.
+  std::string added;
   for (const auto& [k, v] : b.items())
     if (!a.contains(k) && std::find(kWallClockKeys.begin(), kWallClockKeys.end(), k) == kWallClockKeys.end())
-      diffs.push_back(k + " is new in the rerun");
+      added += (added.empty() ? "" : ", ") + k;
   if (diffs.empty()) {
-    c.matched.push_back(name + ": " + std::to_string(compared) + " values equal (wall-clock fields left out)");
+    c.matched.push_back(name + ": " + std::to_string(compared) + " values equal (wall-clock fields left out" +
+                        (added.empty() ? "" : "; not recorded, so not compared: " + added) + ")");
     return;
   }
   for (std::size_t i = 0; i < std::min(diffs.size(), kMaxListed); ++i) c.differences.push_back(name + ": " + diffs[i]);

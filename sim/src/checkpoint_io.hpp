@@ -50,7 +50,9 @@ class Writer {
   static constexpr bool kLoading = false;
   std::string buf;
 
-  void bytes(const void* p, std::size_t n) { buf.append(static_cast<const char*>(p), n); }
+  void bytes(const void* p, std::size_t n) {
+    if (n > 0) buf.append(static_cast<const char*>(p), n);  // an empty vector's data() may be null
+  }
   template <class T>
   void value(const T& v) {
     static_assert(std::is_trivially_copyable_v<T> && !std::is_pointer_v<T>);
@@ -86,6 +88,7 @@ class Reader {
 
   void bytes(void* out, std::size_t n, const char* what) {
     if (n > remaining()) fail(std::string("the file ends inside ") + what + " (truncated)");
+    if (n == 0) return;  // an empty vector's data() may be null
     std::memcpy(out, p_, n);
     p_ += n;
   }
