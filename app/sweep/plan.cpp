@@ -22,11 +22,7 @@ constexpr std::size_t kMaxRuns = 1'000'000;
 
 std::string line_of(const toml::node& n) { return "line " + std::to_string(n.source().begin.line); }
 
-std::string shortest(double v) {
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
+std::string shortest(double v) { return format_number(v); }
 
 // v rounded to `digits` significant digits (so that 0.1 + 2 * 0.1 is written 0.3).
 double round_sig(double v, int digits) {
@@ -256,6 +252,16 @@ std::string ParamValue::text() const {
   if (const auto* d = std::get_if<double>(&v)) return shortest(*d);
   if (const auto* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
   return std::get<std::string>(v);
+}
+
+std::string format_number(double v) {
+  char buf[64];
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", v == 0 ? 0.0 : v);  // no "-0"
+    return buf;
+  }
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 std::string hash_text(const std::string& text) {

@@ -79,6 +79,10 @@ std::string canonical_plan(const SweepPlan& plan);
 /// seismic intensity raster).
 std::string city_key(const Scenario& sc);
 
+/// The shortest text that reads back as the same double, with whole numbers below
+/// 1e15 written out: 100000 (not 1e+05), 0.1, 2.5e-07.
+std::string format_number(double v);
+
 /// FNV-1a 64-bit of `text` as 16 hex digits.
 std::string hash_text(const std::string& text);
 

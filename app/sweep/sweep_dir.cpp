@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -25,11 +24,7 @@ using ojson = nlohmann::ordered_json;
 
 const char* const kFrozenFiles[] = {"sweep.toml", "base_scenario.toml", "plan.json"};
 
-std::string shortest(double v) {
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
+std::string shortest(double v) { return format_number(v); }
 
 std::string csv_cell(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
