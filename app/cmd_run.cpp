@@ -158,11 +158,12 @@ Scenario load_run_scenario(const std::string& path, std::int64_t seed, const std
   Scenario sc = path.empty() ? parse_scenario(kDefaultScenarioToml, "<embedded default>", ".") : load_scenario(path);
   if (seed >= 0) sc.seed = static_cast<std::uint64_t>(seed);
   if (!replay.empty()) {
-    // The hazard plan's commands (source "hazard") are left out: the simulation
-    // plans them again from the scenario and the seed, and would apply them twice.
+    // The hazard plan's commands (source "hazard") and the periodic optimiser's
+    // guidance are left out: the simulation makes them again from the scenario and
+    // the seed, and would apply them twice.
     sc.commands.clear();
     for (Command& c : load_command_log(replay)) {
-      if (c.source == "hazard" || c.source == "replay:hazard") continue;
+      if (is_regenerated_source(c.source)) continue;
       c.source = "replay:" + c.source;
       sc.commands.push_back(std::move(c));
     }

@@ -131,4 +131,9 @@ std::vector<Command> load_command_log(const std::string& path) {
   return out;
 }
 
+bool is_regenerated_source(std::string_view source) {
+  if (source.starts_with("replay:")) source.remove_prefix(7);
+  return source == "hazard" || source == kPeriodicOptimiserSource;
+}
+
 }  // namespace kitaku

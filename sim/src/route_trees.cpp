@@ -1,6 +1,7 @@
 #include "kitaku/sim/route_trees.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <boost/graph/dijkstra_shortest_paths_no_color_map.hpp>
 #include <limits>
 
@@ -151,7 +152,20 @@ void build_bounded_tree(const Network& net, const std::vector<float>& weights, N
       }
     }
   }
-  std::sort(out.nodes.begin(), out.nodes.end());
+  // Node order for find(). A large tree is ordered by one pass over a per-node flag
+  // array rather than by sorting (a guided walker's facility tree covers the whole
+  // network: sorting its nodes was a tenth of a hazard run); the order is the same.
+  const std::size_t m = out.nodes.size();
+  if (m > 64 && static_cast<double>(m) * std::log2(static_cast<double>(m)) > static_cast<double>(n)) {
+    thread_local std::vector<std::uint8_t> in_tree;
+    if (in_tree.size() != n) in_tree.assign(n, 0);
+    for (const std::uint32_t v : out.nodes) in_tree[v] = 1;
+    out.nodes.clear();
+    for (std::uint32_t v = 0; v < n; ++v)
+      if (in_tree[v]) out.nodes.push_back(v), in_tree[v] = 0;
+  } else {
+    std::sort(out.nodes.begin(), out.nodes.end());
+  }
   out.root = root;
   out.radius = radius;
   out.dist.resize(out.nodes.size());
@@ -189,6 +203,245 @@ bool tree_uses_any(const Network& net, const BoundedTree& tree, const std::vecto
     if (edge_mark[index(net.edge(a))]) return true;
   }
   return false;
+}
+
+std::size_t repair_next_hop_tree(const Network& net, const std::vector<float>& weights,
+                                 const std::vector<std::uint8_t>& edge_mark, NextHopTree& tree) {
+  // Per node: its distance to the root under the new weights, +inf while unknown.
+  // A node whose chain of next hops reaches the root without a marked edge keeps
+  // its distance (closing edges only removes paths); it is read back from the tree,
+  // since the builder's float distances satisfy dist(v) = dist(next) + w(next -> v)
+  // exactly along every canonical next hop. The others (`affected`) are searched
+  // again with a Dijkstra seeded from their unaffected neighbours.
+  enum : std::uint8_t { kUnknown = 0, kKept = 1, kAffected = 2, kNone = 3 };
+  thread_local std::vector<float> dist;
+  thread_local std::vector<std::uint8_t> mark;
+  thread_local std::vector<std::uint32_t> chain, affected, in_arc;
+  const std::size_t n = net.node_count();
+  dist.assign(n, kInf);
+  mark.assign(n, kUnknown);
+  affected.clear();
+  const std::uint32_t root = index(tree.root);
+  mark[root] = kKept;
+  dist[root] = 0;
+  for (std::uint32_t v0 = 0; v0 < n; ++v0) {
+    if (mark[v0] != kUnknown) continue;
+    // Follow next hops until a node whose fate is known, stacking the way.
+    chain.clear();
+    std::uint32_t v = v0;
+    std::uint8_t fate = kUnknown;
+    while (true) {
+      if (mark[v] != kUnknown) {
+        fate = mark[v];
+        break;
+      }
+      const std::uint8_t s = tree.slot[v];
+      if (s == kNoRoute) {
+        mark[v] = kNone;
+        fate = kNone;
+        break;
+      }
+      chain.push_back(v);
+      const ArcId a{index(net.first_out(NodeId{v})) + s};
+      if (edge_mark[index(net.edge(a))]) {
+        fate = kAffected;
+        break;
+      }
+      v = index(net.head(a));
+    }
+    // Unwind: behind an affected or unreachable node, everything is affected or
+    // unreachable too; behind a kept one, distances add up towards v0.
+    for (std::size_t i = chain.size(); i-- > 0;) {
+      const std::uint32_t u = chain[i];
+      if (fate == kKept) {
+        const ArcId a{index(net.first_out(NodeId{u})) + tree.slot[u]};
+        dist[u] = dist[index(net.head(a))] + weights[index(net.reverse(a))];
+        mark[u] = kKept;
+      } else if (fate == kNone) {
+        mark[u] = kNone;  // cannot happen for a tree's own chains; kept for safety
+      } else {
+        mark[u] = kAffected;
+        affected.push_back(u);
+      }
+    }
+  }
+  if (affected.empty()) return 0;
+  // Dijkstra over the affected nodes, seeded across the boundary.
+  using Item = std::pair<float, std::uint32_t>;
+  thread_local std::vector<Item> heap;
+  heap.clear();
+  in_arc.assign(n, std::numeric_limits<std::uint32_t>::max());
+  const auto greater = std::greater<Item>();
+  for (const std::uint32_t v : affected) {
+    const std::uint32_t first = index(net.first_out(NodeId{v})), deg = net.out_degree(NodeId{v});
+    for (std::uint32_t k = 0; k < deg; ++k) {
+      const ArcId a{first + k};
+      const std::uint32_t u = index(net.head(a));
+      if (mark[u] != kKept) continue;
+      const ArcId back = net.reverse(a);  // u -> v, the direction the builder's search ran
+      const float nd = dist[u] + weights[index(back)];
+      if (nd < dist[v]) {
+        dist[v] = nd;
+        in_arc[v] = index(back);
+      }
+    }
+    if (dist[v] < kInf) heap.push_back({dist[v], v});
+  }
+  std::make_heap(heap.begin(), heap.end(), greater);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), greater);
+    const auto [d, v] = heap.back();
+    heap.pop_back();
+    if (d > dist[v]) continue;  // stale entry
+    const std::uint32_t first = index(net.first_out(NodeId{v})), deg = net.out_degree(NodeId{v});
+    for (std::uint32_t k = 0; k < deg; ++k) {
+      const ArcId a{first + k};
+      const std::uint32_t u = index(net.head(a));
+      if (mark[u] != kAffected) continue;
+      const float nd = d + weights[index(a)];
+      if (nd < dist[u]) {
+        dist[u] = nd;
+        in_arc[u] = index(a);
+        heap.push_back({nd, u});
+        std::push_heap(heap.begin(), heap.end(), greater);
+      }
+    }
+  }
+  for (const std::uint32_t v : affected)
+    tree.slot[v] = dist[v] < kInf ? canonical_slot(net, weights, NodeId{v}, dist[v], in_arc[v],
+                                                   [&](std::uint32_t u) { return dist[u]; })
+                                  : kNoRoute;
+  return affected.size();
+}
+
+std::size_t repair_bounded_tree(const Network& net, const std::vector<float>& weights,
+                                const std::vector<std::uint8_t>& edge_mark, BoundedTree& tree) {
+  // As repair_next_hop_tree, over the tree's own nodes: its stored distances are
+  // the builder's, so kept nodes need no recomputation.
+  enum : std::uint8_t { kUnknown = 0, kKept = 1, kAffected = 2 };
+  constexpr std::uint32_t kOut = std::numeric_limits<std::uint32_t>::max();
+  const std::size_t m = tree.nodes.size();
+  if (m == 0) return 0;
+  thread_local std::vector<std::uint32_t> pos;  // node -> position in tree.nodes, kOut outside
+  thread_local std::vector<std::uint8_t> mark;
+  thread_local std::vector<std::uint32_t> chain, affected;
+  thread_local std::vector<float> nd_of;        // per position: the repaired distance (affected)
+  thread_local std::vector<std::uint32_t> in_arc;
+  if (pos.size() != net.node_count()) pos.assign(net.node_count(), kOut);
+  for (std::uint32_t i = 0; i < m; ++i) pos[tree.nodes[i]] = i;
+  mark.assign(m, kUnknown);
+  affected.clear();
+  for (std::uint32_t i0 = 0; i0 < m; ++i0) {
+    if (mark[i0] != kUnknown) continue;
+    chain.clear();
+    std::uint32_t i = i0;
+    std::uint8_t fate = kKept;
+    while (true) {
+      if (mark[i] != kUnknown) {
+        fate = mark[i];
+        break;
+      }
+      const std::uint8_t s = tree.slot[i];
+      if (s >= kAtRoot) {  // the root
+        mark[i] = kKept;
+        fate = kKept;
+        break;
+      }
+      chain.push_back(i);
+      const ArcId a{index(net.first_out(NodeId{tree.nodes[i]})) + s};
+      if (edge_mark[index(net.edge(a))]) {
+        fate = kAffected;
+        break;
+      }
+      i = pos[index(net.head(a))];  // nearer the root, so in the tree
+    }
+    for (const std::uint32_t u : chain) {
+      mark[u] = fate;
+      if (fate == kAffected) affected.push_back(u);
+    }
+  }
+  if (affected.empty()) {
+    for (const std::uint32_t v : tree.nodes) pos[v] = kOut;
+    return 0;
+  }
+  const float r = static_cast<float>(tree.radius);
+  nd_of.assign(m, kInf);
+  in_arc.assign(m, std::numeric_limits<std::uint32_t>::max());
+  using Item = std::pair<float, std::uint32_t>;  // distance, position
+  thread_local std::vector<Item> heap;
+  heap.clear();
+  const auto greater = std::greater<Item>();
+  for (const std::uint32_t i : affected) {
+    const NodeId v{tree.nodes[i]};
+    const std::uint32_t first = index(net.first_out(v)), deg = net.out_degree(v);
+    for (std::uint32_t k = 0; k < deg; ++k) {
+      const ArcId a{first + k};
+      const std::uint32_t j = pos[index(net.head(a))];
+      if (j == kOut || mark[j] != kKept) continue;
+      const ArcId back = net.reverse(a);
+      const float nd = tree.dist[j] + weights[index(back)];
+      if (nd < nd_of[i]) {
+        nd_of[i] = nd;
+        in_arc[i] = index(back);
+      }
+    }
+    if (nd_of[i] < kInf) heap.push_back({nd_of[i], i});
+  }
+  std::make_heap(heap.begin(), heap.end(), greater);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), greater);
+    const auto [d, i] = heap.back();
+    heap.pop_back();
+    if (d > nd_of[i]) continue;
+    if (d > r) break;
+    const NodeId v{tree.nodes[i]};
+    const std::uint32_t first = index(net.first_out(v)), deg = net.out_degree(v);
+    for (std::uint32_t k = 0; k < deg; ++k) {
+      const ArcId a{first + k};
+      const std::uint32_t j = pos[index(net.head(a))];
+      if (j == kOut || mark[j] != kAffected) continue;
+      const float nd = d + weights[index(a)];
+      if (nd < nd_of[j]) {
+        nd_of[j] = nd;
+        in_arc[j] = index(a);
+        heap.push_back({nd, j});
+        std::push_heap(heap.begin(), heap.end(), greater);
+      }
+    }
+  }
+  // Distances under the new weights, by position; beyond the radius counts as none.
+  auto dist_at = [&](std::uint32_t j) {
+    if (mark[j] == kKept) return tree.dist[j];
+    return nd_of[j] <= r ? nd_of[j] : kInf;  // +inf when cut off, whatever r
+  };
+  auto dist_of = [&](std::uint32_t u) {
+    const std::uint32_t j = pos[u];
+    return j == kOut ? kInf : dist_at(j);
+  };
+  std::vector<std::uint8_t> new_slot(m);
+  for (const std::uint32_t i : affected)
+    if (dist_at(i) < kInf)
+      new_slot[i] = canonical_slot(net, weights, NodeId{tree.nodes[i]}, nd_of[i], in_arc[i], dist_of);
+  for (const std::uint32_t v : tree.nodes) pos[v] = kOut;
+  // Compact: the kept nodes and the affected still within the radius, in node order.
+  std::size_t w = 0;
+  for (std::uint32_t i = 0; i < m; ++i) {
+    const bool keep = mark[i] == kKept || (nd_of[i] <= r && nd_of[i] < kInf);  // r may be +inf
+    if (!keep) continue;
+    tree.nodes[w] = tree.nodes[i];
+    if (mark[i] == kAffected) {
+      tree.dist[w] = nd_of[i];
+      tree.slot[w] = new_slot[i];
+    } else {
+      tree.dist[w] = tree.dist[i];
+      tree.slot[w] = tree.slot[i];
+    }
+    ++w;
+  }
+  tree.nodes.resize(w);
+  tree.dist.resize(w);
+  tree.slot.resize(w);
+  return affected.size();
 }
 
 }  // namespace kitaku

@@ -15,10 +15,12 @@
 #include <sstream>
 
 #include "checkpoint_io.hpp"
+#include "kitaku/sim/allocation_planner.hpp"
 #include "kitaku/sim/checkpoint.hpp"
 #include "kitaku/sim/distance_rule.hpp"
 #include "kitaku/sim/error.hpp"
 #include "kitaku/sim/hazards.hpp"
+#include "kitaku/sim/optimiser.hpp"
 #include "kitaku/sim/rng.hpp"
 #include "kitaku/sim/route_trees.hpp"
 #include "kitaku/sim/spatial_index.hpp"
@@ -333,6 +335,8 @@ struct Simulation::Impl {
     }
     closed[e] = reason_code(reason);
     trees_dirty = true;
+    if (newly_closed.empty()) newly_closed.assign(net.edge_count(), 0);
+    if (!newly_closed[e]) newly_closed[e] = 1, newly_closed_list.push_back(e);
     walkers_on_closed = true;
   }
   void step_off_closed() {
@@ -349,7 +353,16 @@ struct Simulation::Impl {
     if (!closed[e]) return;
     closed[e] = 0;
     trees_dirty = true;
+    reopened = true;
   }
+  // Closures and reopenings since the last build_trees(): closing only removes
+  // paths, so a tree none of whose next hops runs along a newly closed edge is
+  // exactly what a fresh build would give (canonical next hops, route_trees.hpp)
+  // and is kept; a reopening can shorten any path, so it rebuilds every tree.
+  std::vector<std::uint8_t> newly_closed;        // per edge (allocated on the first closure)
+  std::vector<std::uint32_t> newly_closed_list;  // the marked edges, to clear them
+  bool reopened = false;
+  std::int64_t trees_kept = 0, trees_rebuilt = 0, trees_repaired = 0;  // after closures (diagnostics, not in checkpoints)
   // Edges by cell of a uniform grid (CSR), for area commands; built on first use.
   double egx0 = 0, egy0 = 0, egcell = 250;
   int egnx = 0, egny = 0;
@@ -580,6 +593,11 @@ struct Simulation::Impl {
 
   // ------------------------------------------------------------------ step
   void apply_commands();
+  bool periodic_due() const;
+  std::vector<Command> periodic_plan();
+  std::unique_ptr<AllocationPlanner> planner;  // the periodic optimiser's, built on first use
+  std::int64_t periodic_runs = 0;              // diagnostics (not in checkpoints)
+  std::int64_t periodic_served = 0;
   void apply(const Command& c);
   void check_command(const Command& c, const std::string& file = {}, const std::string& place = {}) const;
   bool step();
@@ -1020,10 +1038,55 @@ void Simulation::Impl::setup_agents() {
 
 void Simulation::Impl::build_trees() {
   if (trees_dirty) {
-    make_weights();
-    for (std::size_t i = 0; i < htrees.size(); ++i) htrees[i].root = invalid_id<NodeId>();
-    for (std::size_t f = 0; f < ftree.size(); ++f)
-      if (!ftree[f].nodes.empty()) ftree_need[f] = std::max(ftree_need[f], ftree[f].radius), ftree[f].radius = -1;
+    // What the closures and reopenings since the last build do to each tree in use:
+    // after a reopening, or with selective_tree_rebuild off, every tree is rebuilt;
+    // otherwise a tree that routes along no newly closed edge is kept as it is, and
+    // one that does is repaired in place: only the nodes whose route ran along a
+    // closed edge are searched again (route_trees.hpp).
+    enum : std::uint8_t { kKeep = 0, kRepaired = 1, kRebuild = 2 };
+    const bool all = reopened || !cfg.selective_tree_rebuild;
+    std::vector<std::uint8_t> fate_h(htrees.size(), kRebuild), fate_f(ftree.size(), kRebuild);
+    if (all) {
+      make_weights();
+    } else {
+      // Exactly what make_weights() would give: a closed edge weighs +inf in every
+      // variant, the other weights do not depend on closures.
+      for (const auto e : newly_closed_list) {
+        const auto [fw, bw] = net.arcs(EdgeId{e});
+        for (auto& w : weights) w[index(fw)] = w[index(bw)] = std::numeric_limits<float>::infinity();
+      }
+      const auto H = static_cast<std::int64_t>(htrees.size()), F = static_cast<std::int64_t>(ftree.size());
+      const auto K = static_cast<std::uint32_t>(sc.routing.route_variants);
+#pragma omp parallel for schedule(dynamic, 1)
+      for (std::int64_t k = 0; k < H + F; ++k) {
+        if (k < H) {
+          const auto i = static_cast<std::size_t>(k);
+          auto& tr = htrees[i];
+          fate_h[i] = valid(tr.root) && repair_next_hop_tree(net, weights[htree_cell[i] % K], newly_closed, tr) > 0
+                          ? kRepaired
+                          : kKeep;
+        } else {
+          const auto f = static_cast<std::size_t>(k - H);
+          fate_f[f] = !ftree[f].nodes.empty() && repair_bounded_tree(net, weights[0], newly_closed, ftree[f]) > 0
+                          ? kRepaired
+                          : kKeep;
+        }
+      }
+    }
+    auto count = [&](std::uint8_t fate) { (fate == kKeep ? trees_kept : fate == kRepaired ? trees_repaired : trees_rebuilt)++; };
+    for (std::size_t i = 0; i < htrees.size(); ++i) {
+      if (!valid(htrees[i].root)) continue;  // not built yet: built below anyway
+      count(fate_h[i]);
+      if (fate_h[i] == kRebuild) htrees[i].root = invalid_id<NodeId>();
+    }
+    for (std::size_t f = 0; f < ftree.size(); ++f) {
+      if (ftree[f].nodes.empty()) continue;
+      count(fate_f[f]);
+      if (fate_f[f] == kRebuild) ftree_need[f] = std::max(ftree_need[f], ftree[f].radius), ftree[f].radius = -1;
+    }
+    for (const auto e : newly_closed_list) newly_closed[e] = 0;
+    newly_closed_list.clear();
+    reopened = false;
     trees_dirty = false;
     trees_pending = true;
   }
@@ -1055,20 +1118,25 @@ void Simulation::Impl::apply_commands() {
   std::vector<Command> due;
   {
     std::lock_guard<std::mutex> lock(cmd_mu);
-    if (pending.empty()) return;
-    std::stable_sort(pending.begin(), pending.end(), [](const Command& a, const Command& b) {
-      return a.time_s != b.time_s ? a.time_s < b.time_s : a.seq < b.seq;
-    });
-    auto it = pending.begin();
-    while (it != pending.end() && it->time_s <= t) ++it;
-    due.assign(pending.begin(), it);
-    pending.erase(pending.begin(), it);
+    if (!pending.empty()) {
+      std::stable_sort(pending.begin(), pending.end(), [](const Command& a, const Command& b) {
+        return a.time_s != b.time_s ? a.time_s < b.time_s : a.seq < b.seq;
+      });
+      auto it = pending.begin();
+      while (it != pending.end() && it->time_s <= t) ++it;
+      due.assign(pending.begin(), it);
+      pending.erase(pending.begin(), it);
+    }
   }
-  // The hazard plan's commands go first within a step. A replay drops them from the
-  // log and the plan makes them again, so this keeps the order of everything applied
-  // in a step the same in the run and in its replay.
-  std::stable_partition(due.begin(), due.end(), [](const Command& c) { return is_hazard(c.source); });
-  for (auto& c : due) {
+  const bool periodic = periodic_due();
+  if (due.empty() && !periodic) return;
+  // The hazard plan's commands go first within a step, then the periodic
+  // optimiser's guidance (planned on the state after them), then everything else.
+  // A replay drops the first two from the log and the run makes them again, so
+  // this keeps the order of everything applied in a step the same in the run and
+  // in its replay.
+  const auto others = std::stable_partition(due.begin(), due.end(), [](const Command& c) { return is_hazard(c.source); });
+  auto apply_logged = [&](Command& c) {
     // Logged with the time it took effect and its place in the log, so that a
     // replay applies it at the same step and in the same order.
     c.time_s = t;
@@ -1076,8 +1144,65 @@ void Simulation::Impl::apply_commands() {
     if (c.type != CommandType::kCloseEdge && c.type != CommandType::kCloseArea) step_off_closed();
     apply(c);
     log.push_back(c);
+  };
+  for (auto it = due.begin(); it != others; ++it) apply_logged(*it);
+  if (periodic) {
+    step_off_closed();
+    for (auto& c : periodic_plan()) apply_logged(c);
   }
+  for (auto it = others; it != due.end(); ++it) apply_logged(*it);
   step_off_closed();
+}
+
+// The periodic optimiser ([optimiser] period_min) runs at the first step at or
+// after each multiple of the period since the quake; a function of t alone, so a
+// resumed checkpoint keeps the schedule.
+bool Simulation::Impl::periodic_due() const {
+  const double pm = sc.hazards.optimiser.period_min;
+  if (!(pm > 0)) return false;
+  const auto period = std::max<std::int64_t>(1, std::llround(pm * 60));
+  return t > 0 && t / period > (t - dt) / period;
+}
+
+// The optimiser on the state now, as guidance commands (docs/model.md, "Allocation
+// optimiser", "Periodically"): the same planner and conversion as the dashboard's
+// "Compute plan" and "Accept plan", over areas laid from the network's south-west
+// corner. Deterministic for any thread count, like everything it calls.
+std::vector<Command> Simulation::Impl::periodic_plan() {
+  if (!planner) planner = std::make_unique<AllocationPlanner>(net, city, priority_flags(pop));
+  Snapshot s;
+  s.time_s = t;
+  s.persons_per_agent = w;
+  s.edge_closed.assign(closed.begin(), closed.end());
+  s.facility_state = fstate;
+  s.facility_capacity = fcap;
+  const std::size_t F = fcap.size(), A = state.size();
+  s.facility_occupancy.resize(F);
+  s.facility_reserved.resize(F);
+  for (std::size_t f = 0; f < F; ++f) {
+    s.facility_occupancy[f] = occupied[f] * w;
+    s.facility_reserved[f] = reserved[f] * w;
+  }
+  s.has_agents = true;
+  s.agent_state.assign(state.begin(), state.end());
+  s.agent_x.resize(A);
+  s.agent_y.resize(A);
+  for (std::size_t a = 0; a < A; ++a) {
+    const Point p = agent_point(static_cast<std::uint32_t>(a));
+    s.agent_x[a] = static_cast<float>(p.x);
+    s.agent_y[a] = static_cast<float>(p.y);
+  }
+  PlannerSettings set;
+  set.params = sc.hazards.optimiser;
+  const BBox b = net.bbox();
+  set.areas = {b.min_x, b.min_y, 10000};
+  const AllocationPlanResult r = planner->plan(s, set, /*with_greedy=*/false);
+  if (!r.error.empty()) throw InvariantError("periodic optimiser at t=" + std::to_string(t) + " s: " + r.error);
+  ++periodic_runs;
+  periodic_served += r.plan.served;
+  std::vector<Command> cmds = plan_to_guidance(r.plan, r.groups, sc.hazards.optimiser, t);
+  for (auto& c : cmds) c.source = kPeriodicOptimiserSource;
+  return cmds;
 }
 
 void Simulation::Impl::check_command(const Command& c, const std::string& file, const std::string& place) const {
@@ -1817,6 +1942,10 @@ double Simulation::rail_boarded(std::size_t l) const { return static_cast<double
 AgentExposure Simulation::exposure(AgentId a) const {
   const auto i = index(a);
   return {impl_->crowd4[i], impl_->crowd6[i], (impl_->flags[i] & kOnStreet) != 0};
+}
+
+Simulation::TreeRebuilds Simulation::tree_rebuilds() const {
+  return {impl_->trees_rebuilt, impl_->trees_repaired, impl_->trees_kept};
 }
 
 void Simulation::fill_snapshot(Snapshot& out, bool with_agents) const {

@@ -269,6 +269,34 @@ TEST_CASE("checkpoint and resume gives a bit-identical result, at any time and t
   }
 }
 
+TEST_CASE("rebuilding only the route trees a closure touches gives the same run as rebuilding all") {
+  // The busy scenario closes roads (blockage, fire, the aftershock, a cordon) and
+  // reopens them (burnt out, lifted): closures alone take the selective path,
+  // reopenings rebuild everything.
+  const auto c = grid_city();
+  const Scenario sc = busy_scenario();
+  RunConfig all = config(2);
+  all.selective_tree_rebuild = false;
+  Simulation full(c.net, c.city, sc, all);
+  full.submit(live_command());
+  full.run();
+  Simulation sel(c.net, c.city, sc, config(2));
+  sel.submit(live_command());
+  sel.run();
+  check_same(outcome(sel), outcome(full));
+  const auto f = full.tree_rebuilds(), s = sel.tree_rebuilds();
+  MESSAGE("trees after closures and reopenings: " << f.rebuilt << " rebuilt when rebuilding all; selectively "
+                                                  << s.rebuilt << " rebuilt, " << s.repaired << " repaired, "
+                                                  << s.kept << " kept");
+  CHECK(f.kept == 0);
+  CHECK(f.repaired == 0);
+  CHECK(f.rebuilt > 0);
+  CHECK(s.kept > 0);
+  CHECK(s.repaired > 0);
+  CHECK(s.rebuilt < f.rebuilt);
+  CHECK(s.rebuilt + s.repaired + s.kept == f.rebuilt);
+}
+
 TEST_CASE("a run stopped early (Ctrl-C) and checkpointed resumes to the same result") {
   const auto c = grid_city();
   Scenario sc = busy_scenario();

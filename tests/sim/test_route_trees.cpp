@@ -148,3 +148,67 @@ TEST_CASE("closing edges a tree does not use leaves it exactly as a fresh build;
     CHECK(used_trials > 0);
   }
 }
+
+TEST_CASE("repairing a tree after closures gives exactly the tree a fresh build gives") {
+  // Grids full of equal-length paths (plain) and of distinct ones (jittered), a few
+  // to many closures at a time, repairs applied one after another as a run does,
+  // including closures that cut nodes off (a grid corner loses both its edges).
+  for (const bool jitter : {false, true}) {
+    CAPTURE(jitter);
+    const Network net = jitter ? jittered_grid(16) : Network(test::grid_network(18, 100.0, 3.0f));
+    std::mt19937 rng(test::test_seed() + (jitter ? 1 : 0));
+    for (int root_trial = 0; root_trial < 4; ++root_trial) {
+      const NodeId root{static_cast<std::uint32_t>(rng() % net.node_count())};
+      std::vector<std::uint8_t> closed(net.edge_count(), 0);
+      NextHopTree tree;
+      build_next_hop_tree(net, lengths(net), root, tree);
+      // Radii from a few blocks to the whole grid (a guided walker's facility tree).
+      const double radius = root_trial == 3 ? std::numeric_limits<double>::infinity() : 300.0 + 250.0 * root_trial;
+      BoundedTree bounded;
+      build_bounded_tree(net, lengths(net), root, radius, bounded);
+      std::size_t searched = 0, untouched = 0, bounded_searched = 0, left = 0;
+      for (int batch = 0; batch < 12; ++batch) {
+        std::vector<std::uint8_t> fresh(net.edge_count(), 0);
+        const int k = 1 + static_cast<int>(rng() % (batch % 3 == 0 ? 25 : 3));
+        for (int i = 0; i < k; ++i) {
+          const auto e = rng() % net.edge_count();
+          if (!closed[e]) closed[e] = fresh[e] = 1;
+        }
+        if (batch == 5) {  // cut off node 0 (a corner: two edges)
+          for (std::uint32_t a = index(net.first_out(NodeId{0})); a < index(net.first_out(NodeId{0})) + net.out_degree(NodeId{0}); ++a) {
+            const auto e = index(net.edge(ArcId{a}));
+            if (!closed[e]) closed[e] = fresh[e] = 1;
+          }
+        }
+        const auto w = lengths(net, closed);
+        const bool used = tree_uses_any(net, tree, fresh);
+        const bool tree_uses_any_before = tree_uses_any(net, bounded, fresh);
+        const std::size_t n = repair_next_hop_tree(net, w, fresh, tree);
+        CHECK((n > 0) == used);
+        (n > 0 ? searched : untouched) += n > 0 ? n : 1;
+        NextHopTree expect;
+        build_next_hop_tree(net, w, root, expect);
+        REQUIRE(tree.slot == expect.slot);
+
+        const std::size_t before = bounded.nodes.size();
+        const std::size_t nb = repair_bounded_tree(net, w, fresh, bounded);
+        CHECK((nb > 0) == tree_uses_any_before);
+        bounded_searched += nb;
+        BoundedTree bexpect;
+        build_bounded_tree(net, w, root, radius, bexpect);
+        REQUIRE(bounded.nodes == bexpect.nodes);
+        REQUIRE(bounded.dist == bexpect.dist);
+        REQUIRE(bounded.slot == bexpect.slot);
+        CHECK(bounded.root == bexpect.root);
+        left += before - bounded.nodes.size();
+      }
+      CHECK(bounded_searched > 0);
+      MESSAGE("bounded tree of " << radius << " m: " << bounded_searched << " node searches in repairs, " << left
+                                 << " nodes pushed beyond the radius");
+      if (index(root) != 0) CHECK(tree.slot[0] == kNoRoute);
+      MESSAGE("root " << index(root) << ": " << searched << " node searches in repairs, " << untouched
+                      << " batches that left the tree as it was, of " << net.node_count() << " nodes");
+      CHECK(searched > 0);
+    }
+  }
+}

@@ -36,6 +36,14 @@ struct Command {
   std::string source;          // "scenario", "operator", "replay" (not part of the effect)
 };
 
+/// Source of the guidance the periodic optimiser ([optimiser] period_min) issues.
+inline constexpr const char* kPeriodicOptimiserSource = "periodic-optimiser";
+/// Whether a logged command is one the run makes itself from the scenario and the
+/// seed — the hazard plan's ("hazard") and the periodic optimiser's — so a replay
+/// of the log must leave it out (the replayed run makes it again). Also true with
+/// a "replay:" prefix.
+bool is_regenerated_source(std::string_view source);
+
 std::string_view command_name(CommandType t);
 /// Parses a command name ("open_facility", ...); returns false if unknown.
 bool parse_command_type(std::string_view name, CommandType& out);

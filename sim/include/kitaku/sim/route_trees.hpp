@@ -47,6 +47,22 @@ void build_bounded_tree(const Network& net, const std::vector<float>& weights, N
 /// use leaves it exactly as a fresh build would: only the trees this returns true
 /// for need rebuilding.
 bool tree_uses_any(const Network& net, const NextHopTree& tree, const std::vector<std::uint8_t>& edge_mark);
+
+/// Repairs `tree` after the edges marked in `edge_mark` closed (`weights` are the
+/// new ones: +inf on the closed edges, the rest as when the tree was built). Only
+/// the nodes whose route ran along a closed edge are searched again, from the
+/// distances of the others (which no closure can change, read back from the tree);
+/// the result is exactly what build_next_hop_tree() under `weights` gives, next
+/// hops being canonical. Returns the number of nodes searched again (0: the tree
+/// used no marked edge and is unchanged). Not for reopenings, which can shorten
+/// any route: rebuild then.
+std::size_t repair_next_hop_tree(const Network& net, const std::vector<float>& weights,
+                                 const std::vector<std::uint8_t>& edge_mark, NextHopTree& tree);
+/// The same for a bounded tree: the result is exactly build_bounded_tree() under
+/// `weights` with the tree's root and radius (nodes pushed beyond the radius leave it;
+/// none can join, since closing only lengthens routes).
+std::size_t repair_bounded_tree(const Network& net, const std::vector<float>& weights,
+                                const std::vector<std::uint8_t>& edge_mark, BoundedTree& tree);
 bool tree_uses_any(const Network& net, const BoundedTree& tree, const std::vector<std::uint8_t>& edge_mark);
 
 }  // namespace kitaku

@@ -59,6 +59,11 @@ struct RunConfig {
   /// Steps with fewer walkers than this run their walker loops on one thread (the
   /// result is the same either way; 0 forces threads, e.g. to test determinism).
   std::size_t parallel_min_walkers = 4096;
+  /// After closures (and no reopening), repair only the home trees that run along a
+  /// newly closed edge and rebuild only such facility trees; the others are what a
+  /// fresh build would give. false rebuilds every tree (the result is the same;
+  /// tests compare the two).
+  bool selective_tree_rebuild = true;
 };
 
 /// One row of timeseries.csv.
@@ -191,6 +196,14 @@ class Simulation {
 
   /// Agent a's crowd exposure so far.
   AgentExposure exposure(AgentId a) const;
+
+  /// What closures and reopenings so far did to the route trees in use (home and
+  /// facility): rebuilt from scratch, repaired in place (home trees routed along a
+  /// newly closed edge), and left as they were (RunConfig::selective_tree_rebuild).
+  struct TreeRebuilds {
+    std::int64_t rebuilt = 0, repaired = 0, kept = 0;
+  };
+  TreeRebuilds tree_rebuilds() const;
 
   /// Writes everything that changes during a run (agents, edge occupancy and queues,
   /// facilities, closures, pending commands and the command log, hazards and rail,
