@@ -26,19 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-bool same_rows(const std::vector<kitaku::TimeseriesRow>& a, const std::vector<kitaku::TimeseriesRow>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto &x = a[i], &y = b[i];
-    if (x.time_s != y.time_s || x.state != y.state || x.persons_sheltered != y.persons_sheltered ||
-        x.persons_ge4 != y.persons_ge4 || x.persons_ge6 != y.persons_ge6 || x.km_ge6 != y.km_ge6 ||
-        x.persons_walking != y.persons_walking || x.facilities_open != y.facilities_open ||
-        x.facilities_full != y.facilities_full)
-      return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,7 +92,7 @@ int main(int argc, char** argv) {
       rows.push_back(sim.timeseries());
     }
     if (rows.size() == 2)
-      std::printf("  timeseries identical: %s\n", same_rows(rows[0], rows[1]) ? "yes" : "NO (a bug: they must agree)");
+      std::printf("  timeseries identical: %s\n", rows[0] == rows[1] ? "yes" : "NO (a bug: they must agree)");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_closures: %s\n", e.what());
     return 1;

@@ -233,18 +233,8 @@ RunResult run_grid(const TestCity& c, const Scenario& sc, int threads, bool chec
   return {sim.timeseries(), sim.edge_stats(), sim.facility_stats(), sim.summary(), sim.command_log()};
 }
 
-bool same_rows(const std::vector<TimeseriesRow>& a, const std::vector<TimeseriesRow>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto &x = a[i], &y = b[i];
-    if (x.time_s != y.time_s || x.agents != y.agents || x.state != y.state || x.persons_sheltered != y.persons_sheltered ||
-        x.persons_ge4 != y.persons_ge4 || x.persons_ge6 != y.persons_ge6 || x.km_ge6 != y.km_ge6 ||
-        x.persons_walking != y.persons_walking || x.facilities_open != y.facilities_open ||
-        x.facilities_full != y.facilities_full)
-      return false;
-  }
-  return true;
-}
+// Every field of every row exactly (TimeseriesRow's operator==).
+bool same_rows(const std::vector<TimeseriesRow>& a, const std::vector<TimeseriesRow>& b) { return a == b; }
 
 }  // namespace
 

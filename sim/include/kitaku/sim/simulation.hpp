@@ -76,6 +76,7 @@ struct TimeseriesRow {
   double km_ge6 = 0;                // km of road at >= 6 p/m2
   double persons_walking = 0;       // persons on the network
   std::int64_t facilities_open = 0, facilities_full = 0;
+  friend bool operator==(const TimeseriesRow&, const TimeseriesRow&) = default;  // every field exactly
 };
 
 /// Per edge, over the whole run.
