@@ -2084,7 +2084,8 @@ Summary Simulation::summary() const {
 //   fingerprint pins;
 // - routing weights and route trees are a function of the closures. Weights are
 //   make_weights() of `closed`. Every step ends after build_trees(), and a closure
-//   or reopening rebuilds every tree it could change (trees_dirty), so between
+//   or reopening rebuilds or repairs every tree it could change (trees_dirty; a
+//   repaired tree is bit for bit a fresh build, route_trees.hpp), so between
 //   steps each home tree is exactly build_next_hop_tree(weights of `closed`, its
 //   cell's root) and each built facility tree build_bounded_tree(weights of
 //   `closed`, its node, its radius). Both builders are deterministic, so
