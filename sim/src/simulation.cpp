@@ -596,8 +596,7 @@ struct Simulation::Impl {
   bool periodic_due() const;
   std::vector<Command> periodic_plan();
   std::unique_ptr<AllocationPlanner> planner;  // the periodic optimiser's, built on first use
-  std::int64_t periodic_runs = 0;              // diagnostics (not in checkpoints)
-  std::int64_t periodic_served = 0;
+  void fill_snapshot(Snapshot& out, bool with_agents) const;
   void apply(const Command& c);
   void check_command(const Command& c, const std::string& file = {}, const std::string& place = {}) const;
   bool step();
@@ -1062,12 +1061,15 @@ void Simulation::Impl::build_trees() {
         if (k < H) {
           const auto i = static_cast<std::size_t>(k);
           auto& tr = htrees[i];
-          fate_h[i] = valid(tr.root) && repair_next_hop_tree(net, weights[htree_cell[i] % K], newly_closed, tr) > 0
+          // The sequential scan first: most trees use none of a batch's edges.
+          fate_h[i] = valid(tr.root) && tree_uses_any(net, tr, newly_closed) &&
+                              repair_next_hop_tree(net, weights[htree_cell[i] % K], newly_closed, tr) > 0
                           ? kRepaired
                           : kKeep;
         } else {
           const auto f = static_cast<std::size_t>(k - H);
-          fate_f[f] = !ftree[f].nodes.empty() && repair_bounded_tree(net, weights[0], newly_closed, ftree[f]) > 0
+          fate_f[f] = !ftree[f].nodes.empty() && tree_uses_any(net, ftree[f], newly_closed) &&
+                              repair_bounded_tree(net, weights[0], newly_closed, ftree[f]) > 0
                           ? kRepaired
                           : kKeep;
         }
@@ -1171,35 +1173,13 @@ bool Simulation::Impl::periodic_due() const {
 std::vector<Command> Simulation::Impl::periodic_plan() {
   if (!planner) planner = std::make_unique<AllocationPlanner>(net, city, priority_flags(pop));
   Snapshot s;
-  s.time_s = t;
-  s.persons_per_agent = w;
-  s.edge_closed.assign(closed.begin(), closed.end());
-  s.facility_state = fstate;
-  s.facility_capacity = fcap;
-  const std::size_t F = fcap.size(), A = state.size();
-  s.facility_occupancy.resize(F);
-  s.facility_reserved.resize(F);
-  for (std::size_t f = 0; f < F; ++f) {
-    s.facility_occupancy[f] = occupied[f] * w;
-    s.facility_reserved[f] = reserved[f] * w;
-  }
-  s.has_agents = true;
-  s.agent_state.assign(state.begin(), state.end());
-  s.agent_x.resize(A);
-  s.agent_y.resize(A);
-  for (std::size_t a = 0; a < A; ++a) {
-    const Point p = agent_point(static_cast<std::uint32_t>(a));
-    s.agent_x[a] = static_cast<float>(p.x);
-    s.agent_y[a] = static_cast<float>(p.y);
-  }
+  fill_snapshot(s, /*with_agents=*/true);
   PlannerSettings set;
   set.params = sc.hazards.optimiser;
   const BBox b = net.bbox();
   set.areas = {b.min_x, b.min_y, 10000};
   const AllocationPlanResult r = planner->plan(s, set, /*with_greedy=*/false);
   if (!r.error.empty()) throw InvariantError("periodic optimiser at t=" + std::to_string(t) + " s: " + r.error);
-  ++periodic_runs;
-  periodic_served += r.plan.served;
   std::vector<Command> cmds = plan_to_guidance(r.plan, r.groups, sc.hazards.optimiser, t);
   for (auto& c : cmds) c.source = kPeriodicOptimiserSource;
   return cmds;
@@ -1948,8 +1928,10 @@ Simulation::TreeRebuilds Simulation::tree_rebuilds() const {
   return {impl_->trees_rebuilt, impl_->trees_repaired, impl_->trees_kept};
 }
 
-void Simulation::fill_snapshot(Snapshot& out, bool with_agents) const {
-  const Impl& m = *impl_;
+void Simulation::fill_snapshot(Snapshot& out, bool with_agents) const { impl_->fill_snapshot(out, with_agents); }
+
+void Simulation::Impl::fill_snapshot(Snapshot& out, bool with_agents) const {
+  const Impl& m = *this;
   out.time_s = m.t;
   out.duration_s = m.end_t;
   out.step_no = m.step_no;
