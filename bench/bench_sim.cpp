@@ -186,6 +186,14 @@ int main(int argc, char** argv) {
       std::printf("      person-min >= 6 p/m2 %.1f, arrived home %.1f, peak sheltered %.1f, peak outdoors %.1f\n",
                   r.summary.person_minutes_ge6, r.summary.arrived_home, r.summary.peak_sheltered,
                   r.summary.peak_unsheltered_stranded);
+      {
+        using P = kitaku::Simulation::Phase;
+        const auto ph = sim.phase_seconds();
+        std::printf("      wall by phase:");
+        for (int p = 0; p < static_cast<int>(P::kCount); ++p)
+          std::printf(" %s %.2f s%s", kitaku::Simulation::phase_name(static_cast<P>(p)),
+                      ph[static_cast<std::size_t>(p)], p + 1 < static_cast<int>(P::kCount) ? "," : "\n");
+      }
       std::fflush(stdout);
     }
 

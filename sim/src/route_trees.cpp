@@ -1,6 +1,8 @@
 #include "kitaku/sim/route_trees.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <boost/graph/dijkstra_shortest_paths_no_color_map.hpp>
 #include <limits>
@@ -58,13 +60,132 @@ std::uint8_t canonical_slot(const Network& net, const std::vector<float>& weight
   return slot_towards_root(net, v, in_arc);
 }
 
-// Full-size scratch arrays, one set per thread, reset after each bounded search
+// A radix heap (Ahuja, Mehlhorn, Orlin and Tarjan 1990) for Dijkstra's monotone
+// keys. A distance is a non-negative float, whose bit pattern orders like the
+// number, so keys are those bits: an item goes into bucket 0 when its key equals
+// the last key popped and otherwise into the bucket of the highest bit in which
+// they differ. Popping empties the lowest non-empty bucket into lower ones around
+// its least key; an item moves down at most 32 times. Duplicates are allowed
+// (lazy deletion: the search skips stale entries).
+class RadixHeap {
+ public:
+  void clear() {
+    for (auto& b : bucket_) b.clear();
+    last_ = 0;
+    size_ = 0;
+  }
+  bool empty() const { return size_ == 0; }
+  void push(float d, std::uint32_t v) {
+    const auto k = std::bit_cast<std::uint32_t>(d);
+    bucket_[which(k)].push_back({k, v});
+    ++size_;
+  }
+  // An item with the least key.
+  std::pair<float, std::uint32_t> pop() {
+    if (bucket_[0].empty()) {
+      std::size_t i = 1;
+      while (bucket_[i].empty()) ++i;
+      std::uint32_t least = bucket_[i][0].first;
+      for (const auto& it : bucket_[i]) least = std::min(least, it.first);
+      last_ = least;
+      for (const auto& it : bucket_[i]) bucket_[which(it.first)].push_back(it);
+      bucket_[i].clear();
+    }
+    const auto it = bucket_[0].back();
+    bucket_[0].pop_back();
+    --size_;
+    return {std::bit_cast<float>(it.first), it.second};
+  }
+
+ private:
+  std::size_t which(std::uint32_t k) const {
+    return k == last_ ? 0 : 32 - static_cast<std::size_t>(std::countl_zero(k ^ last_));
+  }
+  std::array<std::vector<std::pair<std::uint32_t, std::uint32_t>>, 33> bucket_;
+  std::uint32_t last_ = 0;
+  std::size_t size_ = 0;
+};
+
+// Full-size scratch arrays and a heap, one set per thread, reset after each search
 // (only where it touched them).
 struct Scratch {
   std::vector<float> dist;
   std::vector<std::uint32_t> in_arc;
   std::vector<std::uint32_t> discovered;
+  RadixHeap heap;
 };
+
+Scratch& scratch_for(const Network& net) {
+  thread_local Scratch s;
+  const std::size_t n = net.node_count();
+  if (s.dist.size() != n) {
+    s.dist.assign(n, kInf);
+    s.in_arc.assign(n, std::numeric_limits<std::uint32_t>::max());
+  }
+  return s;
+}
+
+// Dijkstra from `root` over Boost.Graph's CSR view of the network, with the radix
+// heap: settles every node within `radius` (every reachable one when it is
+// infinite) and appends them to `settled` in the order settled. Leaves distances
+// and in-arcs in `s` (the search runs from the root, so an in-arc points
+// root-wards -> node) for the caller, who then calls reset(s).
+void search(const Network& net, const std::vector<float>& weights, NodeId root, float radius, Scratch& s,
+            std::vector<std::uint32_t>& settled) {
+  const auto& g = net.graph();
+  s.discovered.clear();
+  s.heap.clear();
+  s.dist[index(root)] = 0;
+  s.discovered.push_back(index(root));
+  s.heap.push(0.0f, index(root));
+  while (!s.heap.empty()) {
+    const auto [d, v] = s.heap.pop();
+    if (d > s.dist[v]) continue;  // stale entry
+    if (d > radius) break;
+    settled.push_back(v);
+    for (auto [it, end] = boost::out_edges(v, g); it != end; ++it) {
+      const auto a = static_cast<std::uint32_t>(get(boost::edge_index, g, *it));
+      const float nd = d + weights[a];
+      const auto u = static_cast<std::uint32_t>(target(*it, g));
+      if (nd < s.dist[u]) {
+        if (s.dist[u] == kInf) s.discovered.push_back(u);
+        s.dist[u] = nd;
+        s.in_arc[u] = a;
+        s.heap.push(nd, u);
+      }
+    }
+  }
+}
+
+// Sorts node ids below n ascending: a least-significant-digit radix sort, 11 bits a
+// pass and only as many passes as n needs (two below 4 million nodes), several
+// times faster than std::sort on a facility tree's thousands of nodes.
+void sort_ids(std::vector<std::uint32_t>& ids, std::size_t n) {
+  constexpr int kBits = 11;
+  constexpr std::uint32_t kMask = (1u << kBits) - 1;
+  thread_local std::vector<std::uint32_t> tmp;
+  tmp.resize(ids.size());
+  for (int shift = 0; shift == 0 || (shift < 32 && (n - 1) >> shift != 0); shift += kBits) {
+    std::array<std::uint32_t, kMask + 1> at{};
+    for (const std::uint32_t v : ids) ++at[(v >> shift) & kMask];
+    std::uint32_t sum = 0;
+    for (auto& c : at) {
+      const std::uint32_t k = c;
+      c = sum;
+      sum += k;
+    }
+    for (const std::uint32_t v : ids) tmp[at[(v >> shift) & kMask]++] = v;
+    ids.swap(tmp);
+  }
+}
+
+void reset(Scratch& s) {
+  for (const std::uint32_t v : s.discovered) {
+    s.dist[v] = kInf;
+    s.in_arc[v] = std::numeric_limits<std::uint32_t>::max();
+  }
+  s.discovered.clear();
+}
 
 }  // namespace
 
@@ -75,6 +196,23 @@ ArcId NextHopTree::next_arc(const Network& net, NodeId n) const {
 }
 
 void build_next_hop_tree(const Network& net, const std::vector<float>& weights, NodeId root, NextHopTree& out) {
+  Scratch& s = scratch_for(net);
+  thread_local std::vector<std::uint32_t> settled;
+  settled.clear();
+  search(net, weights, root, kInf, s, settled);
+  const std::size_t n = net.node_count();
+  out.root = root;
+  out.slot.assign(n, kNoRoute);
+  for (std::uint32_t v = 0; v < n; ++v)
+    if (s.dist[v] < kInf)
+      out.slot[v] = v == index(root) ? kAtRoot
+                                     : canonical_slot(net, weights, NodeId{v}, s.dist[v], s.in_arc[v],
+                                                      [&](std::uint32_t u) { return s.dist[u]; });
+  reset(s);
+}
+
+void build_next_hop_tree_boost(const Network& net, const std::vector<float>& weights, NodeId root,
+                               NextHopTree& out) {
   const auto& g = net.graph();
   const std::size_t n = net.node_count();
   std::vector<float> dist(n, kInf);
@@ -111,47 +249,13 @@ ArcId BoundedTree::next_arc(const Network& net, NodeId n) const {
 void build_bounded_tree(const Network& net, const std::vector<float>& weights, NodeId root, double radius,
                         BoundedTree& out) {
   // Many small searches (one per facility, regrown as walkers come from farther
-  // away): Boost's Dijkstra allocates and fills a heap index over every node on
-  // each call, which dominated at a million nodes. This search runs on the same
-  // Boost CSR graph with a lazy-deletion binary heap and per-thread scratch arrays
-  // that are reset only where they were touched.
-  thread_local Scratch s;
-  const auto& g = net.graph();
+  // away): the per-thread scratch arrays are reset only where a search touched
+  // them, since allocating and filling arrays over every node on each call (as
+  // Boost's Dijkstra does) dominated at a million nodes.
+  Scratch& s = scratch_for(net);
   const std::size_t n = net.node_count();
-  if (s.dist.size() != n) {
-    s.dist.assign(n, kInf);
-    s.in_arc.assign(n, std::numeric_limits<std::uint32_t>::max());
-  }
-  s.discovered.clear();
-  using Item = std::pair<float, std::uint32_t>;
-  thread_local std::vector<Item> heap;
-  heap.clear();
-  const auto greater = std::greater<Item>();
-  const float r = static_cast<float>(radius);
-  s.dist[index(root)] = 0;
-  s.discovered.push_back(index(root));
-  heap.push_back({0.0f, index(root)});
   out.nodes.clear();
-  while (!heap.empty()) {
-    std::pop_heap(heap.begin(), heap.end(), greater);
-    const auto [d, v] = heap.back();
-    heap.pop_back();
-    if (d > s.dist[v]) continue;  // stale entry
-    if (d > r) break;
-    out.nodes.push_back(v);       // settled, within the radius
-    for (auto [it, end] = boost::out_edges(v, g); it != end; ++it) {
-      const auto a = static_cast<std::uint32_t>(get(boost::edge_index, g, *it));
-      const float nd = d + weights[a];
-      const auto u = static_cast<std::uint32_t>(target(*it, g));
-      if (nd < s.dist[u]) {
-        if (s.dist[u] == kInf) s.discovered.push_back(u);
-        s.dist[u] = nd;
-        s.in_arc[u] = a;
-        heap.push_back({nd, u});
-        std::push_heap(heap.begin(), heap.end(), greater);
-      }
-    }
-  }
+  search(net, weights, root, static_cast<float>(radius), s, out.nodes);
   // Node order for find(). A large tree is ordered by one pass over a per-node flag
   // array rather than by sorting (a guided walker's facility tree covers the whole
   // network: sorting its nodes was a tenth of a hazard run); the order is the same.
@@ -164,7 +268,7 @@ void build_bounded_tree(const Network& net, const std::vector<float>& weights, N
     for (std::uint32_t v = 0; v < n; ++v)
       if (in_tree[v]) out.nodes.push_back(v), in_tree[v] = 0;
   } else {
-    std::sort(out.nodes.begin(), out.nodes.end());
+    sort_ids(out.nodes, n);
   }
   out.root = root;
   out.radius = radius;
@@ -179,10 +283,7 @@ void build_bounded_tree(const Network& net, const std::vector<float>& weights, N
                                    : canonical_slot(net, weights, NodeId{v}, s.dist[v], s.in_arc[v],
                                                     [&](std::uint32_t u) { return s.dist[u]; });
   }
-  for (const std::uint32_t v : s.discovered) {
-    s.dist[v] = kInf;
-    s.in_arc[v] = std::numeric_limits<std::uint32_t>::max();
-  }
+  reset(s);
 }
 
 bool tree_uses_any(const Network& net, const NextHopTree& tree, const std::vector<std::uint8_t>& edge_mark) {

@@ -108,6 +108,24 @@ struct ThreadBuf {
   std::int64_t steps = 0, ge4 = 0, ge6 = 0, on_edges = 0;
 };
 
+using Phase = Simulation::Phase;
+using PhaseSeconds = std::array<double, static_cast<int>(Phase::kCount)>;
+
+// Adds the wall time since the last mark to a phase's total.
+class PhaseClock {
+ public:
+  explicit PhaseClock(PhaseSeconds& total) : total_(total), last_(std::chrono::steady_clock::now()) {}
+  void mark(Phase p) {
+    const auto now = std::chrono::steady_clock::now();
+    total_[static_cast<std::size_t>(p)] += std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+  }
+
+ private:
+  PhaseSeconds& total_;
+  std::chrono::steady_clock::time_point last_;
+};
+
 }  // namespace
 
 struct Simulation::Impl {
@@ -214,6 +232,7 @@ struct Simulation::Impl {
   std::int64_t agent_steps = 0, steps_ge4 = 0, steps_ge6 = 0;
   std::int64_t peak_cm_ge6 = 0, peak_sheltered = 0, peak_unsheltered = 0;
   double wall = 0;
+  PhaseSeconds phase_s{};  // not saved in checkpoints: a diagnostic of this process
   bool partial = false;
   std::vector<ThreadBuf> bufs;
 
@@ -424,12 +443,41 @@ struct Simulation::Impl {
       if (project_on_segment({x, y}, g[i], g[i + 1]).dist <= r) return true;
     return false;
   }
-  // Nearest available facility by straight-line distance within the search radius.
-  std::int64_t choose_facility(std::uint32_t a, Point p) {
+  std::size_t search_key(std::uint32_t a, Point p) const {
     const int pcx = std::clamp(static_cast<int>((p.x - fx0) / fcell), 0, fnx - 1);
     const int pcy = std::clamp(static_cast<int>((p.y - fy0) / fcell), 0, fny - 1);
     const bool priority = pop.vulnerable[a] || pop.age[a] != AgeGroup::kAdult;
-    const std::size_t key = 2 * static_cast<std::size_t>(pcy * fnx + pcx) + (priority ? 1 : 0);
+    return 2 * static_cast<std::size_t>(pcy * fnx + pcx) + (priority ? 1 : 0);
+  }
+  // A facility search made ahead, from the state before a batch of seeks: what
+  // choose_facility() would give then.
+  struct Proposal {
+    std::int64_t f = -1;
+    std::uint64_t version = 0;  // avail_version it was made at
+    bool wide_miss = false;     // nothing even one facility-grid diagonal farther
+  };
+  Proposal propose(std::uint32_t a) const {
+    const Point p = net.pos(NodeId{decision_node(a)});
+    Proposal r;
+    r.version = avail_version;
+    if (search_failed[search_key(a, p)] == avail_version) return r;
+    const double limit = sc.behaviour.facility_search_m;
+    r.f = search_facility(a, p, limit);
+    if (r.f < 0) r.wide_miss = search_facility(a, p, limit + fcell * 1.4143) < 0;
+    return r;
+  }
+  // Nearest available facility by straight-line distance within the search radius.
+  // A proposal made earlier stands when it still holds: no facility has become
+  // available since (avail_version unchanged; reserving only ever takes room
+  // away), and the one it found still has room for this agent. Then no nearer one
+  // can have become available, so it is what a search now would give.
+  std::int64_t choose_facility(std::uint32_t a, Point p, const Proposal* hint = nullptr) {
+    const std::size_t key = search_key(a, p);
+    if (hint && hint->version == avail_version &&
+        (hint->f < 0 || facility_available(static_cast<std::uint32_t>(hint->f), a))) {
+      if (hint->wide_miss) search_failed[key] = avail_version;
+      return hint->f;
+    }
     if (search_failed[key] == avail_version) return -1;
     const double limit = sc.behaviour.facility_search_m;
     const std::int64_t f = search_facility(a, p, limit);
@@ -480,6 +528,7 @@ struct Simulation::Impl {
     check_cover.push_back(a);
   }
   std::vector<std::uint32_t> check_cover;  // agents given a facility this step
+  std::vector<Proposal> proposals;         // per seeker of this step (scratch)
   void release_place(std::uint32_t a) {
     const std::uint32_t f = facility[a];
     if (f == kNone) return;
@@ -512,10 +561,10 @@ struct Simulation::Impl {
   bool day4_done = false;
 
   // Finds a facility for agent a (stranded, stopping over, evicted or rerouted).
-  void seek(std::uint32_t a) {
+  void seek(std::uint32_t a, const Proposal* hint = nullptr) {
     const std::uint32_t n = decision_node(a);
     const Point p = net.pos(NodeId{n});
-    const std::int64_t f = choose_facility(a, p);
+    const std::int64_t f = choose_facility(a, p, hint);
     if (f >= 0) {
       reserve(a, static_cast<std::uint32_t>(f), p);
       set_state(a, AgentState::kToFacility);
@@ -1383,6 +1432,7 @@ void Simulation::Impl::apply(const Command& c) {
 bool Simulation::Impl::step() {
   omp_set_num_threads(threads);  // this thread's OpenMP teams match the per-thread buffers
   if (t >= end_t) return false;
+  PhaseClock clock(phase_s);
   apply_commands();
   while (next_open < open_order.size() && open_at[open_order[next_open]] <= t) {
     const auto f = open_order[next_open++];
@@ -1414,16 +1464,31 @@ bool Simulation::Impl::step() {
     }
   }
   board_rail();
+  clock.mark(Phase::kEvents);
   {
     std::vector<std::uint32_t> list;
     list.swap(seekers);
-    for (const auto a : list) {
-      if (state[a] == AgentState::kToFacility && facility[a] != kNone) continue;  // guided meanwhile
-      if (state[a] == AgentState::kWaiting || state[a] == AgentState::kWalkingHome ||
-          state[a] == AgentState::kUnsheltered || state[a] == AgentState::kToFacility)
-        seek(a);
+    auto seeks = [&](std::uint32_t a) {
+      if (state[a] == AgentState::kToFacility && facility[a] != kNone) return false;  // guided meanwhile
+      return state[a] == AgentState::kWaiting || state[a] == AgentState::kWalkingHome ||
+             state[a] == AgentState::kUnsheltered || state[a] == AgentState::kToFacility;
+    };
+    // The searches run ahead in parallel from the state before the batch; the
+    // seeks then take effect one by one in list order, each checking that its
+    // proposal still holds (choose_facility), so the result is the serial one.
+    const auto L = static_cast<std::int64_t>(list.size());
+    const bool ahead =
+        threads > 1 && L > 0 && static_cast<std::size_t>(L) >= std::min<std::size_t>(256, cfg.parallel_min_walkers);
+    if (ahead) proposals.resize(list.size());
+#pragma omp parallel for schedule(dynamic, 64) if (ahead)
+    for (std::int64_t i = 0; i < (ahead ? L : 0); ++i) {
+      const auto a = list[static_cast<std::size_t>(i)];
+      proposals[static_cast<std::size_t>(i)] = seeks(a) ? propose(a) : Proposal{};  // version 0: never holds
     }
+    for (std::size_t i = 0; i < list.size(); ++i)
+      if (seeks(list[i])) seek(list[i], ahead ? &proposals[i] : nullptr);
   }
+  clock.mark(Phase::kSeek);
   build_trees();
   // A walker whose facility tree does not reach it gets a tree over the whole network.
   for (int round = 0; round < 8 && !check_cover.empty(); ++round) {
@@ -1444,8 +1509,11 @@ bool Simulation::Impl::step() {
     }
   }
   check_cover.clear();
+  clock.mark(Phase::kTrees);
   move();
+  clock.mark(Phase::kMove);
   resolve();
+  clock.mark(Phase::kResolve);
   t += dt;
   ++step_no;
   account_edges(t);
@@ -1465,6 +1533,7 @@ bool Simulation::Impl::step() {
   peak_unsheltered = std::max(peak_unsheltered, unsheltered);
   peak_cm_ge6 = std::max(peak_cm_ge6, cm_ge6);
   if (t % sc.run.output_interval_s == 0 || t >= end_t) record_row();
+  clock.mark(Phase::kAccount);
   if (cfg.check_invariants) validate();
   return t < end_t;
 }
@@ -1927,6 +1996,21 @@ AgentExposure Simulation::exposure(AgentId a) const {
 Simulation::TreeRebuilds Simulation::tree_rebuilds() const {
   return {impl_->trees_rebuilt, impl_->trees_repaired, impl_->trees_kept};
 }
+
+const char* Simulation::phase_name(Phase p) noexcept {
+  switch (p) {
+    case Phase::kEvents: return "events";
+    case Phase::kSeek: return "seek";
+    case Phase::kTrees: return "trees";
+    case Phase::kMove: return "move";
+    case Phase::kResolve: return "resolve";
+    case Phase::kAccount: return "account";
+    case Phase::kCount: break;
+  }
+  return "?";
+}
+
+PhaseSeconds Simulation::phase_seconds() const { return impl_->phase_s; }
 
 void Simulation::fill_snapshot(Snapshot& out, bool with_agents) const { impl_->fill_snapshot(out, with_agents); }
 

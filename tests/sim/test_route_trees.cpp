@@ -3,6 +3,7 @@
 // avoided, and a bounded tree agrees with the full one inside its radius.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -105,6 +106,62 @@ TEST_CASE("a bounded tree holds exactly the nodes within its radius, with the fu
   // Rebuilding with a larger radius (per-thread scratch reused) covers more.
   build_bounded_tree(net, w, root, 900.0, bt);
   CHECK(bt.nodes.size() > inside);
+}
+
+// The builders run their own Dijkstra (a radix heap over Boost.Graph's CSR view);
+// Boost's dijkstra_shortest_paths_no_color_map is the reference. Next hops are
+// canonical, so the trees must agree slot for slot, ties (the plain grid is full of
+// equal-length paths) and closures (cut-off nodes) included.
+TEST_CASE("the radix-heap tree builder gives exactly the tree Boost's Dijkstra gives") {
+  std::mt19937 rng(test::test_seed());
+  for (const bool jitter : {false, true}) {
+    CAPTURE(jitter);
+    const Network net = jitter ? jittered_grid(17) : Network(test::grid_network(19, 100.0, 3.0f));
+    for (int trial = 0; trial < 20; ++trial) {
+      CAPTURE(trial);
+      std::vector<std::uint8_t> closed(net.edge_count(), 0);
+      for (int k = 0; k < trial * 3; ++k) closed[rng() % net.edge_count()] = 1;
+      const auto w = lengths(net, closed);
+      const NodeId root{static_cast<std::uint32_t>(rng() % net.node_count())};
+      NextHopTree fast, ref;
+      build_next_hop_tree(net, w, root, fast);
+      build_next_hop_tree_boost(net, w, root, ref);
+      CHECK(fast.root == ref.root);
+      CHECK(fast.slot == ref.slot);
+      // A bounded tree with an infinite radius holds the same next hops, node by node.
+      BoundedTree all;
+      build_bounded_tree(net, w, root, std::numeric_limits<double>::infinity(), all);
+      std::size_t reached = 0;
+      for (const auto s : ref.slot) reached += s != kNoRoute;
+      CHECK(all.nodes.size() == reached);
+      for (std::size_t i = 0; i < all.nodes.size(); ++i) CHECK(all.slot[i] == ref.slot[all.nodes[i]]);
+    }
+  }
+}
+
+// Facility trees sort their nodes for find() with a radix sort that takes two
+// passes above 2,048 nodes: nodes in order, none missing.
+TEST_CASE("a bounded tree on a network of thousands of nodes lists its nodes in order") {
+  const Network net(test::grid_network(70, 100.0, 3.0f));  // 4,900 nodes
+  REQUIRE(net.node_count() > 4096);
+  const auto w = lengths(net);
+  for (const std::uint32_t r : {0u, 2450u, 4899u}) {
+    const NodeId root{r};
+    const auto dist = shortest_distances(net, root);
+    for (const double radius : {250.0, 800.0, 3000.0}) {
+      BoundedTree bt;
+      build_bounded_tree(net, w, root, radius, bt);
+      CHECK(std::is_sorted(bt.nodes.begin(), bt.nodes.end()));
+      CHECK(std::adjacent_find(bt.nodes.begin(), bt.nodes.end()) == bt.nodes.end());
+      std::size_t inside = 0;
+      for (std::uint32_t v = 0; v < net.node_count(); ++v) {
+        const bool in = dist[v] <= radius;
+        inside += in;
+        CHECK((bt.find(NodeId{v}) >= 0) == in);
+      }
+      CHECK(bt.nodes.size() == inside);
+    }
+  }
 }
 
 // The simulation rebuilds, after closures, only the trees that use a closed edge

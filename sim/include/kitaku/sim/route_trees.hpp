@@ -1,9 +1,10 @@
 #pragma once
 // Shared shortest-path trees (docs/model.md, "Routing"). Walkers do not run
 // their own Dijkstra: everyone heading for the same destination follows one
-// tree rooted there, built with Boost.Graph's Dijkstra from the destination
-// (arcs come in equal-length pairs, so distances from the root are distances
-// to it). A tree stores, per node, which out-arc leads towards the root.
+// tree rooted there, built with a Dijkstra search (radix heap) over Boost.Graph's
+// CSR graph from the destination (arcs come in equal-length pairs, so distances
+// from the root are distances to it). A tree stores, per node, which out-arc leads
+// towards the root.
 #include <cstdint>
 #include <vector>
 
@@ -25,6 +26,11 @@ struct NextHopTree {
 };
 void build_next_hop_tree(const Network& net, const std::vector<float>& weights, NodeId root,
                          NextHopTree& out);
+/// The same tree built with boost::dijkstra_shortest_paths_no_color_map (its 4-ary
+/// heap) instead of the radix-heap search above: the reference the tests hold the
+/// builders to, and the baseline of bench/bench_routes.
+void build_next_hop_tree_boost(const Network& net, const std::vector<float>& weights, NodeId root,
+                               NextHopTree& out);
 
 /// A tree over the nodes within `radius` metres (network distance) of its root,
 /// stored sparsely (sorted by node id). Used for facilities, whose users come from nearby.

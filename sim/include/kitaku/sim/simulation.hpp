@@ -56,7 +56,8 @@ struct RunConfig {
   std::uint64_t seed = 1;
   int threads = 0;                 // 0: OpenMP's default
   bool check_invariants = false;   // validate() after every step (tests)
-  /// Steps with fewer walkers than this run their walker loops on one thread (the
+  /// Steps with fewer walkers than this run their walker loops on one thread, and
+  /// batches of fewer than min(this, 256) facility seekers search on one thread (the
   /// result is the same either way; 0 forces threads, e.g. to test determinism).
   std::size_t parallel_min_walkers = 4096;
   /// After closures (and no reopening), repair only the home trees that run along a
@@ -205,6 +206,16 @@ class Simulation {
     std::int64_t rebuilt = 0, repaired = 0, kept = 0;
   };
   TreeRebuilds tree_rebuilds() const;
+
+  /// Wall seconds spent so far in each phase of step() (a diagnostic for benchmarks:
+  /// it depends on the machine, so it is in no output file). kEvents: commands,
+  /// facility openings, wake-ups, day-4 release and rail boarding; kSeek: choosing
+  /// facilities; kTrees: building, growing and repairing route trees; kMove: walking
+  /// and next-hop choice; kResolve: edge admission and the events it gives;
+  /// kAccount: edge statistics, the walker list and the timeseries row.
+  enum class Phase : int { kEvents, kSeek, kTrees, kMove, kResolve, kAccount, kCount };
+  static const char* phase_name(Phase p) noexcept;
+  std::array<double, static_cast<int>(Phase::kCount)> phase_seconds() const;
 
   /// Writes everything that changes during a run (agents, edge occupancy and queues,
   /// facilities, closures, pending commands and the command log, hazards and rail,
