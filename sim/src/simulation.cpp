@@ -456,14 +456,21 @@ struct Simulation::Impl {
     std::uint64_t version = 0;  // avail_version it was made at
     bool wide_miss = false;     // nothing even one facility-grid diagonal farther
   };
-  Proposal propose(std::uint32_t a) const {
+  // Runs on several threads at once: the only thing it writes is the miss cache,
+  // atomically, and only with a miss that holds for the state every proposal of
+  // the batch is made from (so which thread records it first changes no result,
+  // only how many searches are skipped; as in the serial search, most seekers of a
+  // crowded place find nothing and skip their search).
+  Proposal propose(std::uint32_t a) {
     const Point p = net.pos(NodeId{decision_node(a)});
     Proposal r;
     r.version = avail_version;
-    if (search_failed[search_key(a, p)] == avail_version) return r;
+    std::atomic_ref<std::uint64_t> failed(search_failed[search_key(a, p)]);
+    if (failed.load(std::memory_order_relaxed) == avail_version) return r;
     const double limit = sc.behaviour.facility_search_m;
     r.f = search_facility(a, p, limit);
     if (r.f < 0) r.wide_miss = search_facility(a, p, limit + fcell * 1.4143) < 0;
+    if (r.wide_miss) failed.store(avail_version, std::memory_order_relaxed);
     return r;
   }
   // Nearest available facility by straight-line distance within the search radius.
@@ -650,6 +657,7 @@ struct Simulation::Impl {
   void check_command(const Command& c, const std::string& file = {}, const std::string& place = {}) const;
   bool step();
   void move();
+  void compact_active();
   void resolve();
   void account_edges(std::int64_t now);
   void record_row();
@@ -1517,15 +1525,7 @@ bool Simulation::Impl::step() {
   t += dt;
   ++step_no;
   account_edges(t);
-  // Drop those who are no longer on the network from the walker list.
-  std::size_t k = 0;
-  for (const auto a : active) {
-    const bool keep = (state[a] == AgentState::kWalkingHome && !(flags[a] & kOffNet)) ||
-                      state[a] == AgentState::kToFacility;
-    if (keep) active[k++] = a;
-    else flags[a] &= static_cast<std::uint8_t>(~kActive);
-  }
-  active.resize(k);
+  compact_active();
   const std::int64_t sheltered = state_count[static_cast<int>(AgentState::kSheltered)];
   const std::int64_t unsheltered = state_count[static_cast<int>(AgentState::kUnsheltered)] +
                                    state_count[static_cast<int>(AgentState::kToFacility)];
@@ -1536,6 +1536,38 @@ bool Simulation::Impl::step() {
   clock.mark(Phase::kAccount);
   if (cfg.check_invariants) validate();
   return t < end_t;
+}
+
+void Simulation::Impl::compact_active() {
+  // Drops those who are no longer on the network from the walker list, keeping the
+  // order. Each thread compacts a contiguous slice in place, then the slices close
+  // up in order: the same list as one pass would give, for any number of slices.
+  const std::size_t A = active.size();
+  const int T = par && A >= 65536 ? threads : 1;
+  std::vector<std::size_t> kept(static_cast<std::size_t>(T));
+#pragma omp parallel for schedule(static, 1) if (T > 1)
+  for (int s = 0; s < T; ++s) {
+    const std::size_t lo = A * static_cast<std::size_t>(s) / static_cast<std::size_t>(T);
+    const std::size_t hi = A * static_cast<std::size_t>(s + 1) / static_cast<std::size_t>(T);
+    std::size_t k = lo;
+    for (std::size_t i = lo; i < hi; ++i) {
+      const std::uint32_t a = active[i];
+      const bool keep = (state[a] == AgentState::kWalkingHome && !(flags[a] & kOffNet)) ||
+                        state[a] == AgentState::kToFacility;
+      if (keep) active[k++] = a;
+      else flags[a] &= static_cast<std::uint8_t>(~kActive);
+    }
+    kept[static_cast<std::size_t>(s)] = k - lo;
+  }
+  std::size_t k = kept[0];
+  for (int s = 1; s < T; ++s) {
+    const std::size_t lo = A * static_cast<std::size_t>(s) / static_cast<std::size_t>(T);
+    std::copy(active.begin() + static_cast<std::ptrdiff_t>(lo),
+              active.begin() + static_cast<std::ptrdiff_t>(lo + kept[static_cast<std::size_t>(s)]),
+              active.begin() + static_cast<std::ptrdiff_t>(k));
+    k += kept[static_cast<std::size_t>(s)];
+  }
+  active.resize(k);
 }
 
 void Simulation::Impl::move() {
