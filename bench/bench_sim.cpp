@@ -204,8 +204,8 @@ int main(int argc, char** argv) {
                   r.setup_s + r.run_s, static_cast<long long>(r.summary.agent_steps),
                   r.run_s > 0 ? static_cast<double>(r.summary.agent_steps) / r.run_s / 1e6 : 0.0, r.peak_mib);
     for (std::size_t i = 0; i < results.size(); ++i)
-      for (std::size_t j = i + 1; j < results.size(); ++j)
-        if (results[i].threads == 1 && results[j].threads > 1) {
+      for (std::size_t j = 0; j < results.size(); ++j)
+        if (results[i].threads == 1 && results[j].threads > 1) {  // in either order of --threads
           const double ti = results[i].setup_s + results[i].run_s, tj = results[j].setup_s + results[j].run_s;
           std::printf("  speed-up 1 -> %d threads: run %.2fx, total %.2fx\n", results[j].threads,
                       results[i].run_s / results[j].run_s, ti / tj);
