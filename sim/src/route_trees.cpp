@@ -127,11 +127,11 @@ Scratch& scratch_for(const Network& net) {
 
 // Dijkstra from `root` over Boost.Graph's CSR view of the network, with the radix
 // heap: settles every node within `radius` (every reachable one when it is
-// infinite) and appends them to `settled` in the order settled. Leaves distances
-// and in-arcs in `s` (the search runs from the root, so an in-arc points
-// root-wards -> node) for the caller, who then calls reset(s).
+// infinite) and, when `settled` is given, appends them to it in the order settled.
+// Leaves distances and in-arcs in `s` (the search runs from the root, so an in-arc
+// points root-wards -> node) for the caller, who then calls reset(s).
 void search(const Network& net, const std::vector<float>& weights, NodeId root, float radius, Scratch& s,
-            std::vector<std::uint32_t>& settled) {
+            std::vector<std::uint32_t>* settled) {
   const auto& g = net.graph();
   s.discovered.clear();
   s.heap.clear();
@@ -142,7 +142,7 @@ void search(const Network& net, const std::vector<float>& weights, NodeId root, 
     const auto [d, v] = s.heap.pop();
     if (d > s.dist[v]) continue;  // stale entry
     if (d > radius) break;
-    settled.push_back(v);
+    if (settled) settled->push_back(v);
     for (auto [it, end] = boost::out_edges(v, g); it != end; ++it) {
       const auto a = static_cast<std::uint32_t>(get(boost::edge_index, g, *it));
       const float nd = d + weights[a];
@@ -197,9 +197,7 @@ ArcId NextHopTree::next_arc(const Network& net, NodeId n) const {
 
 void build_next_hop_tree(const Network& net, const std::vector<float>& weights, NodeId root, NextHopTree& out) {
   Scratch& s = scratch_for(net);
-  thread_local std::vector<std::uint32_t> settled;
-  settled.clear();
-  search(net, weights, root, kInf, s, settled);
+  search(net, weights, root, kInf, s, nullptr);
   const std::size_t n = net.node_count();
   out.root = root;
   out.slot.assign(n, kNoRoute);
@@ -255,7 +253,7 @@ void build_bounded_tree(const Network& net, const std::vector<float>& weights, N
   Scratch& s = scratch_for(net);
   const std::size_t n = net.node_count();
   out.nodes.clear();
-  search(net, weights, root, static_cast<float>(radius), s, out.nodes);
+  search(net, weights, root, static_cast<float>(radius), s, &out.nodes);
   // Node order for find(). A large tree is ordered by one pass over a per-node flag
   // array rather than by sorting (a guided walker's facility tree covers the whole
   // network: sorting its nodes was a tenth of a hazard run); the order is the same.

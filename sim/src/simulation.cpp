@@ -646,6 +646,10 @@ struct Simulation::Impl {
   void setup_home_cells();
   void make_weights();
   void build_trees();
+  // Builds the listed home trees (indices into htrees) and facility trees (facility,
+  // radius) afresh, in parallel.
+  void build_listed(const std::vector<std::uint32_t>& homes,
+                    const std::vector<std::pair<std::uint32_t, double>>& facilities);
 
   // ------------------------------------------------------------------ step
   void apply_commands();
@@ -1154,19 +1158,24 @@ void Simulation::Impl::build_trees() {
   std::vector<std::uint32_t> todo;
   for (std::size_t i = 0; i < htrees.size(); ++i)
     if (!valid(htrees[i].root)) todo.push_back(static_cast<std::uint32_t>(i));
-  std::vector<std::uint32_t> ftodo;
+  std::vector<std::pair<std::uint32_t, double>> ftodo;
   for (std::size_t f = 0; f < ftree.size(); ++f)
-    if (ftree_need[f] > ftree[f].radius) ftodo.push_back(static_cast<std::uint32_t>(f));
-  const auto H = static_cast<std::int64_t>(todo.size()), FT = static_cast<std::int64_t>(ftodo.size());
+    if (ftree_need[f] > ftree[f].radius) ftodo.emplace_back(static_cast<std::uint32_t>(f), ftree_need[f]);
+  build_listed(todo, ftodo);
+}
+
+void Simulation::Impl::build_listed(const std::vector<std::uint32_t>& homes,
+                                    const std::vector<std::pair<std::uint32_t, double>>& facilities) {
+  const auto H = static_cast<std::int64_t>(homes.size()), FT = static_cast<std::int64_t>(facilities.size());
+  const auto K = static_cast<std::uint32_t>(sc.routing.route_variants);
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::int64_t k = 0; k < H + FT; ++k) {
     if (k < H) {
-      const auto i = todo[static_cast<std::size_t>(k)];
-      const auto K = static_cast<std::uint32_t>(sc.routing.route_variants);
+      const auto i = homes[static_cast<std::size_t>(k)];
       build_next_hop_tree(net, weights[htree_cell[i] % K], NodeId{cell_root[htree_cell[i] / K]}, htrees[i]);
     } else {
-      const auto f = ftodo[static_cast<std::size_t>(k - H)];
-      build_bounded_tree(net, weights[0], fnode[f], ftree_need[f], ftree[f]);
+      const auto [f, radius] = facilities[static_cast<std::size_t>(k - H)];
+      build_bounded_tree(net, weights[0], fnode[f], radius, ftree[f]);
     }
   }
 }
@@ -2469,21 +2478,12 @@ void Simulation::Impl::check_loaded(const std::string& origin) {
 void Simulation::Impl::rebuild_routes() {
   make_weights();
   htrees.assign(htree_cell.size(), NextHopTree{});
-  std::vector<std::uint32_t> ftodo;
+  std::vector<std::uint32_t> homes(htrees.size());
+  for (std::uint32_t i = 0; i < homes.size(); ++i) homes[i] = i;
+  std::vector<std::pair<std::uint32_t, double>> facilities;
   for (std::uint32_t f = 0; f < ftree.size(); ++f)
-    if (valid(ftree[f].root)) ftodo.push_back(f);
-  const auto H = static_cast<std::int64_t>(htrees.size()), FT = static_cast<std::int64_t>(ftodo.size());
-  const auto K = static_cast<std::uint32_t>(sc.routing.route_variants);
-#pragma omp parallel for schedule(dynamic, 1)
-  for (std::int64_t k = 0; k < H + FT; ++k) {
-    if (k < H) {
-      const auto i = static_cast<std::size_t>(k);
-      build_next_hop_tree(net, weights[htree_cell[i] % K], NodeId{cell_root[htree_cell[i] / K]}, htrees[i]);
-    } else {
-      const auto f = ftodo[static_cast<std::size_t>(k - H)];
-      build_bounded_tree(net, weights[0], fnode[f], ftree[f].radius, ftree[f]);
-    }
-  }
+    if (valid(ftree[f].root)) facilities.emplace_back(f, ftree[f].radius);
+  build_listed(homes, facilities);
 }
 
 void Simulation::save_checkpoint(std::ostream& out) const {
