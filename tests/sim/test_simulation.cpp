@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <string>
 
 #include "kitaku/sim/error.hpp"
@@ -536,4 +537,31 @@ TEST_CASE("a walker held at a full edge for stuck_s squeezes in, so a jam cannot
   int max_bc = 0;
   for (int i = 0; i < 600 && sim.step(); ++i) max_bc = std::max(max_bc, sim.edge_view(bc).count);
   CHECK(max_bc > 160);  // some squeezed in above the storage limit
+}
+
+// Simulation::phase_seconds() splits each step's wall time into phases (a
+// benchmark diagnostic): each phase is timed inside the step, so the phases add up
+// to no more than the steps' wall time, and a run that moves walkers spends time
+// moving them.
+TEST_CASE("the wall time by phase covers the steps and names every phase") {
+  const auto c = grid_city();
+  RunConfig rc;
+  rc.threads = 2;
+  Simulation sim(c.net, c.city, grid_scenario(), rc);
+  for (const double s : sim.phase_seconds()) CHECK(s == 0.0);
+  sim.run();
+  const auto ph = sim.phase_seconds();
+  double sum = 0;
+  for (const double s : ph) {
+    CHECK(s >= 0.0);
+    sum += s;
+  }
+  CHECK(sum > 0.0);
+  CHECK(sum <= sim.summary().wall_seconds + 1e-9);
+  CHECK(ph[static_cast<std::size_t>(Simulation::Phase::kMove)] > 0.0);
+  std::set<std::string> names;
+  for (int p = 0; p < static_cast<int>(Simulation::Phase::kCount); ++p)
+    names.insert(Simulation::phase_name(static_cast<Simulation::Phase>(p)));
+  CHECK(names.size() == static_cast<std::size_t>(Simulation::Phase::kCount));
+  CHECK(names.count("?") == 0);
 }
