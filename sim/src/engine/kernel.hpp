@@ -1,0 +1,173 @@
+#pragma once
+// The state transitions: the only code that writes the agents' state totals, the
+// edges' counts and the facilities' reservations and occupancy, so that those
+// always agree with the agents (Simulation::validate checks it).
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+
+#include "agents.hpp"
+#include "clock.hpp"
+#include "edges.hpp"
+#include "facilities.hpp"
+#include "thread_buffers.hpp"
+
+namespace kitaku::engine {
+
+/// The node an agent acts from: the end of its arc, or where it stands.
+inline NodeId decision_node(const Network& net, const AgentsHot& ag, AgentId a) {
+  return valid(ag.arc[a]) ? net.head(ag.arc[a]) : ag.node[a];
+}
+
+/// The agent's position now: on its arc, at its node, or where it was placed.
+inline Point agent_point(const Network& net, const Population& pop, const AgentsHot& ag, AgentId a) {
+  if (valid(ag.arc[a])) {
+    const ArcId ar = ag.arc[a];
+    const Point p0 = net.pos(net.tail(ar)), p1 = net.pos(net.head(ar));
+    const double f = std::clamp(ag.pos[a] / net.length(ar), 0.0f, 1.0f);
+    return {p0.x + (p1.x - p0.x) * f, p0.y + (p1.y - p0.y) * f};
+  }
+  if (valid(ag.node[a])) return net.pos(ag.node[a]);
+  return pop.pos[index(a)];
+}
+
+class Kernel {
+ public:
+  Kernel(const Inputs& in, const StepClock& clk, AgentsHot& ag, AgentLists& ls, EdgeState& ed, FacilityTable& fac)
+      : in_(in), clk_(clk), ag_(ag), ls_(ls), ed_(ed), fac_(fac) {}
+
+  // ------------------------------------------------------------------ agents
+  void set_state(AgentId a, AgentState s) {
+    --ls_.state_count[static_cast<int>(ag_.state[a])];
+    ++ls_.state_count[static_cast<int>(s)];
+    ag_.state[a] = s;
+  }
+  /// Counts an agent placed by setup in its state total.
+  void count_initial(AgentId a) { ++ls_.state_count[static_cast<int>(ag_.state[a])]; }
+  /// Wakes a at the first step at or after `time` (and after this one); not at all
+  /// when that is beyond the end of the run.
+  void schedule(AgentId a, std::int64_t time) {
+    const std::int64_t k = std::max<std::int64_t>(clk_.step_no + 1, (time + clk_.dt - 1) / clk_.dt);
+    if (k > clk_.total_steps) {
+      ag_.wake_step[a] = -1;
+      return;
+    }
+    ag_.wake_step[a] = k;
+    ls_.buckets[static_cast<std::size_t>(k)].push_back(a);
+  }
+  /// Puts a in the walker list (once).
+  void activate(AgentId a) {
+    if (!(ag_.flags[a] & kActive)) {
+      ag_.flags[a] |= kActive | kOnStreet;
+      ls_.active.push_back(a);
+    }
+  }
+
+  // ------------------------------------------------------------------- edges
+  void touch(EdgeId e) {
+    if (ed_.touch_stamp[e] != clk_.step_no) {
+      ed_.touch_stamp[e] = clk_.step_no;
+      ed_.touched.push_back(e);
+    }
+  }
+  /// Steps off the current arc (if any) onto node n (one of its ends).
+  void leave_edge(AgentId a, NodeId n) {
+    if (valid(ag_.arc[a])) {
+      const EdgeId e = in_.net.edge(ag_.arc[a]);
+      --ed_.count[e];
+      --ed_.agents_on_edges;
+      touch(e);
+      ag_.arc[a] = kNoArc;
+    }
+    ag_.node[a] = n;
+    ag_.pos[a] = 0;
+  }
+  /// A transfer admitted by the resolve phase, run on many threads at once: each
+  /// agent moves once, counts change by atomic steps, and touched edges go to the
+  /// thread's list (their order does not matter to the accounting). `entered` is
+  /// kNoEdge when the agent turns along the edge it is on (or enters from its node
+  /// an arc of no new edge). b.on_edges collects the change of agents_on_edges.
+  void transfer(AgentId a, ArcId to, EdgeId entered, float at, ThreadBuf& b) {
+    if (valid(entered)) {
+      if (valid(ag_.arc[a])) {
+        const EdgeId old = in_.net.edge(ag_.arc[a]);
+        std::atomic_ref<std::int32_t>(ed_.count[old]).fetch_sub(1, std::memory_order_relaxed);
+        --b.on_edges;
+        touch_shared(old, b);
+      }
+      std::atomic_ref<std::int32_t>(ed_.count[entered]).fetch_add(1, std::memory_order_relaxed);
+      ++b.on_edges;
+      touch_shared(entered, b);
+    }
+    ag_.arc[a] = to;
+    ag_.node[a] = kNoNode;
+    ag_.pos[a] = at;
+    ag_.wait[a] = 0;
+  }
+  /// After the parallel transfers: their totals and touched edges, in thread order.
+  void merge_transfers(const ThreadBuffers& bufs) {
+    for (const auto& b : bufs) {
+      ed_.agents_on_edges += b.on_edges;
+      ed_.touched.insert(ed_.touched.end(), b.touched.begin(), b.touched.end());
+    }
+  }
+
+  // -------------------------------------------------------------- facilities
+  void update_facility_state(ShelterId f) {
+    FacilityState s;
+    if (fac_.op_closed[f] || (!fac_.op_opened[f] && fac_.opened_time[f] < 0)) s = FacilityState::kClosed;
+    else s = fac_.reserved[f] >= fac_.cap_agents[f] ? FacilityState::kFull : FacilityState::kOpen;
+    if (s == fac_.state[f]) return;
+    if (s == FacilityState::kOpen) ++fac_.avail_version;
+    if (fac_.state[f] == FacilityState::kFull) fac_.seconds_full[f] += clk_.t - fac_.full_since[f];
+    if (s == FacilityState::kFull) fac_.full_since[f] = clk_.t;
+    fac_.state[f] = s;
+  }
+  void open_facility(ShelterId f) {
+    if (fac_.opened_time[f] < 0) fac_.opened_time[f] = clk_.t;
+    update_facility_state(f);
+  }
+  void set_capacity(ShelterId f, double persons) {
+    fac_.cap[f] = persons;
+    fac_.cap_agents[f] = static_cast<std::int32_t>(std::floor(persons / in_.w() + 1e-9));
+  }
+  /// a reserves a place at f.
+  void take_place(AgentId a, ShelterId f) {
+    ag_.facility[a] = f;
+    ++fac_.reserved[f];
+    update_facility_state(f);
+  }
+  /// a gives up its place (reserved or inside), if it has one.
+  void release_place(AgentId a) {
+    const ShelterId f = ag_.facility[a];
+    if (!valid(f)) return;
+    if (ag_.state[a] == AgentState::kSheltered) --fac_.occupied[f];
+    --fac_.reserved[f];
+    ag_.facility[a] = kNoShelter;
+    ++fac_.avail_version;  // room freed
+    update_facility_state(f);
+  }
+  /// a arrives at its facility and goes in.
+  void enter_facility(AgentId a) {
+    const ShelterId f = ag_.facility[a];
+    ++fac_.occupied[f];
+    fac_.peak_occ[f] = std::max(fac_.peak_occ[f], fac_.occupied[f]);
+    set_state(a, AgentState::kSheltered);
+  }
+
+ private:
+  void touch_shared(EdgeId e, ThreadBuf& b) {
+    if (std::atomic_ref<std::int64_t>(ed_.touch_stamp[e]).exchange(clk_.step_no, std::memory_order_relaxed) !=
+        clk_.step_no)
+      b.touched.push_back(e);
+  }
+
+  const Inputs& in_;
+  const StepClock& clk_;
+  AgentsHot& ag_;
+  AgentLists& ls_;
+  EdgeState& ed_;
+  FacilityTable& fac_;
+};
+
+}  // namespace kitaku::engine

@@ -1,0 +1,60 @@
+// The invariants (engine.hpp, "validate"): checked after every step in tests
+// (RunConfig::check_invariants), and after loading a checkpoint.
+#include <sstream>
+
+#include "engine.hpp"
+#include "kitaku/sim/error.hpp"
+
+namespace kitaku::engine {
+
+void validate(const Inputs& in, const Tables& tb) {
+  auto fail = [&](const std::string& what) {
+    std::ostringstream s;
+    s << "simulation invariant broken at t=" << tb.clk.t << " s: " << what;
+    throw InvariantError(s.str());
+  };
+  const AgentsHot& ag = tb.ag;
+  const FacilityTable& fac = tb.fac;
+  const double w = in.w();
+  std::array<std::int64_t, kAgentStates> counted{};
+  IdVector<EdgeId, std::int32_t> on_edge(in.net.edge_count(), 0);
+  PerFacility<std::int32_t> inside(fac.cap.size(), 0), bound(fac.cap.size(), 0);
+  for (const AgentId a : ag.state.ids()) {
+    auto who = [&] { return "agent " + std::to_string(index(a)); };
+    ++counted[static_cast<int>(ag.state[a])];
+    if (valid(ag.arc[a])) {
+      const EdgeId e = in.net.edge(ag.arc[a]);
+      ++on_edge[e];
+      if (tb.ed.closed[e]) fail(who() + " is on closed edge " + std::to_string(index(e)));
+      if (ag.state[a] != AgentState::kWalkingHome && ag.state[a] != AgentState::kToFacility)
+        fail(who() + " is on an edge while " + std::string(state_name(ag.state[a])));
+    }
+    if (ag.state[a] == AgentState::kByRail &&
+        (valid(ag.arc[a]) || valid(ag.facility[a]) || (ag.flags[a] & kActive) || ag.wake_step[a] >= 0))
+      fail(who() + " left by rail but is still on the network, holds a place or is scheduled");
+    if (valid(ag.facility[a])) {
+      ++bound[ag.facility[a]];
+      if (ag.state[a] == AgentState::kSheltered) ++inside[ag.facility[a]];
+    }
+  }
+  std::int64_t sum = 0;
+  for (int s = 0; s < kAgentStates; ++s) {
+    sum += counted[static_cast<std::size_t>(s)];
+    if (counted[static_cast<std::size_t>(s)] != tb.lists.state_count[static_cast<std::size_t>(s)])
+      fail("state counter for " + std::string(state_name(static_cast<AgentState>(s))) + " is off");
+  }
+  if (sum != static_cast<std::int64_t>(ag.size())) fail("agents not conserved");
+  for (const EdgeId e : on_edge.ids())
+    if (on_edge[e] != tb.ed.count[e])
+      fail("edge " + std::to_string(index(e)) + " count " + std::to_string(tb.ed.count[e]) + " but " +
+           std::to_string(on_edge[e]) + " agents on it");
+  for (const ShelterId f : fac.cap.ids()) {
+    auto which = [&] { return "facility " + std::to_string(index(f)); };
+    if (fac.occupied[f] != inside[f]) fail(which() + " occupancy does not match its agents");
+    if (fac.reserved[f] != bound[f]) fail(which() + " reservations do not match its agents");
+    if (fac.occupied[f] * w > fac.cap[f] + 1e-6) fail(which() + " occupancy above capacity");
+    if (fac.reserved[f] > fac.cap_agents[f] && !fac.op_closed[f]) fail(which() + " over-reserved");
+  }
+}
+
+}  // namespace kitaku::engine
