@@ -15,6 +15,7 @@ PACKAGES=(
   xvfb xauth libgl1-mesa-dri      # real-window screenshots without a display
   osmium-tool                     # tests: convert OSM XML to PBF
   libopenmpi-dev openmpi-bin      # kitaku sweep across processes and machines (mpirun)
+  clang libclang-rt-14-dev libomp-dev   # scripts/tsan.sh: clang's ThreadSanitizer, LLVM libomp + Archer (libarcher.so)
 )
 
 missing=()

@@ -497,8 +497,10 @@ class Builder {
       const double last = radial_at_[k].back();
       ctl.push_back({rho_end * std::cos(last), rho_end * std::sin(last)});
       for (std::size_t p = 0; p + 1 < ctl.size(); ++p) {
-        const auto [u0, v0] = ctl[p];
-        const auto [u1, v1] = ctl[p + 1];
+        // Plain names, not structured bindings: the lambdas below capture them,
+        // which clang++ before 16 does not allow (scripts/tsan.sh builds with clang++).
+        const double u0 = ctl[p].first, v0 = ctl[p].second;
+        const double u1 = ctl[p + 1].first, v1 = ctl[p + 1].second;
         const auto lines = [&](double a0, double a1, auto&& emit) {
           const double lo = std::min(a0, a1), hi = std::max(a0, a1);
           for (int m = static_cast<int>(std::ceil(lo / kBlockM)); m <= static_cast<int>(std::floor(hi / kBlockM)); ++m) {

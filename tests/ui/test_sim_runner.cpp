@@ -153,3 +153,61 @@ TEST_CASE("the sim thread uses the run's thread count and gives the same result 
     }
   }
 }
+
+TEST_CASE("the UI thread reads snapshots and submits commands while the sim thread plays") {
+  // What the dashboard does every frame, from its own thread: read the newest
+  // snapshot through and through, and now and then send a command or touch the
+  // time controls, while the sim thread steps and publishes. Under scripts/tsan.sh
+  // this is the UI-thread/sim-thread interaction ThreadSanitizer checks.
+  auto sc = test::ui_grid_scenario();
+  sc.run.duration_h = 100;
+  const Network net(test::grid_network(9, 100.0, 4.0f));
+  const City city = test::ui_grid_city();
+  RunConfig rc;
+  rc.threads = 2;
+  rc.parallel_min_walkers = 0;
+  ui::RunnerOptions ro;
+  ro.speed = 0;
+  ro.publish_hz = 1000;  // publish (and recycle buffers) as often as it can
+  ui::SimRunner runner(std::make_unique<Simulation>(net, city, sc, rc), ro);
+  runner.start();
+  runner.play();
+  int sent = 0, frame = 0;
+  std::int64_t last_time = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (; std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1500); ++frame) {
+    const auto s = runner.latest();
+    // Read it all, as the panels do; a snapshot never changes while it is held.
+    const std::int64_t time_s = s->time_s;
+    CHECK(time_s >= last_time);
+    last_time = time_s;
+    double sum = 0;
+    for (float x : s->agent_x) sum += x;
+    for (float d : s->edge_density) sum += d;
+    for (auto c : s->edge_closed) sum += c;
+    for (const auto& c : s->command_log) sum += static_cast<double>(c.time_s);
+    std::int64_t agents = 0;
+    for (auto v : s->row.state) agents += v;
+    CHECK(agents == s->row.agents);
+    CHECK(s->time_s == time_s);
+    CHECK(sum >= 0);
+    if (frame % 10 == 0) {
+      const auto type = (sent % 2 == 0) ? CommandType::kCloseArea : CommandType::kReopenArea;
+      CHECK(runner.submit(test::area_command(type, 400, 400, 60)).empty());
+      ++sent;
+    }
+    if (frame % 25 == 0) runner.set_speed(frame % 50 == 0 ? 0 : 3600);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  runner.pause();
+  // Every command sent is applied within a step or two of being sent.
+  const auto t1 = std::chrono::steady_clock::now();
+  runner.step_once();
+  runner.step_once();
+  while (runner.latest()->command_log.size() < static_cast<std::size_t>(sent) &&
+         std::chrono::steady_clock::now() - t1 < std::chrono::seconds(30))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(runner.latest()->command_log.size() == static_cast<std::size_t>(sent));
+  CHECK(frame > 10);
+  CHECK(runner.latest()->time_s > 0);
+}

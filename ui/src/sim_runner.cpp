@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <vector>
 
 #include "kitaku/sim/error.hpp"
 
@@ -16,8 +17,21 @@ using Clock = std::chrono::steady_clock;
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 }  // namespace
 
+// Snapshot buffers that nobody holds, for publish() to refill. A snapshot's last
+// holder returns it here from the shared_ptr's deleter, on whatever thread drops
+// it; publish() takes it out under the same mutex. That lock pair orders every
+// read of the old contents before the refill. (Checking use_count() == 1 on a
+// kept pointer, as before, did not: it is a relaxed load, and ThreadSanitizer
+// reported the UI's reads racing with fill_snapshot's writes.) The pool outlives
+// the runner while any snapshot is still held.
+struct SimRunner::SnapshotPool {
+  static constexpr std::size_t kKeep = 2;  // enough for steady publishing: the UI holds one, snap_ another
+  std::mutex mu;
+  std::vector<std::unique_ptr<Snapshot>> free;
+};
+
 SimRunner::SimRunner(std::unique_ptr<Simulation> sim, RunnerOptions options)
-    : sim_(std::move(sim)), opt_(options) {
+    : sim_(std::move(sim)), opt_(options), pool_(std::make_shared<SnapshotPool>()) {
   speed_.store(options.speed);
   playing_.store(options.start_playing);
   publish();
@@ -81,22 +95,32 @@ std::shared_ptr<const Snapshot> SimRunner::latest() const {
 }
 
 void SimRunner::publish() {
-  // Reuse the previous-but-one buffers when the UI no longer holds them.
-  std::shared_ptr<Snapshot> s;
-  if (spare_ && spare_.use_count() == 1) s = std::move(spare_);
-  else s = std::make_shared<Snapshot>();
-  sim_->fill_snapshot(*s, opt_.with_agents);
-  s->version = published_.load() + 1;
-  published_time_ = s->time_s;
-  published_commands_ = s->command_log.size();
+  // Reuse a buffer whose last holder has given it back, else make one.
+  std::unique_ptr<Snapshot> buf;
+  {
+    std::lock_guard<std::mutex> lock(pool_->mu);
+    if (!pool_->free.empty()) {
+      buf = std::move(pool_->free.back());
+      pool_->free.pop_back();
+    }
+  }
+  if (!buf) buf = std::make_unique<Snapshot>();
+  sim_->fill_snapshot(*buf, opt_.with_agents);
+  buf->version = published_.load() + 1;
+  published_time_ = buf->time_s;
+  published_commands_ = buf->command_log.size();
+  std::shared_ptr<const Snapshot> s(buf.release(), [pool = pool_](const Snapshot* p) {
+    std::unique_ptr<Snapshot> back(const_cast<Snapshot*>(p));  // made non-const in publish()
+    std::lock_guard<std::mutex> lock(pool->mu);
+    if (pool->free.size() < SnapshotPool::kKeep) pool->free.push_back(std::move(back));
+  });
   std::shared_ptr<const Snapshot> old;
   {
     std::lock_guard<std::mutex> lock(snap_mu_);
     old = std::move(snap_);
-    snap_ = s;
+    snap_ = std::move(s);
   }
-  // Keep the one just replaced for reuse once the UI drops it.
-  spare_ = std::const_pointer_cast<Snapshot>(old);
+  old.reset();  // back to the pool now unless the UI still holds it (then when it drops it)
   published_.fetch_add(1);
 }
 

@@ -3,6 +3,9 @@
 // blocks the simulation (it only swaps a shared pointer under a mutex held for a
 // pointer copy) and the simulation never waits for the UI: it publishes at most
 // `publish_hz` times per wall-clock second and otherwise keeps stepping.
+// Snapshot buffers are recycled: the last holder of a snapshot (UI, a panel's
+// worker or the runner) hands it back to a pool under a mutex held for a push,
+// so the refill on the sim thread happens after every read of the old contents.
 //
 // Time controls: play / pause / single step, and a speed from x1 to x3600
 // simulated seconds per wall second, or as fast as possible (speed 0).
@@ -86,7 +89,8 @@ class SimRunner final : public Controller {
   std::atomic<std::uint64_t> published_{0};
   mutable std::mutex snap_mu_;
   std::shared_ptr<const Snapshot> snap_;
-  std::shared_ptr<Snapshot> spare_;  // recycled buffers (sim thread only)
+  struct SnapshotPool;                  // buffers no one holds any more (sim_runner.cpp)
+  std::shared_ptr<SnapshotPool> pool_;  // shared with the deleters of the snapshots handed out
   std::int64_t published_time_ = -1;
   std::size_t published_commands_ = 0;
   std::mutex wake_mu_;
