@@ -17,25 +17,19 @@ BBox MapView::bounds(double margin_px) const noexcept {
 
 namespace {
 
-int clamp_index(double v, int n) noexcept {
-  if (!(v >= 0)) return 0;  // also NaN
-  if (v >= n) return n - 1;
-  return static_cast<int>(v);
+/// Sum of a summed-area table over cells r.c0..r.c1 x r.r0..r.r1.
+std::uint64_t sat_sum(const std::vector<std::uint64_t>& sat, std::uint32_t nx, const GridGeometry::CellRange& r) {
+  const auto at = [&](std::uint32_t c, std::uint32_t row) { return sat[std::size_t{row} * (nx + 1) + c]; };
+  return at(r.c1 + 1, r.r1 + 1) - at(r.c0, r.r1 + 1) - at(r.c1 + 1, r.r0) + at(r.c0, r.r0);
 }
 
-/// Sum of a summed-area table over cells [c0, c1] x [r0, r1].
-std::uint64_t sat_sum(const std::vector<std::uint64_t>& sat, int nx, int c0, int r0, int c1, int r1) {
-  const auto at = [&](int c, int r) { return sat[static_cast<std::size_t>(r) * (nx + 1) + c]; };
-  return at(c1 + 1, r1 + 1) - at(c0, r1 + 1) - at(c1 + 1, r0) + at(c0, r0);
-}
-
-std::vector<std::uint64_t> make_sat(const std::vector<std::uint32_t>& first, int nx, int ny) {
-  std::vector<std::uint64_t> sat(static_cast<std::size_t>(nx + 1) * (ny + 1), 0);
-  for (int r = 0; r < ny; ++r)
-    for (int c = 0; c < nx; ++c) {
-      const std::size_t cell = static_cast<std::size_t>(r) * nx + c;
-      const std::size_t i = static_cast<std::size_t>(r + 1) * (nx + 1) + (c + 1);
-      sat[i] = (first[cell + 1] - first[cell]) + sat[i - 1] + sat[i - (nx + 1)] - sat[i - (nx + 1) - 1];
+std::vector<std::uint64_t> make_sat(const GridIndex& grid) {
+  const std::size_t nx = grid.geometry().nx, ny = grid.geometry().ny;
+  std::vector<std::uint64_t> sat((nx + 1) * (ny + 1), 0);
+  for (std::size_t r = 0; r < ny; ++r)
+    for (std::size_t c = 0; c < nx; ++c) {
+      const std::size_t i = (r + 1) * (nx + 1) + (c + 1);
+      sat[i] = grid.items(r * nx + c).size() + sat[i - 1] + sat[i - (nx + 1)] - sat[i - (nx + 1) - 1];
     }
   return sat;
 }
@@ -64,45 +58,29 @@ EdgeGrid::EdgeGrid(const Network& net) {
   if (n == 0) return;
   // About four edges per cell, at most 1024 x 1024 cells.
   const double wx = std::max(bounds_.max_x - bounds_.min_x, 1.0), wy = std::max(bounds_.max_y - bounds_.min_y, 1.0);
-  cell_ = std::max({std::sqrt(wx * wy / std::max<double>(static_cast<double>(n) / 4.0, 1.0)), wx / 1024, wy / 1024, 1.0});
-  x0_ = bounds_.min_x;
-  y0_ = bounds_.min_y;
-  nx_ = std::max(1, static_cast<int>(std::ceil(wx / cell_)));
-  ny_ = std::max(1, static_cast<int>(std::ceil(wy / cell_)));
-  const std::size_t cells = static_cast<std::size_t>(nx_) * ny_;
-  cell_first_.assign(cells + 1, 0);
-  auto visit = [&](const Box& b, auto&& f) {
-    const int c0 = col_of(b.x0), c1 = col_of(b.x1), r0 = row_of(b.y0), r1 = row_of(b.y1);
-    for (int r = r0; r <= r1; ++r)
-      for (int c = c0; c <= c1; ++c) f(static_cast<std::size_t>(r) * nx_ + c);
-  };
-  for (const Box& b : boxes_) visit(b, [&](std::size_t cell) { ++cell_first_[cell + 1]; });
-  for (std::size_t c = 0; c < cells; ++c) cell_first_[c + 1] += cell_first_[c];
-  cell_edges_.resize(cell_first_[cells]);
-  std::vector<std::uint32_t> fill(cell_first_.begin(), cell_first_.end() - 1);
-  for (std::uint32_t e = 0; e < n; ++e) visit(boxes_[e], [&](std::size_t cell) { cell_edges_[fill[cell]++] = e; });
-  sat_ = make_sat(cell_first_, nx_, ny_);
+  GridGeometry g;
+  g.cell = std::max({std::sqrt(wx * wy / std::max<double>(static_cast<double>(n) / 4.0, 1.0)), wx / 1024, wy / 1024, 1.0});
+  g.x0 = bounds_.min_x;
+  g.y0 = bounds_.min_y;
+  g.nx = static_cast<std::uint32_t>(std::max(1.0, std::ceil(wx / g.cell)));
+  g.ny = static_cast<std::uint32_t>(std::max(1.0, std::ceil(wy / g.cell)));
+  grid_ = GridIndex::build(g, n, [&](std::uint32_t e, auto&& emit) {
+    const Box& b = boxes_[e];
+    g.for_each_cell({b.x0, b.y0, b.x1, b.y1}, emit);
+  });
+  sat_ = make_sat(grid_);
 }
 
-int EdgeGrid::col_of(double x) const noexcept { return clamp_index((x - x0_) / cell_, nx_); }
-int EdgeGrid::row_of(double y) const noexcept { return clamp_index((y - y0_) / cell_, ny_); }
-
-bool EdgeGrid::cell_range(const BBox& box, int& c0, int& r0, int& c1, int& r1) const noexcept {
-  if (box.max_x < bounds_.min_x || box.min_x > bounds_.max_x || box.max_y < bounds_.min_y ||
-      box.min_y > bounds_.max_y)
-    return false;
-  c0 = col_of(box.min_x);
-  c1 = col_of(box.max_x);
-  r0 = row_of(box.min_y);
-  r1 = row_of(box.max_y);
-  return true;
+bool EdgeGrid::meets_bounds(const BBox& box) const noexcept {
+  return !box.empty() && !(box.max_x < bounds_.min_x || box.min_x > bounds_.max_x || box.max_y < bounds_.min_y ||
+                           box.min_y > bounds_.max_y);
 }
 
 std::size_t EdgeGrid::estimate(const BBox& box) const {
-  if (cell_first_.empty() || box.empty()) return 0;
-  int c0, r0, c1, r1;
-  if (!cell_range(box, c0, r0, c1, r1)) return 0;
-  return static_cast<std::size_t>(sat_sum(sat_, nx_, c0, r0, c1, r1));
+  if (grid_.empty() || !meets_bounds(box)) return 0;
+  const auto r = grid_.geometry().range(box);
+  if (r.empty()) return 0;
+  return static_cast<std::size_t>(sat_sum(sat_, grid_.geometry().nx, r));
 }
 
 // ---------------------------------------------------------------- roads

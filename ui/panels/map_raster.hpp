@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kitaku/sim/geometry.hpp"
+#include "kitaku/sim/grid_index.hpp"
 #include "kitaku/sim/network.hpp"
 #include "kitaku/sim/simulation.hpp"
 #include "kitaku/sim/snapshot.hpp"
@@ -55,23 +56,18 @@ class EdgeGrid {
   /// Calls f(edge index) exactly once for every edge whose bounding box meets `box`.
   template <class F>
   void for_each(const BBox& box, F&& f) const {
-    if (cell_first_.empty() || box.empty()) return;
-    int c0, r0, c1, r1;
-    if (!cell_range(box, c0, r0, c1, r1)) return;
-    for (int r = r0; r <= r1; ++r)
-      for (int c = c0; c <= c1; ++c) {
-        const std::size_t cell = static_cast<std::size_t>(r) * nx_ + c;
-        for (std::uint32_t i = cell_first_[cell]; i < cell_first_[cell + 1]; ++i) {
-          const std::uint32_t e = cell_edges_[i];
-          const Box& b = boxes_[e];
-          if (b.x1 < box.min_x || b.x0 > box.max_x || b.y1 < box.min_y || b.y0 > box.max_y) continue;
-          // Report an edge only from the cell holding the lower-left corner of its
-          // overlap with the query, so that edges spanning cells come once.
-          const double rx = b.x0 > box.min_x ? b.x0 : box.min_x, ry = b.y0 > box.min_y ? b.y0 : box.min_y;
-          if (col_of(rx) != c || row_of(ry) != r) continue;
-          f(e);
-        }
+    if (grid_.empty() || !meets_bounds(box)) return;
+    const GridGeometry& g = grid_.geometry();
+    grid_.for_each_cell(box, [&](std::size_t cell) {
+      for (const std::uint32_t e : grid_.items(cell)) {
+        const Box& b = boxes_[e];
+        if (b.x1 < box.min_x || b.x0 > box.max_x || b.y1 < box.min_y || b.y0 > box.max_y) continue;
+        // Report an edge only from the cell holding the lower-left corner of its
+        // overlap with the query, so that edges spanning cells come once.
+        const double rx = b.x0 > box.min_x ? b.x0 : box.min_x, ry = b.y0 > box.min_y ? b.y0 : box.min_y;
+        if (g.cell_of({rx, ry}) == cell) f(e);
       }
+    });
   }
   /// An upper estimate of the edges meeting `box`, in constant time (whole cells).
   std::size_t estimate(const BBox& box) const;
@@ -84,16 +80,13 @@ class EdgeGrid {
   bool straight(std::uint32_t e) const noexcept { return straight_[e] != 0; }
 
  private:
-  int col_of(double x) const noexcept;
-  int row_of(double y) const noexcept;
-  bool cell_range(const BBox& box, int& c0, int& r0, int& c1, int& r1) const noexcept;
+  /// False when `box` is empty or misses bounds().
+  bool meets_bounds(const BBox& box) const noexcept;
 
   std::vector<Box> boxes_, ends_;
   std::vector<std::uint8_t> straight_;
   BBox bounds_;
-  double x0_ = 0, y0_ = 0, cell_ = 1;
-  int nx_ = 0, ny_ = 0;
-  std::vector<std::uint32_t> cell_first_, cell_edges_;  // CSR: cell -> edges
+  GridIndex grid_;  // cell -> edges whose box meets it
   std::vector<std::uint64_t> sat_;  // summed-area table of per-cell counts, (nx+1) x (ny+1)
 };
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kitaku/sim/grid_index.hpp"
 #include "kitaku/sim/network.hpp"
 
 namespace kitaku {
@@ -35,15 +36,11 @@ class SpatialIndex {
 
  private:
   template <class Visit>
-  void ring_search(Point p, const std::vector<std::uint32_t>& first,
-                   const std::vector<std::uint32_t>& items, double& best, Visit&& visit) const;
-  std::uint32_t cell_of(double v, double origin, std::uint32_t count) const noexcept;
+  void ring_search(Point p, const GridIndex& grid, double& best, Visit&& visit) const;
 
   const Network* net_;
-  double x0_ = 0, y0_ = 0, cell_ = 1;
-  std::uint32_t nx_ = 1, ny_ = 1;
-  std::vector<std::uint32_t> node_first_, node_items_;  // CSR: cell -> node ids
-  std::vector<std::uint32_t> seg_first_, seg_items_;    // CSR: cell -> segment start index in geom_points
+  GridIndex nodes_;  // cell -> node ids
+  GridIndex segs_;   // cell -> segment start index in geom_points (same geometry; empty without edges)
 };
 
 }  // namespace kitaku
