@@ -4,8 +4,10 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <string>
 
 namespace kitaku::test {
@@ -31,6 +33,41 @@ struct TempDir {
   ~TempDir() { std::error_code ec; std::filesystem::remove_all(path, ec); }
   std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
+
+/// A fresh cache for one test case: $KITAKU_CACHE_DIR (inherited by the kitaku
+/// children) points at a new temp dir while this lives; at scope exit the variable
+/// is unset and the dir removed.
+struct CacheDir {
+  TempDir dir;
+  CacheDir() { ::setenv("KITAKU_CACHE_DIR", dir.path.c_str(), 1); }
+  ~CacheDir() { ::unsetenv("KITAKU_CACHE_DIR"); }
+};
+
+/// Points $KITAKU_CACHE_DIR (inherited by the kitaku children) at one temp dir shared by
+/// every test case of this test program and removed at its exit, so that a city is
+/// generated once per program and no run touches ~/.cache. The variable stays set.
+inline void use_shared_cache() {
+  static TempDir cache;
+  ::setenv("KITAKU_CACHE_DIR", cache.path.c_str(), 1);
+}
+
+/// True when $KITAKU_SKIP_SLOW is set (e.g. the sanitizer pass), after a
+/// "SKIPPED (KITAKU_SKIP_SLOW is set): <what>" message: the caller should then return.
+inline bool skip_slow(const char* what) {
+  if (!std::getenv("KITAKU_SKIP_SLOW")) return false;
+  MESSAGE("SKIPPED (KITAKU_SKIP_SLOW is set): " << std::string(what));
+  return true;
+}
+
+/// The whole file, bytes as they are. A file that cannot be opened fails the test
+/// case (REQUIRE, "cannot read PATH"). Takes a std::string or a path alike.
+inline std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE_MESSAGE(in, "cannot read " << path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 /// The seed for randomised tests: 42, or $KITAKU_TEST_SEED.
 inline unsigned test_seed() {

@@ -15,7 +15,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,27 +25,15 @@ extern char** environ;
 
 using kitaku::test::run_kitaku;
 using kitaku::test::run_shell;
+using kitaku::test::slurp;
 using kitaku::test::TempDir;
+using kitaku::test::use_shared_cache;
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
 
-// One cache for the synthetic city, shared by the test cases of this program.
-void use_shared_cache() {
-  static TempDir cache;
-  ::setenv("KITAKU_CACHE_DIR", cache.path.c_str(), 1);
-}
-
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in, "cannot read " << path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string layer_dump(const std::string& gpkg, const std::string& layer) {
   const auto r = run_shell("ogrinfo -ro -al -q " + quoted(gpkg) + " " + layer);

@@ -19,32 +19,21 @@
 
 #include "test_util.hpp"
 
+using kitaku::test::CacheDir;
 using kitaku::test::run_kitaku;
 using kitaku::test::run_shell;
+using kitaku::test::skip_slow;
+using kitaku::test::slurp;
 using kitaku::test::TempDir;
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in, "cannot read " << path.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void write(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
   REQUIRE(out.good());
-}
-
-bool skip_slow(const char* what) {
-  if (!std::getenv("KITAKU_SKIP_SLOW")) return false;
-  MESSAGE("SKIPPED (KITAKU_SKIP_SLOW is set): " << std::string(what));
-  return true;
 }
 
 std::vector<fs::path> presets() {
@@ -130,7 +119,7 @@ double last_value(const fs::path& csv, const std::string& column) {
 TEST_CASE("every preset in scenarios/ runs headless (its first simulated hour)") {
   if (skip_slow("nine presets, each loaded and run for an hour")) return;
   TempDir dir;
-  ::setenv("KITAKU_CACHE_DIR", (dir / "cache").c_str(), 1);
+  CacheDir cache;
   const auto all = presets();
   CHECK(all.size() >= 9);
   int ran = 0;
@@ -151,7 +140,6 @@ TEST_CASE("every preset in scenarios/ runs headless (its first simulated hour)")
     ++ran;
   }
   MESSAGE(ran << " presets ran");
-  ::unsetenv("KITAKU_CACHE_DIR");
 }
 
 TEST_CASE("Ginza M7.3 on real data: blockage, fire and rail change the flows against the same day without them") {

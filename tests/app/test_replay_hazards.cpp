@@ -12,18 +12,12 @@
 
 #include "test_util.hpp"
 
+using kitaku::test::CacheDir;
 using kitaku::test::run_kitaku;
+using kitaku::test::slurp;
 using kitaku::test::TempDir;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in, "cannot read " << path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::vector<std::string> log_lines(const std::string& path) {
   std::vector<std::string> out;
@@ -42,8 +36,7 @@ int count_with(const std::vector<std::string>& lines, const std::string& a, cons
 }  // namespace
 
 TEST_CASE("kitaku run --replay leaves the hazard plan's commands to the plan, applying each once") {
-  TempDir cache;
-  ::setenv("KITAKU_CACHE_DIR", cache.path.c_str(), 1);
+  CacheDir cache;
   TempDir dir;
   // The 3 km synthetic city; its central station is always named 中央.
   const std::string scenario =
@@ -102,5 +95,4 @@ TEST_CASE("kitaku run --replay leaves the hazard plan's commands to the plan, ap
   CHECK(count_with(replayed, "type=pause_walkers") == 1);
   CHECK(count_with(replayed, "type=close_edge", "source=replay:scenario") == 1);
   CHECK(slurp(dir / "replayed/timeseries.csv") == ts);
-  ::unsetenv("KITAKU_CACHE_DIR");
 }

@@ -29,44 +29,20 @@
 
 extern char** environ;
 
+using kitaku::test::CacheDir;
 using kitaku::test::CommandResult;
 using kitaku::test::run_shell;
 using kitaku::test::run_kitaku;
+using kitaku::test::skip_slow;
+using kitaku::test::slurp;
 using kitaku::test::TempDir;
+using kitaku::test::use_shared_cache;
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
 
-// The child inherits the cache folder, so runs never touch ~/.cache.
-struct CacheDir {
-  TempDir dir;
-  CacheDir() { ::setenv("KITAKU_CACHE_DIR", dir.path.c_str(), 1); }
-  ~CacheDir() { ::unsetenv("KITAKU_CACHE_DIR"); }
-};
-
-// One cache for the small synthetic city, shared by the test cases of this
-// program, so that it is generated once.
-void use_shared_cache() {
-  static TempDir cache;
-  ::setenv("KITAKU_CACHE_DIR", cache.path.c_str(), 1);
-}
-
-bool skip_slow(const char* what) {
-  if (!std::getenv("KITAKU_SKIP_SLOW")) return false;
-  MESSAGE("SKIPPED (KITAKU_SKIP_SLOW is set): " << std::string(what));
-  return true;
-}
-
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in, "cannot read " << path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 json read_json(const std::string& path) { return json::parse(slurp(path)); }
 

@@ -30,33 +30,16 @@ extern char** environ;
 
 using kitaku::test::run_kitaku;
 using kitaku::test::run_shell;
+using kitaku::test::skip_slow;
+using kitaku::test::slurp;
 using kitaku::test::TempDir;
+using kitaku::test::use_shared_cache;
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
 
-// One cache for the small synthetic city, shared by the test cases of this program.
-void use_shared_cache() {
-  static TempDir cache;
-  ::setenv("KITAKU_CACHE_DIR", cache.path.c_str(), 1);
-}
-
-bool skip_slow(const char* what) {
-  if (!std::getenv("KITAKU_SKIP_SLOW")) return false;
-  MESSAGE("SKIPPED (KITAKU_SKIP_SLOW is set, e.g. the sanitizer pass): " << std::string(what));
-  return true;
-}
-
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in, "cannot read " << path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string write_file(const TempDir& dir, const std::string& name, const std::string& text) {
   const std::string path = dir / name;

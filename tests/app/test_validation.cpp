@@ -14,6 +14,7 @@
 #include "test_util.hpp"
 
 using kitaku::test::run_kitaku;
+using kitaku::test::skip_slow;
 using kitaku::test::TempDir;
 
 namespace {
@@ -30,10 +31,7 @@ double exposure(const std::string& preset, const TempDir& out) {
 }  // namespace
 
 TEST_CASE("staggered release and 3-day retention lower crowd exposure against everyone leaving at once") {
-  if (std::getenv("KITAKU_SKIP_SLOW")) {
-    MESSAGE("SKIPPED (KITAKU_SKIP_SLOW is set): three 12-hour runs of the default city");
-    return;
-  }
+  if (skip_slow("three 12-hour runs of the default city")) return;
   TempDir out;
   const double at_once = exposure("everyone_at_once", out);
   const double staggered = exposure("staggered_release", out);

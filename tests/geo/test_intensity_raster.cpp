@@ -18,6 +18,7 @@
 #include "test_util.hpp"
 
 using namespace kitaku;
+using kitaku::test::CacheDir;
 using kitaku::test::TempDir;
 
 namespace {
@@ -167,8 +168,7 @@ TEST_CASE("intensity raster errors name the file and the problem") {
 }
 
 TEST_CASE("load_city reads [seismic] intensity_raster, and the hazard plan uses it") {
-  TempDir cache;
-  ::setenv("KITAKU_CACHE_DIR", cache.path.c_str(), 1);
+  CacheDir cache;
   TempDir tmp;
   // A 1 km street grid in EPSG:6677 (200 m blocks), inside the raster.
   std::ostringstream js;
@@ -207,5 +207,4 @@ TEST_CASE("load_city reads [seismic] intensity_raster, and the hazard plan uses 
   // With [seismic] turned off the raster is not read.
   const Scenario off = parse_scenario(toml + "enabled = false\n", tmp / "s.toml", tmp.path.string());
   CHECK(geo::load_city(off).city.intensity.empty());
-  ::unsetenv("KITAKU_CACHE_DIR");
 }

@@ -116,8 +116,7 @@ TEST_CASE("a truncated OSM file") {
   write_file(tmp / "cut2.osm", full.substr(0, full.size() * 9 / 10));
   expect_error(tmp / "cut2.osm", {}, "", {"layer 'lines'", "read error"});
   if (const auto real = kitaku::test::shared_data("osm/shibuya_station_area_overpass_2025-07.osm")) {
-    std::ifstream in(*real, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string text = kitaku::test::slurp(*real);
     write_file(tmp / "shibuya-half.osm", text.substr(0, text.size() / 2));
     expect_error(tmp / "shibuya-half.osm", {}, "", {"layer 'lines'", "read error"});
   }

@@ -16,6 +16,7 @@
 
 using namespace kitaku;
 namespace fs = std::filesystem;
+using kitaku::test::slurp;
 using kitaku::test::TempDir;
 
 namespace {
@@ -143,15 +144,8 @@ geo::RunOutputs test_outputs(const Network& net, const City& city) {
   return o;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::vector<std::uint8_t> read_bytes(const std::string& path) {
-  const std::string s = read_text(path);
+  const std::string s = slurp(path);
   return {s.begin(), s.end()};
 }
 
@@ -278,7 +272,7 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
   CHECK(std::distance(fs::directory_iterator(d), fs::directory_iterator()) == 6);
 
   SUBCASE("timeseries.csv") {
-    const auto lines = split(read_text((d / "timeseries.csv").string()), '\n');
+    const auto lines = split(slurp((d / "timeseries.csv").string()), '\n');
     REQUIRE(lines.size() == 3);
     CHECK(lines[0] ==
           "time_s,agents,state_waiting,state_retained,state_staying,state_walking_home,state_to_facility,"
@@ -355,7 +349,7 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
   }
 
   SUBCASE("summary.json") {
-    const auto j = nlohmann::json::parse(read_text((d / "summary.json").string()));
+    const auto j = nlohmann::json::parse(slurp((d / "summary.json").string()));
     const std::vector<std::string> keys{
         "kitaku_version", "scenario", "agents", "persons_per_agent", "persons", "seed", "threads",
         "sim_seconds", "wall_seconds", "partial", "person_minutes_ge6", "person_minutes_ge4",
@@ -365,7 +359,7 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
     for (const auto& k : keys) CHECK_MESSAGE(j.contains(k), k);
     CHECK(j.size() == keys.size());
     // Keys in the documented order (the text, not just the parsed object).
-    const std::string text = read_text((d / "summary.json").string());
+    const std::string text = slurp((d / "summary.json").string());
     std::size_t last = 0;
     for (const auto& k : keys) {
       const std::size_t at = text.find("\"" + k + "\"");
@@ -388,7 +382,7 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
 
   SUBCASE("commands.log replays") {
     const std::string path = (d / "commands.log").string();
-    const auto lines = split(read_text(path), '\n');
+    const auto lines = split(slurp(path), '\n');
     REQUIRE(lines.size() == 3);
     CHECK(lines[0] == "# kitaku commands.log: one command per line; kitaku run SCENARIO --replay commands.log");
     const Command back = parse_command_line(lines[2], path, 3);
@@ -405,7 +399,7 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
   }
 
   SUBCASE("scenario.toml is the text as given") {
-    CHECK(read_text((d / "scenario.toml").string()) == out.scenario_toml);
+    CHECK(slurp((d / "scenario.toml").string()) == out.scenario_toml);
   }
 
   SUBCASE("peak_density.png") {
@@ -498,7 +492,7 @@ TEST_CASE("rewriting a run folder replaces every file atomically") {
   out.scenario_toml = "name = \"second\"\n";
   geo::write_run_outputs(dir, out);
   CHECK(temp_files(dir) == 0);
-  CHECK(read_text(tmp / "out/scenario.toml") == out.scenario_toml);
+  CHECK(slurp(tmp / "out/scenario.toml") == out.scenario_toml);
   geo::DatasetPtr ds = geo::open_vector(tmp / "out/results.gpkg");
   OGRLayer* le = ds->GetLayerByName("edges");
   REQUIRE(le);
@@ -516,7 +510,7 @@ TEST_CASE("failed writes throw and leave no partial or finished-looking set") {
     const std::string file = tmp / "taken";
     std::ofstream(file) << "x";
     CHECK_THROWS_AS(geo::write_run_outputs(file, out), InputError);
-    CHECK(read_text(file) == "x");
+    CHECK(slurp(file) == "x");
     CHECK(std::distance(fs::directory_iterator(tmp.path), fs::directory_iterator()) == 1);
   }
   SUBCASE("statistics that do not match the network are refused before anything is written") {

@@ -7,8 +7,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <numeric>
 #include <set>
@@ -26,6 +24,7 @@
 
 using kitaku::Point;
 namespace geo = kitaku::geo;
+using kitaku::test::slurp;
 using kitaku::test::TempDir;
 
 namespace {
@@ -57,11 +56,6 @@ std::string dump(const std::string& path) {
     }
   }
   return out.str();
-}
-
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 Point tokyo_station_6677() {
@@ -219,7 +213,7 @@ TEST_CASE("synth: the same seed gives identical layers and bytes, another seed d
   CHECK(da == dump(b.path));
   CHECK(da != dump(c.path));
   // OGR_CURRENT_DATE is fixed while writing, so even the GeoPackage bytes repeat.
-  CHECK(file_bytes(a.path) == file_bytes(b.path));
+  CHECK(slurp(a.path) == slurp(b.path));
   CHECK(a.report.segments == b.report.segments);
 }
 

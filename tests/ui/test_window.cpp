@@ -10,13 +10,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "kitaku/ui/fruin.hpp"
 #include "kitaku/ui/screenshot.hpp"
+#include "test_util.hpp"
 
 namespace fs = std::filesystem;
 
@@ -54,10 +53,7 @@ int count_colour(const Png& p, std::uint32_t col, int tol) {
 }  // namespace
 
 TEST_CASE("the dashboard renders the default scenario in a real window under Xvfb") {
-  if (std::getenv("KITAKU_SKIP_SLOW")) {
-    MESSAGE("skipped: KITAKU_SKIP_SLOW is set (the plain test pass renders the real window)");
-    return;
-  }
+  if (kitaku::test::skip_slow("a real window (the plain test pass renders it)")) return;
   if (!have("xvfb-run")) {
     MESSAGE("skipped: xvfb-run is not installed (scripts/setup.sh installs xvfb)");
     return;
@@ -114,10 +110,7 @@ TEST_CASE("kitaku dashboard without a display stops at once with one clear line"
 // headless side is tests/app/test_presets.cpp). Presets on real data are
 // skipped, with a message, when ../shared/data is absent.
 TEST_CASE("every preset in scenarios/ opens in the dashboard under Xvfb") {
-  if (std::getenv("KITAKU_SKIP_SLOW")) {
-    MESSAGE("skipped: KITAKU_SKIP_SLOW is set (the plain test pass renders the real window)");
-    return;
-  }
+  if (kitaku::test::skip_slow("a real window (the plain test pass renders it)")) return;
   if (!have("xvfb-run")) {
     MESSAGE("skipped: xvfb-run is not installed (scripts/setup.sh installs xvfb)");
     return;
@@ -133,8 +126,7 @@ TEST_CASE("every preset in scenarios/ opens in the dashboard under Xvfb") {
   std::sort(presets.begin(), presets.end());
   for (const fs::path& p : presets) {
     CAPTURE(p.filename().string());
-    std::ifstream in(p);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string text = kitaku::test::slurp(p);
     if (text.find("shared/data/") != std::string::npos && !shared) {
       MESSAGE("skipped " << p.filename().string() << ": ../shared/data is absent");
       continue;
@@ -146,8 +138,7 @@ TEST_CASE("every preset in scenarios/ opens in the dashboard under Xvfb") {
                             p.string() + "' --width 1280 --height 800 --advance-min 2 --frames 2 --screenshot " +
                             shot.string() + " > " + log.string() + " 2>&1";
     const int rc = std::system(cmd.c_str());
-    std::ifstream lf(log);
-    const std::string log_text((std::istreambuf_iterator<char>(lf)), std::istreambuf_iterator<char>());
+    const std::string log_text = kitaku::test::slurp(log);
     INFO("log: " << log_text);
     REQUIRE(rc == 0);
     REQUIRE(fs::exists(shot));

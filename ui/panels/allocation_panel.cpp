@@ -10,6 +10,7 @@
 
 #include "kitaku/sim/allocation_planner.hpp"
 #include "kitaku/ui/i18n.hpp"
+#include "panels/widgets.hpp"
 
 namespace kitaku::ui {
 
@@ -26,12 +27,6 @@ double arrivals_of(const Snapshot& s, std::size_t f) {
 bool valid_facility(const DashboardContext& ctx, std::int64_t f) {
   return f >= 0 && static_cast<std::size_t>(f) < ctx.city.facilities.size() &&
          static_cast<std::size_t>(f) < ctx.snap->facility_state.size();
-}
-
-void section(const char* title) {
-  ImGui::Spacing();
-  ImGui::TextUnformatted(title);
-  ImGui::Separator();
 }
 
 }  // namespace
@@ -148,7 +143,7 @@ void AllocationPanel::Draw(DashboardContext& ctx) {
   draw_effects(ctx);
   draw_optimiser(ctx);
   draw_release(ctx);
-  if (!refusal_.empty()) ImGui::TextColored({0.95f, 0.4f, 0.35f, 1}, "%s %s", L("Refused:", "拒否:"), refusal_.c_str());
+  refusal_text(refusal_);
 }
 
 void AllocationPanel::draw_areas(DashboardContext& ctx) {
@@ -170,16 +165,13 @@ void AllocationPanel::draw_areas(DashboardContext& ctx) {
     ImGui::TextDisabled("%s", L("Nobody is stranded outdoors now.", "現在、屋外滞留者はいません。"));
     return;
   }
-  constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_BordersV |
-                                    ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp;
-  const float h = ImGui::GetTextLineHeightWithSpacing() * (static_cast<float>(std::min<std::size_t>(rows_.size(), 8)) + 1.5f);
-  if (!ImGui::BeginTable("areas_table", 4, flags, ImVec2(0, h))) return;
-  ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn(L("Area##area", "地域##area"), 0, 0.8f);
-  ImGui::TableSetupColumn(L("Unsheltered##unsheltered", "屋外滞留##unsheltered"), 0, 1.0f);
-  ImGui::TableSetupColumn(L("Heading to facility##to_facility", "施設へ移動中##to_facility"), 0, 1.2f);
-  ImGui::TableSetupColumn(L("Retained##retained", "待機中##retained"), 0, 1.0f);
-  ImGui::TableHeadersRow();
+  if (!begin_table("areas_table",
+                   {{L("Area##area", "地域##area"), 0.8f},
+                    {L("Unsheltered##unsheltered", "屋外滞留##unsheltered"), 1.0f},
+                    {L("Heading to facility##to_facility", "施設へ移動中##to_facility"), 1.2f},
+                    {L("Retained##retained", "待機中##retained"), 1.0f}},
+                   kListTable | ImGuiTableFlags_BordersV, ImVec2(0, rows_height(rows_.size(), 8))))
+    return;
   ImGuiListClipper clipper;
   clipper.Begin(static_cast<int>(rows_.size()));
   while (clipper.Step()) {
@@ -196,12 +188,9 @@ void AllocationPanel::draw_areas(DashboardContext& ctx) {
       }
       ctx.mark("allocation.row." + std::to_string(row.cell));
       ImGui::PopID();
-      ImGui::TableNextColumn();
-      ImGui::Text("%.0f", static_cast<double>(row.unsheltered) * w);
-      ImGui::TableNextColumn();
-      ImGui::Text("%.0f", static_cast<double>(row.to_facility) * w);
-      ImGui::TableNextColumn();
-      ImGui::Text("%.0f", static_cast<double>(row.retained) * w);
+      next_cellf("%.0f", static_cast<double>(row.unsheltered) * w);
+      next_cellf("%.0f", static_cast<double>(row.to_facility) * w);
+      next_cellf("%.0f", static_cast<double>(row.retained) * w);
     }
   }
   ImGui::EndTable();
@@ -290,22 +279,19 @@ void AllocationPanel::draw_suggestions(DashboardContext& ctx) {
     ImGui::TextDisabled("%s", L("No open facility has room.", "空きのある開設施設はありません。"));
     return;
   }
-  constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_SizingStretchProp;
-  if (!ImGui::BeginTable("suggestions_table", 4, flags)) return;
-  ImGui::TableSetupColumn(L("Facility##facility", "施設##facility"), 0, 3.0f);
-  ImGui::TableSetupColumn(L("Room##room", "空き##room"), 0, 1.0f);
-  ImGui::TableSetupColumn(L("Distance##distance", "距離##distance"), 0, 1.0f);
-  ImGui::TableSetupColumn("##use", 0, 0.8f);
-  ImGui::TableHeadersRow();
+  if (!begin_table("suggestions_table",
+                   {{L("Facility##facility", "施設##facility"), 3.0f},
+                    {L("Room##room", "空き##room"), 1.0f},
+                    {L("Distance##distance", "距離##distance"), 1.0f},
+                    {"##use", 0.8f}},
+                   kPlainTable))
+    return;
   for (const Suggestion& g : suggestions_) {
     const auto f = static_cast<std::size_t>(g.facility);
     ImGui::TableNextRow();
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(ctx.city.facilities[f].name.c_str());
-    ImGui::TableNextColumn();
-    ImGui::Text("%.0f", g.room);
-    ImGui::TableNextColumn();
-    ImGui::Text("%.0f m", g.distance_m);
+    next_cell(ctx.city.facilities[f].name);
+    next_cellf("%.0f", g.room);
+    next_cellf("%.0f m", g.distance_m);
     ImGui::TableNextColumn();
     ImGui::PushID(static_cast<int>(f));
     if (ImGui::SmallButton(L("Use##use", "選択##use"))) guidance_facility = g.facility;
@@ -320,31 +306,23 @@ void AllocationPanel::draw_effects(DashboardContext& ctx) {
   const Snapshot& s = *ctx.snap;
   const double w = s.persons_per_agent;
   section(L("Guidance sent and its effect", "誘導の指示と効果"));
-  constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_ScrollY |
-                                    ImGuiTableFlags_SizingStretchProp;
-  const float h = ImGui::GetTextLineHeightWithSpacing() * (static_cast<float>(std::min<std::size_t>(sent_.size(), 5)) + 1.5f);
-  if (!ImGui::BeginTable("guidance_effects", 5, flags, ImVec2(0, h))) return;
-  ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn(L("Sent##sent", "指示##sent"), 0, 0.8f);
-  ImGui::TableSetupColumn(L("Area -> facility##route", "地域 -> 施設##route"), 0, 2.5f);
-  ImGui::TableSetupColumn(L("Share##share", "割合##share"), 0, 0.6f);
-  ImGui::TableSetupColumn(L("Arriving then -> now##arrivals", "到着予定 当時 -> 現在##arrivals"), 0, 1.5f);
-  ImGui::TableSetupColumn(L("Unsheltered then -> now##unsheltered", "屋外滞留 当時 -> 現在##unsheltered"), 0, 1.5f);
-  ImGui::TableHeadersRow();
+  if (!begin_table("guidance_effects",
+                   {{L("Sent##sent", "指示##sent"), 0.8f},
+                    {L("Area -> facility##route", "地域 -> 施設##route"), 2.5f},
+                    {L("Share##share", "割合##share"), 0.6f},
+                    {L("Arriving then -> now##arrivals", "到着予定 当時 -> 現在##arrivals"), 1.5f},
+                    {L("Unsheltered then -> now##unsheltered", "屋外滞留 当時 -> 現在##unsheltered"), 1.5f}},
+                   kListTable, ImVec2(0, rows_height(sent_.size(), 5))))
+    return;
   for (auto it = sent_.rbegin(); it != sent_.rend(); ++it) {
     ImGui::TableNextRow();
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(DashboardContext::since_quake_text(it->time_s).c_str());
-    ImGui::TableNextColumn();
+    next_cell(DashboardContext::since_quake_text(it->time_s));
     const bool ok = valid_facility(ctx, it->facility);
-    ImGui::Text("%s -> %s", grid_.label(it->cell).c_str(),
-                ok ? ctx.city.facilities[static_cast<std::size_t>(it->facility)].name.c_str() : "?");
-    ImGui::TableNextColumn();
-    ImGui::Text("%.0f %%", 100.0 * it->share);
-    ImGui::TableNextColumn();
-    ImGui::Text("%.0f -> %.0f", it->arrivals_then, ok ? arrivals_of(s, static_cast<std::size_t>(it->facility)) : 0.0);
-    ImGui::TableNextColumn();
-    ImGui::Text("%.0f -> %.0f", it->unsheltered_then, static_cast<double>(unsheltered_in(it->cell)) * w);
+    next_cellf("%s -> %s", grid_.label(it->cell).c_str(),
+               ok ? ctx.city.facilities[static_cast<std::size_t>(it->facility)].name.c_str() : "?");
+    next_cellf("%.0f %%", 100.0 * it->share);
+    next_cellf("%.0f -> %.0f", it->arrivals_then, ok ? arrivals_of(s, static_cast<std::size_t>(it->facility)) : 0.0);
+    next_cellf("%.0f -> %.0f", it->unsheltered_then, static_cast<double>(unsheltered_in(it->cell)) * w);
   }
   ImGui::EndTable();
 }
@@ -499,7 +477,7 @@ void AllocationPanel::draw_optimiser(DashboardContext& ctx) {
   if (!plan_) return;
   const PlanResult& r = *plan_;
   if (!r.error.empty()) {
-    ImGui::TextColored({0.95f, 0.4f, 0.35f, 1}, "%s %s", L("The optimiser failed:", "最適化に失敗:"), r.error.c_str());
+    ImGui::TextColored(kRefusedColour, "%s %s", L("The optimiser failed:", "最適化に失敗:"), r.error.c_str());
     return;
   }
   const Plan& p = r.plan;
@@ -520,59 +498,39 @@ void AllocationPanel::draw_optimiser(DashboardContext& ctx) {
     ImGui::TextDisabled(L("Large case: each group considered only its nearest facilities (%zu pairs).",
                           "大規模のため各グループの近い施設のみを候補にしました（%zu 組）。"),
                         p.pairs);
-  constexpr ImGuiTableFlags sflags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_SizingStretchProp;
-  if (ImGui::BeginTable("plan_summary", 3, sflags)) {
-    ImGui::TableSetupColumn("##what", 0, 1.4f);
-    ImGui::TableSetupColumn(L("Optimiser##opt", "最適化##opt"), 0, 1.0f);
-    ImGui::TableSetupColumn(L("Greedy nearest-first##greedy", "最寄り順##greedy"), 0, 1.0f);
-    ImGui::TableHeadersRow();
-    const auto row = [](const char* what, const char* fmt, double a, double b) {
-      ImGui::TableNextRow();
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(what);
-      ImGui::TableNextColumn();
-      ImGui::Text(fmt, a);
-      ImGui::TableNextColumn();
-      ImGui::Text(fmt, b);
-    };
+  if (begin_table("plan_summary",
+                  {{"##what", 1.4f},
+                   {L("Optimiser##opt", "最適化##opt"), 1.0f},
+                   {L("Greedy nearest-first##greedy", "最寄り順##greedy"), 1.0f}},
+                  kPlainTable)) {
     const auto d = [](std::int64_t v) { return static_cast<double>(v); };
-    row(L("Persons served", "収容"), "%.0f", d(p.served), d(g.served));
-    row(L("Left unserved", "未収容"), "%.0f", d(p.unserved), d(g.unserved));
+    compare_row(L("Persons served", "収容"), "%.0f", d(p.served), d(g.served));
+    compare_row(L("Left unserved", "未収容"), "%.0f", d(p.unserved), d(g.unserved));
     if (p.priority_persons > 0)
-      row(L("Priority unserved", "要配慮者の未収容"), "%.0f", d(p.priority_persons - p.priority_served),
-          d(g.priority_persons - g.priority_served));
-    row(L("Mean walk (m)", "平均歩行距離 (m)"), "%.0f", p.mean_walk_m(), g.mean_walk_m());
-    row(L("Cost (person-km incl. penalty)", "費用（人・km、ペナルティ込み）"), "%.1f", d(p.cost) / 1000, d(g.cost) / 1000);
+      compare_row(L("Priority unserved", "要配慮者の未収容"), "%.0f", d(p.priority_persons - p.priority_served),
+                  d(g.priority_persons - g.priority_served));
+    compare_row(L("Mean walk (m)", "平均歩行距離 (m)"), "%.0f", p.mean_walk_m(), g.mean_walk_m());
+    compare_row(L("Cost (person-km incl. penalty)", "費用（人・km、ペナルティ込み）"), "%.1f", d(p.cost) / 1000, d(g.cost) / 1000);
     ImGui::EndTable();
   }
   if (!plan_rows_.empty()) {
-    constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_ScrollY |
-                                      ImGuiTableFlags_SizingStretchProp;
-    const float h =
-        ImGui::GetTextLineHeightWithSpacing() * (static_cast<float>(std::min<std::size_t>(plan_rows_.size(), 8)) + 1.5f);
-    if (ImGui::BeginTable("plan_rows", 4, flags, ImVec2(0, h))) {
-      ImGui::TableSetupScrollFreeze(0, 1);
-      ImGui::TableSetupColumn(L("Area##plan_area", "地域##plan_area"), 0, 0.8f);
-      ImGui::TableSetupColumn(L("Facility##plan_facility", "施設##plan_facility"), 0, 2.5f);
-      ImGui::TableSetupColumn(L("Persons##plan_persons", "人数##plan_persons"), 0, 0.8f);
-      ImGui::TableSetupColumn(L("Walk##plan_walk", "歩行##plan_walk"), 0, 0.8f);
-      ImGui::TableHeadersRow();
+    if (begin_table("plan_rows",
+                    {{L("Area##plan_area", "地域##plan_area"), 0.8f},
+                     {L("Facility##plan_facility", "施設##plan_facility"), 2.5f},
+                     {L("Persons##plan_persons", "人数##plan_persons"), 0.8f},
+                     {L("Walk##plan_walk", "歩行##plan_walk"), 0.8f}},
+                    kListTable, ImVec2(0, rows_height(plan_rows_.size(), 8)))) {
       ImGuiListClipper clipper;
       clipper.Begin(static_cast<int>(plan_rows_.size()));
       while (clipper.Step()) {
         for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
           const PlanRow& pr = plan_rows_[static_cast<std::size_t>(i)];
           ImGui::TableNextRow();
-          ImGui::TableNextColumn();
-          ImGui::Text("%s%s", grid_.label(pr.cell).c_str(), pr.priority ? L(" (priority)", "（要配慮）") : "");
-          ImGui::TableNextColumn();
-          ImGui::TextUnformatted(valid_facility(ctx, pr.facility)
-                                     ? ctx.city.facilities[static_cast<std::size_t>(pr.facility)].name.c_str()
-                                     : "?");
-          ImGui::TableNextColumn();
-          ImGui::Text("%lld", static_cast<long long>(pr.persons));
-          ImGui::TableNextColumn();
-          ImGui::Text("%lld m", static_cast<long long>(pr.metres));
+          next_cellf("%s%s", grid_.label(pr.cell).c_str(), pr.priority ? L(" (priority)", "（要配慮）") : "");
+          next_cell(valid_facility(ctx, pr.facility) ? ctx.city.facilities[static_cast<std::size_t>(pr.facility)].name.c_str()
+                                                     : "?");
+          next_cellf("%lld", static_cast<long long>(pr.persons));
+          next_cellf("%lld m", static_cast<long long>(pr.metres));
         }
       }
       ImGui::EndTable();

@@ -8,15 +8,10 @@
 #include <filesystem>
 
 #include "kitaku/ui/i18n.hpp"
+#include "panels/widgets.hpp"
 
 namespace kitaku::ui {
 namespace {
-
-std::string format(const char* fmt, auto... args) {
-  char b[512];
-  std::snprintf(b, sizeof b, fmt, args...);
-  return b;
-}
 
 const char* type_label(CommandType t) {
   switch (t) {
@@ -62,20 +57,12 @@ std::string rail_line_name(const DashboardContext& ctx, double index) {
 }
 
 std::string target_text(const DashboardContext& ctx, const Command& c) {
-  std::string facility;
-  if (uses_facility(c.type)) {
-    facility = c.facility >= 0 && static_cast<std::size_t>(c.facility) < ctx.city.facilities.size()
-                   ? ctx.city.facilities[static_cast<std::size_t>(c.facility)].name
-                   : "#" + std::to_string(c.facility);
-  }
+  const std::string facility = uses_facility(c.type) ? facility_label(ctx.city, c.facility) : std::string();
   switch (c.type) {
     case CommandType::kCloseEdge:
     case CommandType::kReopenEdge: {
-      std::string s = format(L("road #%lld", "道路 #%lld"), static_cast<long long>(c.edge));
-      if (c.edge >= 0 && static_cast<std::size_t>(c.edge) < ctx.network.edge_count()) {
-        const std::string_view n = ctx.network.name(EdgeId{static_cast<std::uint32_t>(c.edge)});
-        if (!n.empty()) s += " " + std::string(n);
-      }
+      std::string s = L("road ", "道路 ");
+      s += edge_label(ctx.network, c.edge);
       return s;
     }
     case CommandType::kCloseArea:
@@ -98,11 +85,6 @@ std::string value_text(const Command& c) {
   }
 }
 
-std::string hhmm(const DashboardContext& ctx, std::int64_t time_s) {
-  const std::int64_t c = ctx.scenario.quake.clock_s + time_s;
-  return format("%02lld%02lld", static_cast<long long>(c / 3600 % 24), static_cast<long long>(c / 60 % 60));
-}
-
 bool same_effect(const Command& a, const Command& b) {
   return a.type == b.type && a.facility == b.facility && a.edge == b.edge && a.value == b.value && a.x == b.x &&
          a.y == b.y && a.radius_m == b.radius_m && a.source == b.source;
@@ -116,10 +98,22 @@ std::vector<Command> scripted(const Scenario& sc) {
   return out;
 }
 
-void section(const char* title) {
-  ImGui::Spacing();
-  ImGui::TextDisabled("%s", title);
-  ImGui::Separator();
+/// The table of the script or of the event log: time, command, target, value, then `last`.
+bool begin_command_table(const char* id, Column last) {
+  return begin_table(id,
+                     {{L("Time##time", "時刻##time"), 1.2f},
+                      {L("Command##type", "コマンド##type"), 1.2f},
+                      {L("Target##target", "対象##target"), 2.0f},
+                      {L("Value##value", "値##value"), 0.8f},
+                      last},
+                     kListTable, ImVec2(0, rest_height(80)));
+}
+
+/// A command's cells in those tables after its time: command, target, value.
+void command_cells(const DashboardContext& ctx, const Command& c) {
+  next_cell(type_label(c.type));
+  next_cell(target_text(ctx, c));
+  next_cell(value_text(c));
 }
 
 }  // namespace
@@ -211,7 +205,7 @@ void DrillPanel::draw_injects(DashboardContext& ctx) {
   }
 
   // When.
-  section(L("When", "付与の時期"));
+  section(L("When", "付与の時期"), ImGuiCol_TextDisabled);
   int mode = at_time ? 1 : 0;
   ImGui::RadioButton(L("now##when_now", "直ちに##when_now"), &mode, 0);
   ctx.mark("drill.when.now");
@@ -236,11 +230,11 @@ void DrillPanel::draw_injects(DashboardContext& ctx) {
               DashboardContext::since_quake_text(when).c_str());
   if (at_time && when < s.time_s) {
     ImGui::SameLine();
-    ImGui::TextColored(ImVec4(1, 0.75f, 0.3f, 1), "%s", L("(already past: applies at the next step)", "（経過済み: 次のステップで適用）"));
+    ImGui::TextColored(kLateColour, "%s", L("(already past: applies at the next step)", "（経過済み: 次のステップで適用）"));
   }
 
   // Roads.
-  section(L("Road", "道路"));
+  section(L("Road", "道路"), ImGuiCol_TextDisabled);
   ImGui::SetNextItemWidth(140);
   ImGui::InputInt(L("edge id (select on the map)##edge", "道路ID（地図で選択）##edge"), &edge);
   ctx.mark("drill.edge");
@@ -268,7 +262,7 @@ void DrillPanel::draw_injects(DashboardContext& ctx) {
   ImGui::EndDisabled();
 
   // Areas: fire, cordon.
-  section(L("Area (fire, cordon)", "区域（火災・規制線）"));
+  section(L("Area (fire, cordon)", "区域（火災・規制線）"), ImGuiCol_TextDisabled);
   if (ctx.has_picked_point)
     ImGui::Text(L("centre (%.0f, %.0f), picked on the map", "中心 (%.0f, %.0f)（地図で指定）"), ctx.picked_point.x,
                 ctx.picked_point.y);
@@ -296,7 +290,7 @@ void DrillPanel::draw_injects(DashboardContext& ctx) {
   ImGui::EndDisabled();
 
   // Facilities.
-  section(L("Facility", "一時滞在施設"));
+  section(L("Facility", "一時滞在施設"), ImGuiCol_TextDisabled);
   ImGui::SetNextItemWidth(260);
   const std::string preview = facility_ok ? ctx.city.facilities[static_cast<std::size_t>(facility)].name
                                           : std::string(L("(select a facility)", "（施設を選択）"));
@@ -332,7 +326,7 @@ void DrillPanel::draw_injects(DashboardContext& ctx) {
   ImGui::EndDisabled();
 
   // Retained staff.
-  section(L("Retained staff", "事業所等での待機者"));
+  section(L("Retained staff", "事業所等での待機者"), ImGuiCol_TextDisabled);
   float percent = release_share * 100.0f;
   ImGui::SetNextItemWidth(220);
   ImGui::SliderFloat(L("share released##release_share", "帰宅開始の割合##release_share"), &percent, 0.0f, 100.0f, "%.0f %%");
@@ -357,7 +351,7 @@ void DrillPanel::draw_injects(DashboardContext& ctx) {
   ctx.mark("drill.release");
 
   // Rail: resume a suspended line (docs/model.md, "Rail").
-  section(L("Rail", "鉄道"));
+  section(L("Rail", "鉄道"), ImGuiCol_TextDisabled);
   const auto& lines = ctx.scenario.hazards.rail_lines;
   const int nlines = static_cast<int>(lines.size());
   rail_line = std::clamp(rail_line, 0, std::max(nlines - 1, 0));
@@ -405,7 +399,7 @@ void DrillPanel::draw_injects(DashboardContext& ctx) {
   std::size_t queued = 0;
   for (std::size_t i = 0; i < sent_.size(); ++i) queued += i < sent_applied_.size() && !sent_applied_[i];
   if (queued > 0) {
-    section(L("Queued injects (not applied yet)", "付与予定（未適用）"));
+    section(L("Queued injects (not applied yet)", "付与予定（未適用）"), ImGuiCol_TextDisabled);
     for (std::size_t i = 0; i < sent_.size(); ++i) {
       if (i < sent_applied_.size() && sent_applied_[i]) continue;
       const Command& q = sent_[i];
@@ -423,16 +417,7 @@ void DrillPanel::draw_script(DashboardContext& ctx) {
     ImGui::TextDisabled("%s", L("The scenario has no scripted commands.", "この想定には予定されたコマンドがありません。"));
     return;
   }
-  constexpr ImGuiTableFlags flags =
-      ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp;
-  if (!ImGui::BeginTable("drill_script", 5, flags, ImVec2(0, std::max(80.0f, ImGui::GetContentRegionAvail().y)))) return;
-  ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn(L("Time##time", "時刻##time"), 0, 1.2f);
-  ImGui::TableSetupColumn(L("Command##type", "コマンド##type"), 0, 1.2f);
-  ImGui::TableSetupColumn(L("Target##target", "対象##target"), 0, 2.0f);
-  ImGui::TableSetupColumn(L("Value##value", "値##value"), 0, 0.8f);
-  ImGui::TableSetupColumn(L("Applied##applied", "適用##applied"), 0, 0.7f);
-  ImGui::TableHeadersRow();
+  if (!begin_command_table("drill_script", {L("Applied##applied", "適用##applied"), 0.7f})) return;
   ImGuiListClipper clip;
   clip.Begin(static_cast<int>(cmds.size()));
   while (clip.Step())
@@ -440,16 +425,10 @@ void DrillPanel::draw_script(DashboardContext& ctx) {
       const Command& c = cmds[static_cast<std::size_t>(i)];
       const bool done = static_cast<std::size_t>(i) < scripted_applied_.size() && scripted_applied_[static_cast<std::size_t>(i)];
       ImGui::TableNextRow();
+      next_cellf("%s (%s)", ctx.clock_text(c.time_s).c_str(), DashboardContext::since_quake_text(c.time_s).c_str());
+      command_cells(ctx, c);
       ImGui::TableNextColumn();
-      ImGui::Text("%s (%s)", ctx.clock_text(c.time_s).c_str(), DashboardContext::since_quake_text(c.time_s).c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(type_label(c.type));
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(target_text(ctx, c).c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(value_text(c).c_str());
-      ImGui::TableNextColumn();
-      if (done) ImGui::TextColored(ImVec4(0.5f, 0.9f, 0.5f, 1), "%s", L("applied", "適用済み"));
+      if (done) ImGui::TextColored(kDoneColour, "%s", L("applied", "適用済み"));
       else ImGui::TextDisabled("%s", L("pending", "未適用"));
     }
   ImGui::EndTable();
@@ -472,37 +451,20 @@ void DrillPanel::draw_event_log(DashboardContext& ctx) {
     ctx.status = log_message_;
   }
   ctx.mark("drill.save_log");
-  if (!log_message_.empty())
-    ImGui::TextColored(log_failed_ ? ImVec4(1, 0.5f, 0.4f, 1) : ImVec4(0.5f, 0.9f, 0.5f, 1), "%s", log_message_.c_str());
+  outcome_text(log_message_, log_failed_);
 
   const auto& log = s.command_log;
   ImGui::TextDisabled(L("%zu commands applied", "適用済みコマンド %zu 件"), log.size());
-  constexpr ImGuiTableFlags flags =
-      ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp;
-  if (!ImGui::BeginTable("drill_log", 5, flags, ImVec2(0, std::max(80.0f, ImGui::GetContentRegionAvail().y)))) return;
-  ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn(L("Time##time", "時刻##time"), 0, 1.2f);
-  ImGui::TableSetupColumn(L("Command##type", "コマンド##type"), 0, 1.2f);
-  ImGui::TableSetupColumn(L("Target##target", "対象##target"), 0, 2.0f);
-  ImGui::TableSetupColumn(L("Value##value", "値##value"), 0, 0.8f);
-  ImGui::TableSetupColumn(L("Source##source", "発信元##source"), 0, 0.8f);
-  ImGui::TableHeadersRow();
+  if (!begin_command_table("drill_log", {L("Source##source", "発信元##source"), 0.8f})) return;
   ImGuiListClipper clip;
   clip.Begin(static_cast<int>(log.size()));
   while (clip.Step())
     for (int i = clip.DisplayStart; i < clip.DisplayEnd; ++i) {
       const Command& c = log[static_cast<std::size_t>(i)];
       ImGui::TableNextRow();
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(ctx.clock_text(c.time_s).c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(type_label(c.type));
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(target_text(ctx, c).c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(value_text(c).c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(source_label(c.source));
+      next_cell(ctx.clock_text(c.time_s));
+      command_cells(ctx, c);
+      next_cell(source_label(c.source));
     }
   ImGui::EndTable();
 }
@@ -527,8 +489,7 @@ void DrillPanel::draw_after_action(DashboardContext& ctx) {
     if (ImGui::Button(label.c_str())) baseline_.start(ctx.network, ctx.city, ctx.scenario, s.time_s);
     ctx.mark("drill.baseline.run");
   }
-  if (st == BaselineRun::Status::kFailed)
-    ImGui::TextColored(ImVec4(1, 0.5f, 0.4f, 1), "%s", baseline_.error().c_str());
+  if (st == BaselineRun::Status::kFailed) ImGui::TextColored(kFailedColour, "%s", baseline_.error().c_str());
   if (st == BaselineRun::Status::kCancelled) ImGui::TextDisabled("%s", L("Baseline cancelled.", "ベースラインを中止しました。"));
   if (st != BaselineRun::Status::kDone) return;
 
@@ -544,7 +505,7 @@ void DrillPanel::draw_after_action(DashboardContext& ctx) {
   comparison_shown_ = true;
 
   if (!same_time)
-    ImGui::TextColored(ImVec4(1, 0.75f, 0.3f, 1),
+    ImGui::TextColored(kLateColour,
                        L("The baseline ran to %s, the drill is at %s: run the baseline again to compare at the same time.",
                          "ベースラインは %s まで、訓練は %s です。同じ時刻で比較するには再計算してください。"),
                        DashboardContext::since_quake_text(until).c_str(), DashboardContext::since_quake_text(s.time_s).c_str());
@@ -571,30 +532,25 @@ void DrillPanel::draw_after_action(DashboardContext& ctx) {
       {L("unsheltered now (persons)", "現在の屋外滞留"), d.unsheltered_now, b.unsheltered_now, true, "%.0f"},
       {L("sheltered now (persons)", "現在の施設滞在者"), d.sheltered_now, b.sheltered_now, false, "%.0f"},
   };
-  constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_BordersInnerV |
-                                    ImGuiTableFlags_SizingStretchProp;
-  if (ImGui::BeginTable("drill_after_action", 4, flags)) {
-    ImGui::TableSetupColumn(L("Metric##metric", "指標##metric"), 0, 2.4f);
-    ImGui::TableSetupColumn(L("Drill##drill", "訓練##drill"), 0, 1.0f);
-    ImGui::TableSetupColumn(L("Baseline##baseline", "ベースライン##baseline"), 0, 1.0f);
-    ImGui::TableSetupColumn(L("Difference##difference", "差##difference"), 0, 1.0f);
-    ImGui::TableHeadersRow();
+  if (begin_table("drill_after_action",
+                  {{L("Metric##metric", "指標##metric"), 2.4f},
+                   {L("Drill##drill", "訓練##drill"), 1.0f},
+                   {L("Baseline##baseline", "ベースライン##baseline"), 1.0f},
+                   {L("Difference##difference", "差##difference"), 1.0f}},
+                  kPlainTable | ImGuiTableFlags_BordersInnerV)) {
     for (const Metric& m : metrics) {
-      ImGui::TableNextRow();
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(m.label);
-      ImGui::TableNextColumn();
-      ImGui::Text(m.fmt, m.drill);
-      ImGui::TableNextColumn();
-      ImGui::Text(m.fmt, m.base);
+      compare_row(m.label, m.fmt, m.drill, m.base);
       ImGui::TableNextColumn();
       const double diff = m.drill - m.base;
-      const std::string dt = (diff > 0 ? "+" : "") + format(m.fmt, diff);
+      // Appended, not "+" + format(...): GCC 12 reports a bogus -Wrestrict for
+      // operator+(const char*, std::string&&) at -O3 (GCC bug 105329).
+      std::string dt = diff > 0 ? "+" : "";
+      dt += format(m.fmt, diff);
       const bool worse = m.higher_is_worse ? diff > 0 : diff < 0;
       const bool equal = std::abs(diff) < 1e-9;
       ImGui::TextColored(equal ? ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled)
-                         : worse ? ImVec4(1, 0.5f, 0.4f, 1)
-                                 : ImVec4(0.5f, 0.9f, 0.5f, 1),
+                         : worse ? kFailedColour
+                                 : kDoneColour,
                          "%s", dt.c_str());
     }
     ImGui::EndTable();
@@ -616,28 +572,16 @@ void DrillPanel::Draw(DashboardContext& ctx) {
   }
   if (!(refreshed_for_ == SnapshotKey::of(ctx.snap.get()))) refresh(ctx);
   if (!ImGui::BeginTabBar("##drill_tabs")) return;
-  const auto tab = [&](const char* label, const char* mark, auto&& body) {
-    // show_tab ("charts", "log", ...) selects a tab once: the shell's --kpi-tab/--drill-tab.
-    const std::string id = std::string(mark).substr(std::string(mark).rfind('.') + 1);
-    const bool select = !show_tab.empty() && show_tab == id;
-    const bool open = ImGui::BeginTabItem(label, nullptr, select ? ImGuiTabItemFlags_SetSelected : 0);
-    if (select) show_tab.clear();
-    ctx.mark(mark);
-    if (!open) return;
-    ImGui::BeginChild("##drill_tab_body");
-    body();
-    ImGui::EndChild();
-    ImGui::EndTabItem();
-  };
-  tab(L("Injects###injects", "状況付与###injects"), "drill.tab.injects", [&] { draw_injects(ctx); });
+  const NamedTabs tabs{ctx, show_tab, "##drill_tab_body"};
+  tabs.tab(L("Injects###injects", "状況付与###injects"), "drill.tab.injects", [&] { draw_injects(ctx); });
   std::size_t done = 0;
   for (const bool b : scripted_applied_) done += b;
   const std::string script_label =
       format("%s (%zu/%zu)###script", L("Script", "予定"), done, ctx.scenario.commands.size());
-  tab(script_label.c_str(), "drill.tab.script", [&] { draw_script(ctx); });
+  tabs.tab(script_label.c_str(), "drill.tab.script", [&] { draw_script(ctx); });
   const std::string log_label = format("%s (%zu)###log", L("Event log", "記録"), ctx.snap->command_log.size());
-  tab(log_label.c_str(), "drill.tab.log", [&] { draw_event_log(ctx); });
-  tab(L("After action###after", "事後検討###after"), "drill.tab.after", [&] { draw_after_action(ctx); });
+  tabs.tab(log_label.c_str(), "drill.tab.log", [&] { draw_event_log(ctx); });
+  tabs.tab(L("After action###after", "事後検討###after"), "drill.tab.after", [&] { draw_after_action(ctx); });
   ImGui::EndTabBar();
 }
 

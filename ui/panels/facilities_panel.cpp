@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <string_view>
 
 #include "kitaku/ui/i18n.hpp"
+#include "panels/widgets.hpp"
 
 namespace kitaku::ui {
 
@@ -51,14 +51,6 @@ double percent_full(const Snapshot& s, std::size_t f) {
 
 double arrivals(const Snapshot& s, std::size_t f) {
   return std::max(0.0, s.facility_reserved[f] - s.facility_occupancy[f]);
-}
-
-/// Local clock "HH:MM" of a time after the quake.
-std::string hhmm(const DashboardContext& ctx, std::int64_t time_s) {
-  const std::int64_t c = ctx.scenario.quake.clock_s + time_s;
-  char b[16];
-  std::snprintf(b, sizeof b, "%02lld:%02lld", static_cast<long long>(c / 3600 % 24), static_cast<long long>(c / 60 % 60));
-  return b;
 }
 
 /// ImGuiTextFilter's rules ("a,b" any of, "-c" none of), matching UTF-8 bytes with
@@ -286,7 +278,8 @@ void FacilitiesPanel::draw_table(DashboardContext& ctx, float height) {
       else ImGui::TextDisabled("-");
       ImGui::TableNextColumn();
       if (st == FacilityStatus::kOpening)
-        ImGui::TextColored(status_colour(st), L("opening %s", "%s 開設予定"), hhmm(ctx, s.facility_open_at_s[f]).c_str());
+        ImGui::TextColored(status_colour(st), L("opening %s", "%s 開設予定"),
+                           hhmm(ctx, s.facility_open_at_s[f], ":").c_str());
       else
         ImGui::TextColored(status_colour(st), "%s", facility_status_label(st));
       ImGui::TableNextColumn();
@@ -375,7 +368,7 @@ void FacilitiesPanel::draw_actions(DashboardContext& ctx) {
     ctx.mark("facilities.damage");
     ImGui::EndDisabled();
   }
-  if (!refusal_.empty()) ImGui::TextColored({0.95f, 0.4f, 0.35f, 1}, "%s %s", L("Refused:", "拒否:"), refusal_.c_str());
+  refusal_text(refusal_);
 }
 
 }  // namespace kitaku::ui

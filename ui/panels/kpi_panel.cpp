@@ -9,6 +9,7 @@
 
 #include "kitaku/ui/after_action.hpp"
 #include "kitaku/ui/i18n.hpp"
+#include "panels/widgets.hpp"
 
 namespace kitaku::ui {
 namespace {
@@ -99,26 +100,6 @@ std::string hours_text(double h) {
   const auto minutes = static_cast<long long>(std::llround(h * 60));
   char b[32];
   std::snprintf(b, sizeof b, "+%lld:%02lld", minutes / 60, minutes % 60);
-  return b;
-}
-
-std::string edge_label(const Network& net, std::int64_t e) {
-  std::string s = "#" + std::to_string(e);
-  if (e >= 0 && static_cast<std::size_t>(e) < net.edge_count()) {
-    const std::string_view n = net.name(EdgeId{static_cast<std::uint32_t>(e)});
-    if (!n.empty()) s += " " + std::string(n);
-  }
-  return s;
-}
-
-std::string facility_label(const City& city, std::int64_t f) {
-  if (f >= 0 && static_cast<std::size_t>(f) < city.facilities.size()) return city.facilities[static_cast<std::size_t>(f)].name;
-  return "#" + std::to_string(f);
-}
-
-std::string format(const char* fmt, auto... args) {
-  char b[512];
-  std::snprintf(b, sizeof b, fmt, args...);
   return b;
 }
 
@@ -406,34 +387,32 @@ void KpiPanel::draw_values(DashboardContext& ctx) {
   const TimeseriesRow& r = s.row;
   const double w = s.persons_per_agent;
   constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp;
-  if (!ImGui::BeginTable("kpi_values", 4, flags)) return;
-  ImGui::TableSetupColumn("##l1", 0, 1.4f);
-  ImGui::TableSetupColumn("##v1", 0, 1.0f);
-  ImGui::TableSetupColumn("##l2", 0, 1.4f);
-  ImGui::TableSetupColumn("##v2", 0, 1.0f);
-  auto cell = [](const char* label, const std::string& value, ImU32 colour) {
+  if (!begin_table("kpi_values", {{"##l1", 1.4f}, {"##v1", 1.0f}, {"##l2", 1.4f}, {"##v2", 1.0f}}, flags, ImVec2(0, 0),
+                   /*headers=*/false))
+    return;
+  // Two (label, value) pairs a row.
+  auto entry = [](const char* label, const std::string& value, ImU32 colour) {
     ImGui::TableNextColumn();
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour), "%s", label);
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(value.c_str());
+    next_cell(value);
   };
   const ImU32 plain = ImGui::GetColorU32(ImGuiCol_Text);
   for (int k = 0; k < kAgentStates; ++k)
-    cell(state_label(k), grouped(static_cast<double>(r.state[static_cast<std::size_t>(k)]) * w), kStateColours[k]);
-  cell(L("persons at >= 6 p/m²", "6人/m²以上の人数"), grouped(r.persons_ge6), kGe6Colour);
-  cell(L("persons at >= 4 p/m²", "4人/m²以上の人数"), grouped(r.persons_ge4), kGe4Colour);
-  cell(L("km of road at >= 6 p/m²", "6人/m²以上の道路延長"), format("%.2f km", r.km_ge6), kGe6Colour);
-  cell(L("persons on the roads", "道路上の人数"), grouped(r.persons_walking), plain);
-  cell(L("sheltered / capacity", "滞在者／収容人数"),
-       format("%s / %s (%.1f %%)", grouped(r.persons_sheltered).c_str(), grouped(total_capacity_).c_str(),
-              total_capacity_ > 0 ? 100.0 * r.persons_sheltered / total_capacity_ : 0.0),
-       kFillColour);
-  cell(L("facilities open / full", "開設／満員の施設"),
-       format("%lld / %lld (%zu)", static_cast<long long>(r.facilities_open), static_cast<long long>(r.facilities_full),
-              s.facility_state.size()),
-       plain);
-  cell(L("places in open facilities", "開設施設の収容人数"), grouped(open_capacity_), plain);
-  cell(L("persons in all", "全体の人数"), grouped(static_cast<double>(r.agents) * w), plain);
+    entry(state_label(k), grouped(static_cast<double>(r.state[static_cast<std::size_t>(k)]) * w), kStateColours[k]);
+  entry(L("persons at >= 6 p/m²", "6人/m²以上の人数"), grouped(r.persons_ge6), kGe6Colour);
+  entry(L("persons at >= 4 p/m²", "4人/m²以上の人数"), grouped(r.persons_ge4), kGe4Colour);
+  entry(L("km of road at >= 6 p/m²", "6人/m²以上の道路延長"), format("%.2f km", r.km_ge6), kGe6Colour);
+  entry(L("persons on the roads", "道路上の人数"), grouped(r.persons_walking), plain);
+  entry(L("sheltered / capacity", "滞在者／収容人数"),
+        format("%s / %s (%.1f %%)", grouped(r.persons_sheltered).c_str(), grouped(total_capacity_).c_str(),
+               total_capacity_ > 0 ? 100.0 * r.persons_sheltered / total_capacity_ : 0.0),
+        kFillColour);
+  entry(L("facilities open / full", "開設／満員の施設"),
+        format("%lld / %lld (%zu)", static_cast<long long>(r.facilities_open), static_cast<long long>(r.facilities_full),
+               s.facility_state.size()),
+        plain);
+  entry(L("places in open facilities", "開設施設の収容人数"), grouped(open_capacity_), plain);
+  entry(L("persons in all", "全体の人数"), grouped(static_cast<double>(r.agents) * w), plain);
   ImGui::EndTable();
 }
 
@@ -443,13 +422,9 @@ void KpiPanel::draw_alerts(DashboardContext& ctx) {
   ImGui::SameLine();
   ImGui::TextDisabled(L("%zu alerts, newest first (click to show on the map)", "%zu 件（新しい順、クリックで地図に表示）"),
                       ctx.alerts.size());
-  constexpr ImGuiTableFlags flags =
-      ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp;
-  if (!ImGui::BeginTable("kpi_alerts", 2, flags, ImVec2(0, std::max(60.0f, ImGui::GetContentRegionAvail().y)))) return;
-  ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn(L("Time##time", "時刻##time"), 0, 1.0f);
-  ImGui::TableSetupColumn(L("Alert##alert", "警報##alert"), 0, 4.0f);
-  ImGui::TableHeadersRow();
+  if (!begin_table("kpi_alerts", {{L("Time##time", "時刻##time"), 1.0f}, {L("Alert##alert", "警報##alert"), 4.0f}},
+                   kListTable, ImVec2(0, rest_height(60))))
+    return;
   ImGuiListClipper clip;
   clip.Begin(static_cast<int>(ctx.alerts.size()));
   while (clip.Step()) {
@@ -486,8 +461,7 @@ void KpiPanel::draw_alerts(DashboardContext& ctx) {
 }
 
 std::string KpiPanel::default_export_path(const DashboardContext& ctx) {
-  const std::int64_t c = ctx.scenario.quake.clock_s + (ctx.snap ? ctx.snap->time_s : 0);
-  return format("kpis-%02lld%02lld.csv", static_cast<long long>(c / 3600 % 24), static_cast<long long>(c / 60 % 60));
+  return "kpis-" + hhmm(ctx, ctx.snap ? ctx.snap->time_s : 0) + ".csv";
 }
 
 bool KpiPanel::export_csv(const DashboardContext& ctx, const std::string& path, std::string* error) {
@@ -516,9 +490,7 @@ void KpiPanel::draw_export(DashboardContext& ctx) {
     ctx.status = export_message_;
   }
   ctx.mark("kpi.export");
-  if (!export_message_.empty())
-    ImGui::TextColored(export_failed_ ? ImVec4(1, 0.5f, 0.4f, 1) : ImVec4(0.5f, 0.9f, 0.5f, 1), "%s",
-                       export_message_.c_str());
+  outcome_text(export_message_, export_failed_);
 }
 
 void KpiPanel::Draw(DashboardContext& ctx) {
@@ -530,27 +502,17 @@ void KpiPanel::Draw(DashboardContext& ctx) {
   hover_sample_ = -1;
   draw_headline(ctx);
   if (!ImGui::BeginTabBar("##kpi_tabs")) return;
-  const auto tab = [&](const char* label, const char* mark, auto&& body) {
-    // show_tab ("charts", "log", ...) selects a tab once: the shell's --kpi-tab/--drill-tab.
-    const std::string id = std::string(mark).substr(std::string(mark).rfind('.') + 1);
-    const bool select = !show_tab.empty() && show_tab == id;
-    const bool open = ImGui::BeginTabItem(label, nullptr, select ? ImGuiTabItemFlags_SetSelected : 0);
-    if (select) show_tab.clear();
-    ctx.mark(mark);
-    if (!open) return;
-    body();
-    ImGui::EndTabItem();
-  };
-  tab(L("Now###now", "現在###now"), "kpi.tab.now", [&] { draw_values(ctx); });
-  tab(L("Charts###charts", "推移###charts"), "kpi.tab.charts", [&] {
+  const NamedTabs tabs{ctx, show_tab};
+  tabs.tab(L("Now###now", "現在###now"), "kpi.tab.now", [&] { draw_values(ctx); });
+  tabs.tab(L("Charts###charts", "推移###charts"), "kpi.tab.charts", [&] {
     const float h = std::max(150.0f, (ImGui::GetContentRegionAvail().y - 2 * ImGui::GetStyle().ItemSpacing.y) / 3);
     draw_chart(ctx, kChartStates, h);
     draw_chart(ctx, kChartCrush, h);
     draw_chart(ctx, kChartFill, h);
   });
   const std::string alerts_label = format("%s (%zu)###alerts", L("Alerts", "警報"), ctx.alerts.size());
-  tab(alerts_label.c_str(), "kpi.tab.alerts", [&] { draw_alerts(ctx); });
-  tab(L("Export###export", "出力###export"), "kpi.tab.export", [&] { draw_export(ctx); });
+  tabs.tab(alerts_label.c_str(), "kpi.tab.alerts", [&] { draw_alerts(ctx); });
+  tabs.tab(L("Export###export", "出力###export"), "kpi.tab.export", [&] { draw_export(ctx); });
   ImGui::EndTabBar();
 }
 

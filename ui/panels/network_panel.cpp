@@ -4,6 +4,7 @@
 
 #include "kitaku/ui/fruin.hpp"
 #include "kitaku/ui/i18n.hpp"
+#include "panels/widgets.hpp"
 
 namespace kitaku::ui {
 
@@ -31,24 +32,17 @@ void NetworkPanel::DrawContents(const Network& net) {
               L("edges", "リンク"), shown_total_km);
   ImGui::Text("CRS: EPSG:%d, %zu %s", net.epsg(), stairs_, L("stair edges", "階段リンク"));
   shown_class_rows = 0;
-  if (ImGui::BeginTable("classes", 4, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
-    ImGui::TableSetupColumn(L("class", "道路種別"));
-    ImGui::TableSetupColumn("km");
-    ImGui::TableSetupColumn(L("share", "割合"));
-    ImGui::TableSetupColumn(L("mean width m", "平均幅員 m"));
-    ImGui::TableHeadersRow();
+  if (begin_table("classes",
+                  {{L("class", "道路種別"), 0}, {"km", 0}, {L("share", "割合"), 0}, {L("mean width m", "平均幅員 m"), 0}},
+                  ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
     for (std::size_t c = 0; c < kRoadClassCount; ++c) {
       if (km_[c] <= 0) continue;
       ++shown_class_rows;
       ImGui::TableNextRow();
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(name(static_cast<RoadClass>(c)).data());
-      ImGui::TableNextColumn();
-      ImGui::Text("%.2f", km_[c]);
-      ImGui::TableNextColumn();
-      ImGui::Text("%.1f %%", 100.0 * km_[c] / shown_total_km);
-      ImGui::TableNextColumn();
-      ImGui::Text("%.1f", width_km_[c] / km_[c]);
+      next_cell(name(static_cast<RoadClass>(c)).data());
+      next_cellf("%.2f", km_[c]);
+      next_cellf("%.1f %%", 100.0 * km_[c] / shown_total_km);
+      next_cellf("%.1f", width_km_[c] / km_[c]);
     }
     ImGui::EndTable();
   }
