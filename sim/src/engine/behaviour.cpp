@@ -10,10 +10,6 @@ bool is_hazard(const std::string& source) {
   return source == "hazard" || (source.size() > 7 && source.ends_with(":hazard"));
 }
 
-std::uint32_t route_key(const Scenario& sc, const AgentsCold& cold, AgentId a) {
-  return cold.home_cell[a] * static_cast<std::uint32_t>(sc.routing.route_variants) + cold.variant[a];
-}
-
 namespace {
 void ensure_home_tree(HomeRoutes& homes, RouteState& routes, std::uint32_t key) {
   if (homes.cell_tree[key] >= 0) return;

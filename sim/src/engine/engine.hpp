@@ -64,8 +64,10 @@ void start_walking_home(const StepContext& cx, const AgentsCold& cold, AgentsHot
 /// a reserves a place at f, seen from `from`; f's tree is grown if it may not reach a.
 void reserve(const StepContext& cx, AgentLists& lists, FacilityTable& fac, RouteState& routes, Kernel& k,
              AgentId a, ShelterId f, Point from);
-/// The index of a's home tree key (cell x variant).
-std::uint32_t route_key(const Scenario& sc, const AgentsCold& cold, AgentId a);
+/// a's home tree key: its cell x route_variants + its variant (HomeRoutes::cell_tree).
+inline std::uint32_t route_key(const Scenario& sc, const AgentsCold& cold, AgentId a) {
+  return cold.home_cell[a] * static_cast<std::uint32_t>(sc.routing.route_variants) + cold.variant[a];
+}
 /// Whether a command comes from the hazard plan ("hazard", or "replay:hazard").
 bool is_hazard(const std::string& source);
 

@@ -220,9 +220,7 @@ void apply(const StepContext& cx, Tables& tb, Kernel& k, const Command& c) {
       if (pause_until.empty()) pause_until.assign(ag.size(), 0);
       const std::int64_t until = step_no + steps;  // still in steps step_no .. until - 1
       for (const AgentId a : tb.lists.active) {
-        const bool walking = (ag.state[a] == AgentState::kWalkingHome && !(ag.flags[a] & kOffNet)) ||
-                             ag.state[a] == AgentState::kToFacility;
-        if (walking && in_area(a)) pause_until[a] = std::max(pause_until[a], until);
+        if (ag.on_network_walker(a) && in_area(a)) pause_until[a] = std::max(pause_until[a], until);
       }
       if (c.radius_m <= 0) {
         // Felt everywhere: those on the off-network last stretch home stop too, so

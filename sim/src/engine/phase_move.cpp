@@ -24,7 +24,6 @@ void run_move(const StepContext& cx, const AgentsCold& cold, const EdgeParams& e
   const auto nact = static_cast<std::int64_t>(active.size());
   const std::int64_t night_index = (sc.quake.clock_s + t) / 86400;
   const double tired_m = sc.behaviour.tired_km * 1000;
-  const auto K = static_cast<std::uint32_t>(sc.routing.route_variants);
   for (auto& b : bufs) {
     b.req.clear();
     b.events.clear();
@@ -91,7 +90,7 @@ void run_move(const StepContext& cx, const AgentsCold& cold, const EdgeParams& e
         continue;
       }
       const std::uint32_t cell = cold.home_cell[a];
-      const NextHopTree& tree = homes.trees[static_cast<std::size_t>(homes.cell_tree[cell * K + cold.variant[a]])];
+      const NextHopTree& tree = homes.trees[static_cast<std::size_t>(homes.cell_tree[route_key(sc, cold, a)])];
       if (homes.cell_of(net.pos(n)) == cell || n == tree.root) {
         buf.req.push_back({a, Ev::kReachHome, 0, kNoArc, 0, n});
         continue;
