@@ -129,7 +129,7 @@ void dashboard(const DashOptions& o) {
     if (static_cast<std::size_t>(o.select_facility) >= city.facilities.size())
       throw InputError("--select-facility", "", "facility " + std::to_string(o.select_facility) + " does not exist (" +
                                                    std::to_string(city.facilities.size()) + " facilities)");
-    ctx.selected_facility = o.select_facility;
+    ctx.selected_facility = make_id<ShelterId>(static_cast<std::uint64_t>(o.select_facility));
     ctx.centre_request = true;
     ctx.centre_on = city.facilities[static_cast<std::size_t>(o.select_facility)].pos;
   }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <type_traits>
 
 #include "kitaku/sim/error.hpp"
 
@@ -43,6 +44,14 @@ bool parse_command_type(std::string_view name, CommandType& out) {
   return false;
 }
 
+namespace {
+// An id as the log writes it: its number, or -1 for none.
+template <class Id>
+std::string id_text(Id id) {
+  return valid(id) ? std::to_string(index(id)) : std::string("-1");
+}
+}  // namespace
+
 std::string format_command(const Command& c) {
   std::string source = c.source;
   for (char& ch : source)  // one token: whitespace would split the line
@@ -51,8 +60,8 @@ std::string format_command(const Command& c) {
   out += "time_s=" + std::to_string(c.time_s);
   out += " seq=" + std::to_string(c.seq);
   out += " type=" + std::string(command_name(c.type));
-  out += " facility=" + std::to_string(c.facility);
-  out += " edge=" + std::to_string(c.edge);
+  out += " facility=" + id_text(c.facility);
+  out += " edge=" + id_text(c.edge);
   out += " value=" + exact(c.value);
   out += " x=" + exact(c.x);
   out += " y=" + exact(c.y);
@@ -104,8 +113,22 @@ Command parse_command_line(std::string_view line, const std::string& origin, int
   if (c.time_s < 0) fail("time_s: must not be negative, got " + std::to_string(c.time_s));
   integer(1, c.seq);
   if (!parse_command_type(values[2], c.type)) fail("type: unknown command type '" + std::string(values[2]) + "'");
-  integer(3, c.facility);
-  integer(4, c.edge);
+  // An id: -1 (none) or a number below the id type's "none".
+  const auto id = [&](std::size_t k, auto& out) {
+    using Id = std::remove_reference_t<decltype(out)>;
+    std::int64_t n = 0;
+    integer(k, n);
+    if (n == -1) {
+      out = invalid_id<Id>();
+      return;
+    }
+    if (n < 0 || static_cast<std::uint64_t>(n) >= index(invalid_id<Id>()))
+      fail(std::string(kKeys[k]) + ": must be -1 (none) or a number from 0 to " +
+           std::to_string(index(invalid_id<Id>()) - 1) + ", got " + std::to_string(n));
+    out = make_id<Id>(static_cast<std::uint64_t>(n));
+  };
+  id(3, c.facility);
+  id(4, c.edge);
   real(5, c.value);
   real(6, c.x);
   real(7, c.y);

@@ -219,7 +219,7 @@ void plan_fire(const Network& net, const City& city, const Scenario& sc, std::ui
     out.push_back(close);
     for (const std::int64_t fi : facilities_in[c]) {
       Command dmg = hazard_command(cell.ignite_s, CommandType::kDamageFacility);
-      dmg.facility = fi;
+      dmg.facility = make_id<ShelterId>(static_cast<std::uint64_t>(fi));
       out.push_back(dmg);
     }
     if (f.reopen_burnt && cell.burnt_out_s <= duration_s) {
@@ -431,7 +431,7 @@ HazardPlan plan_hazards(const Network& net, const City& city, const Scenario& sc
       if (newly[i]) {
         blocked[i] = 1;
         Command c = hazard_command(t, CommandType::kCloseEdge);
-        c.edge = static_cast<std::int64_t>(i);
+        c.edge = make_id<EdgeId>(i);
         timeline.push_back(c);
       }
   }

@@ -411,7 +411,7 @@ std::vector<Command> plan_to_guidance(const Plan& plan, std::span<const Allocati
       Command c;
       c.time_s = time_s;
       c.type = CommandType::kGuidance;
-      c.facility = f;
+      c.facility = make_id<ShelterId>(f);
       c.x = ar.centre.x;
       c.y = ar.centre.y;
       c.radius_m = ar.radius;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <type_traits>
 #include <toml++/toml.h>
 
 #include "kitaku/sim/error.hpp"
@@ -539,12 +540,18 @@ Command read_command(const std::string& origin, const toml::table& t, std::size_
   const auto need = [&](std::string_view key, auto& out, auto lo, auto hi) {
     if (!r.get(key, out, lo, hi)) r.fail(t, key, "missing (" + type + " needs it)");
   };
-  constexpr std::int64_t kMaxIndex = std::numeric_limits<std::int64_t>::max();
+  // A facility or edge number: from 0 to one below the id type's "none".
+  const auto need_id = [&](std::string_view key, auto& out) {
+    using Id = std::remove_reference_t<decltype(out)>;
+    std::int64_t n = 0;
+    need(key, n, std::int64_t{0}, static_cast<std::int64_t>(kitaku::index(invalid_id<Id>())) - 1);
+    out = make_id<Id>(static_cast<std::uint64_t>(n));
+  };
   switch (c.type) {
     case CommandType::kOpenFacility:
     case CommandType::kCloseFacility:
     case CommandType::kDamageFacility:
-      need("facility", c.facility, std::int64_t{0}, kMaxIndex);
+      need_id("facility", c.facility);
       break;
     case CommandType::kCloseArea:
     case CommandType::kReopenArea:
@@ -553,15 +560,15 @@ Command read_command(const std::string& origin, const toml::table& t, std::size_
       need("radius_m", c.radius_m, 0.0, kInf);
       break;
     case CommandType::kSetCapacity:
-      need("facility", c.facility, std::int64_t{0}, kMaxIndex);
+      need_id("facility", c.facility);
       need("value", c.value, 0.0, kInf);
       break;
     case CommandType::kCloseEdge:
     case CommandType::kReopenEdge:
-      need("edge", c.edge, std::int64_t{0}, kMaxIndex);
+      need_id("edge", c.edge);
       break;
     case CommandType::kGuidance:
-      need("facility", c.facility, std::int64_t{0}, kMaxIndex);
+      need_id("facility", c.facility);
       c.value = -1;  // absent: [policy] guidance_compliance, filled in below
       r.get("value", c.value, 0.0, 1.0);
       need("x", c.x, -kInf, kInf);

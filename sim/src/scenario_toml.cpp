@@ -268,7 +268,7 @@ std::string to_toml(const Scenario& s) {
       case CommandType::kOpenFacility:
       case CommandType::kCloseFacility:
       case CommandType::kDamageFacility:
-        i("facility", cmd.facility);
+        i("facility", static_cast<std::int64_t>(index(cmd.facility)));
         break;
       case CommandType::kCloseArea:
       case CommandType::kReopenArea:
@@ -277,17 +277,17 @@ std::string to_toml(const Scenario& s) {
         d("radius_m", cmd.radius_m);
         break;
       case CommandType::kSetCapacity:
-        i("facility", cmd.facility);
+        i("facility", static_cast<std::int64_t>(index(cmd.facility)));
         d("value", cmd.value);
         break;
       case CommandType::kCloseEdge:
       case CommandType::kReopenEdge:
-        i("edge", cmd.edge);
+        i("edge", static_cast<std::int64_t>(index(cmd.edge)));
         break;
       case CommandType::kGuidance:
       case CommandType::kReleaseRetained:
       case CommandType::kPauseWalkers:
-        if (cmd.type == CommandType::kGuidance) i("facility", cmd.facility);
+        if (cmd.type == CommandType::kGuidance) i("facility", static_cast<std::int64_t>(index(cmd.facility)));
         d("value", cmd.value);
         if (cmd.type == CommandType::kGuidance || cmd.x != 0 || cmd.y != 0 || cmd.radius_m != 0) {
           d("x", cmd.x);

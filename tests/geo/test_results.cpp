@@ -124,13 +124,13 @@ geo::RunOutputs test_outputs(const Network& net, const City& city) {
   c1.time_s = 3600;
   c1.seq = 0;
   c1.type = CommandType::kCloseEdge;
-  c1.edge = 4;
+  c1.edge = make_id<EdgeId>(4);
   c1.source = "operator";
   Command c2;
   c2.time_s = 7200;
   c2.seq = 1;
   c2.type = CommandType::kGuidance;
-  c2.facility = 1;
+  c2.facility = make_id<ShelterId>(1);
   c2.value = 0.75;
   c2.x = kX0 + 100.125;
   c2.y = kY0 + 50;
@@ -388,13 +388,13 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
     const Command back = parse_command_line(lines[2], path, 3);
     CHECK(back.type == CommandType::kGuidance);
     CHECK(back.time_s == 7200);
-    CHECK(back.facility == 1);
+    CHECK(back.facility == make_id<ShelterId>(1));
     CHECK(back.value == 0.75);
     CHECK(back.x == out.commands[1].x);
     const auto all = load_command_log(path);
     REQUIRE(all.size() == 2);
     CHECK(all[0].type == CommandType::kCloseEdge);
-    CHECK(all[0].edge == 4);
+    CHECK(all[0].edge == make_id<EdgeId>(4));
     CHECK(all[0].time_s == 3600);
   }
 

@@ -78,11 +78,11 @@ Scenario busy_scenario() {
   rail.capacity_per_h = 1500;
   sc.hazards.rail_lines = {rail};
   Command close = command(10, CommandType::kCloseEdge);
-  close.edge = 40;
+  close.edge = make_id<EdgeId>(40);
   Command reopen = command(70, CommandType::kReopenEdge);
-  reopen.edge = 40;
+  reopen.edge = make_id<EdgeId>(40);
   Command cap = command(35, CommandType::kSetCapacity);
-  cap.facility = 1;
+  cap.facility = make_id<ShelterId>(1);
   cap.value = 150;
   Command cordon = command(25, CommandType::kCloseArea);
   cordon.x = 650;
@@ -93,7 +93,7 @@ Scenario busy_scenario() {
   lift.y = 650;
   lift.radius_m = 60;
   Command guide = command(45, CommandType::kGuidance);
-  guide.facility = 0;
+  guide.facility = make_id<ShelterId>(0);
   guide.value = 0.8;
   Command release = command(60, CommandType::kReleaseRetained);
   release.value = 0.5;
@@ -107,7 +107,7 @@ Command live_command() {
   Command c;
   c.time_s = 110 * 60;
   c.type = CommandType::kCloseFacility;
-  c.facility = 0;
+  c.facility = make_id<ShelterId>(0);
   return c;
 }
 

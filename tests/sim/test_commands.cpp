@@ -64,7 +64,7 @@ TEST_CASE("format_command writes every key in a fixed order") {
   c.time_s = 3600;
   c.seq = 2;
   c.type = CommandType::kCloseEdge;
-  c.edge = 12;
+  c.edge = make_id<EdgeId>(12);
   c.source = "operator";
   CHECK(format_command(c) == kGood);
   c.source = "my drill";  // a space would split the line
@@ -88,8 +88,8 @@ TEST_CASE("format and parse round-trip bit-exactly") {
     c.time_s = 86400LL * 14 + 7;
     c.seq = seq++;
     c.type = CommandType::kGuidance;
-    c.facility = 1234;
-    c.edge = std::numeric_limits<std::int64_t>::max();
+    c.facility = make_id<ShelterId>(1234);
+    c.edge = make_id<EdgeId>(index(kNoEdge) - 1);  // the largest edge number
     c.value = v;
     c.x = -v;
     c.y = v / 7;
@@ -112,7 +112,7 @@ TEST_CASE("parse_command_line accepts keys in any order and extra spaces") {
       "commands.log", 1);
   CHECK(c.time_s == 3600);
   CHECK(c.type == CommandType::kCloseEdge);
-  CHECK(c.edge == 12);
+  CHECK(c.edge == make_id<EdgeId>(12));
   CHECK(c.source == "operator");
   CHECK(error_of(kGood) == "no error");
 }
@@ -132,6 +132,13 @@ TEST_CASE("bad log lines are refused with the file and line number") {
   CHECK(error_of(with("edge=12", "edge=twelve")) == "commands.log: line 7: edge: not an integer: 'twelve'");
   CHECK(error_of(with("edge=12", "edge=12.5")) == "commands.log: line 7: edge: not an integer: '12.5'");
   CHECK(error_of(with("edge=12", "edge=")) == "commands.log: line 7: edge: not an integer: ''");
+  // Ids: -1 is none; anything else below the id type's "none" (2^32 - 1) names one.
+  CHECK(!valid(parse_command_line(with("edge=12", "edge=-1"), "commands.log", 7).edge));
+  CHECK(parse_command_line(with("edge=12", "edge=4294967294"), "commands.log", 7).edge == make_id<EdgeId>(4294967294u));
+  CHECK(error_of(with("edge=12", "edge=4294967295")) ==
+        "commands.log: line 7: edge: must be -1 (none) or a number from 0 to 4294967294, got 4294967295");
+  CHECK(error_of(with("facility=-1", "facility=-2")) ==
+        "commands.log: line 7: facility: must be -1 (none) or a number from 0 to 4294967294, got -2");
   CHECK(error_of(with("value=0", "value=1.5x")) == "commands.log: line 7: value: not a finite number: '1.5x'");
   CHECK(error_of(with("value=0", "value=nan")) == "commands.log: line 7: value: not a finite number: 'nan'");
   CHECK(error_of(with("x=0", "x=inf")) == "commands.log: line 7: x: not a finite number: 'inf'");
@@ -152,7 +159,7 @@ TEST_CASE("load_command_log reads a file, skipping comments and blank lines") {
   a.time_s = 60;
   a.seq = 0;
   a.type = CommandType::kOpenFacility;
-  a.facility = 5;
+  a.facility = make_id<ShelterId>(5);
   a.source = "scenario";
   Command b;
   b.time_s = 7200;

@@ -397,11 +397,11 @@ TEST_CASE("fire: cells close, facilities inside are damaged, burnt cells reopen;
   CHECK(close.source == "hazard");
   const Command& dmg = p.timeline[1];
   CHECK(dmg.type == CommandType::kDamageFacility);
-  CHECK(dmg.facility == 1);
+  CHECK(dmg.facility == make_id<ShelterId>(1));
   CHECK(dmg.time_s == 0);
   bool reopened = false;
   for (const Command& c : p.timeline) {
-    CHECK(c.facility != 0);  // the far facility is not reached within 2 h
+    CHECK(c.facility != make_id<ShelterId>(0));  // the far facility is not reached within 2 h
     if (c.type == CommandType::kReopenArea && c.x == close.x && c.y == close.y) {
       reopened = true;
       CHECK(c.time_s == 3600);

@@ -528,12 +528,12 @@ TEST_CASE("facilities from a snapshot: open ones with their room; guidance value
     CHECK(c.source == "optimiser");
   }
   // Largest first, with the share of everything still to place: 0.5 x 70/100, then 0.5 x 20/100.
-  CHECK(cmds[0].facility == 2);
+  CHECK(cmds[0].facility == make_id<ShelterId>(2));
   CHECK(cmds[0].value == doctest::Approx(0.35));
   CHECK(cmds[0].x == 100);
-  CHECK(cmds[1].facility == 0);
+  CHECK(cmds[1].facility == make_id<ShelterId>(0));
   CHECK(cmds[1].value == doctest::Approx(0.10));
-  CHECK(cmds[2].facility == 1);
+  CHECK(cmds[2].facility == make_id<ShelterId>(1));
   CHECK(cmds[2].value == doctest::Approx(0.5));
   CHECK(cmds[2].x == 500);
 
@@ -564,7 +564,7 @@ TEST_CASE("a plan applied as guidance sends about compliance x the planned perso
   for (std::int64_t f = 0; f < 2; ++f) {
     Command c;
     c.type = CommandType::kSetCapacity;
-    c.facility = f;
+    c.facility = make_id<ShelterId>(f);
     c.value = s.facility_capacity[static_cast<std::size_t>(f)] + extra[f];
     sim.submit(c);
     control.submit(c);

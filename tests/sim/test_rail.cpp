@@ -485,7 +485,7 @@ TEST_CASE("the hazard plan's blocked roads are closed from t = 0, its failed fac
   CHECK(again.edge_view(EdgeId{b}).reason == EdgeClosure::kCollapse);
   Command road;
   road.type = CommandType::kReopenEdge;
-  road.edge = b;
+  road.edge = make_id<EdgeId>(b);
   again.submit(road);
   again.step();
   CHECK(!again.edge_view(EdgeId{b}).closed);

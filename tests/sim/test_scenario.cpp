@@ -551,14 +551,14 @@ TEST_CASE("a scenario with every table parses to the values given") {
   const auto& c = s.commands;
   CHECK(c[0].type == CommandType::kOpenFacility);
   CHECK(c[0].time_s == 1800);
-  CHECK(c[0].facility == 3);
-  CHECK(c[0].edge == -1);
+  CHECK(c[0].facility == make_id<ShelterId>(3));
+  CHECK(c[0].edge == kNoEdge);
   CHECK(c[1].type == CommandType::kSetCapacity);
   CHECK(c[1].time_s == 3630);
   CHECK(c[1].value == 250);
   CHECK(c[2].type == CommandType::kCloseEdge);
-  CHECK(c[2].edge == 17);
-  CHECK(c[2].facility == -1);
+  CHECK(c[2].edge == make_id<EdgeId>(17));
+  CHECK(c[2].facility == kNoShelter);
   CHECK(c[3].type == CommandType::kGuidance);
   CHECK(c[3].value == 0.55);
   CHECK(c[3].x == -1234.5);
@@ -785,7 +785,7 @@ TEST_CASE("[[command]] entries: each type takes exactly its keys") {
                                 "s.toml", "/");
   REQUIRE(s.commands.size() == 2);
   CHECK(s.commands[0].time_s == 0);  // llround(0.498 s)
-  CHECK(s.commands[0].edge == 4);
+  CHECK(s.commands[0].edge == make_id<EdgeId>(4));
   CHECK(s.commands[1].seq == 1);
   CHECK(s.commands[1].value == 0.25);
   CHECK(s.commands[1].radius_m == 300);

@@ -330,23 +330,23 @@ TEST_CASE("operator commands act at step boundaries and replaying the log reprod
   Command close;
   close.time_s = 1800;
   close.type = CommandType::kCloseFacility;
-  close.facility = 0;
+  close.facility = make_id<ShelterId>(0);
   live.push_back(close);
   Command cap;
   cap.time_s = 2400;
   cap.type = CommandType::kSetCapacity;
-  cap.facility = 1;
+  cap.facility = make_id<ShelterId>(1);
   cap.value = 100;
   live.push_back(cap);
   Command shut;
   shut.time_s = 600;
   shut.type = CommandType::kCloseEdge;
-  shut.edge = 40;
+  shut.edge = make_id<EdgeId>(40);
   live.push_back(shut);
   Command guide;
   guide.time_s = 3000;
   guide.type = CommandType::kGuidance;
-  guide.facility = 1;
+  guide.facility = make_id<ShelterId>(1);
   guide.value = 1.0;
   guide.x = 400;
   guide.y = 400;
@@ -389,7 +389,7 @@ TEST_CASE("the periodic optimiser issues logged guidance; a replay makes it agai
   Command cap;
   cap.time_s = 3000;
   cap.type = CommandType::kSetCapacity;
-  cap.facility = 0;
+  cap.facility = make_id<ShelterId>(0);
   cap.value = 1500;
   cap.source = "scenario";
   sc.commands = {cap};
@@ -460,7 +460,7 @@ TEST_CASE("a closed edge carries nobody and walkers route around it") {
     Command cmd;
     cmd.time_s = 0;
     cmd.type = CommandType::kCloseEdge;
-    cmd.edge = index(edge_named(net, "BC"));
+    cmd.edge = edge_named(net, "BC");
     return cmd;
   }());
   Simulation sim(net, City{}, sc, rc, walkers(net, NodeId{art.node.at('A')}, 20, 1.34f, {2000, 0}));
@@ -476,7 +476,7 @@ TEST_CASE("a command naming a facility or edge that does not exist is an error, 
   auto sc = grid_scenario();
   Command bad;
   bad.type = CommandType::kCloseFacility;
-  bad.facility = 99;
+  bad.facility = make_id<ShelterId>(99);
   bad.source = "drill.toml";
   sc.commands.push_back(bad);
   CHECK_THROWS_WITH_AS(Simulation(c.net, c.city, sc, RunConfig{}), doctest::Contains("facility 99 does not exist"),
@@ -485,11 +485,11 @@ TEST_CASE("a command naming a facility or edge that does not exist is an error, 
   Simulation sim(c.net, c.city, grid_scenario(), RunConfig{});
   Command edge;
   edge.type = CommandType::kCloseEdge;
-  edge.edge = 1 << 20;
+  edge.edge = make_id<EdgeId>(1 << 20);
   CHECK_THROWS_WITH_AS(sim.submit(edge), doctest::Contains("does not exist"), InputError);
   Command share;
   share.type = CommandType::kGuidance;
-  share.facility = 0;
+  share.facility = make_id<ShelterId>(0);
   share.value = 1.5;
   CHECK_THROWS_AS(sim.submit(share), InputError);
   sim.step();

@@ -91,12 +91,12 @@ TEST_CASE("allocation panel: guidance from a suggestion is sent, logged, marked 
   h.click("allocation.row." + std::to_string(cell), draw);
   REQUIRE(h.ctx.selected_area == cell);
   REQUIRE(a.suggestions().size() == 1);  // the southern one is full
-  const std::int64_t f = a.suggestions()[0].facility;
-  CHECK(f == 0);
+  const ShelterId f = a.suggestions()[0].facility;
+  CHECK(f == make_id<ShelterId>(0));
 
   CHECK(a.guidance_share == doctest::Approx(h.scenario.behaviour.guidance_compliance));
-  CHECK(a.guidance_facility == -1);
-  h.click("allocation.suggest." + std::to_string(f), draw);
+  CHECK(a.guidance_facility == kNoShelter);
+  h.click("allocation.suggest." + std::to_string(index(f)), draw);
   CHECK(a.guidance_facility == f);
   const double unsheltered_before = static_cast<double>(a.unsheltered_in(cell));
   h.click("allocation.send", draw);
@@ -152,8 +152,8 @@ TEST_CASE("allocation panel: suggestions are the open facilities with room, near
   h.frame(draw);
   const auto near_south = a.suggestions();
   REQUIRE(near_south.size() == 2);
-  CHECK(near_south[0].facility == 1);
-  CHECK(near_south[1].facility == 0);
+  CHECK(near_south[0].facility == make_id<ShelterId>(1));
+  CHECK(near_south[1].facility == make_id<ShelterId>(0));
   const Point c = g.centre(static_cast<int>(h.ctx.selected_area));
   for (const auto& sg : near_south) {
     const auto f = static_cast<std::size_t>(sg.facility);
@@ -165,7 +165,7 @@ TEST_CASE("allocation panel: suggestions are the open facilities with room, near
   h.ctx.selected_area = g.cell_of(150, 650);  // next to the northern one
   h.frame(draw);
   REQUIRE(a.suggestions().size() == 2);
-  CHECK(a.suggestions()[0].facility == 0);
+  CHECK(a.suggestions()[0].facility == make_id<ShelterId>(0));
 
   // A closed facility and a full one are not suggested.
   REQUIRE(h.ctx.send(test::make_command(CommandType::kCloseFacility, 0)));
@@ -178,7 +178,7 @@ TEST_CASE("allocation panel: suggestions are the open facilities with room, near
   h.advance(1);
   h.frame(draw);
   REQUIRE(a.suggestions().size() == 1);
-  CHECK(a.suggestions()[0].facility == 0);
+  CHECK(a.suggestions()[0].facility == make_id<ShelterId>(0));
 }
 
 TEST_CASE("allocation panel: release of retained staff, everywhere or in the selected area") {
@@ -246,7 +246,7 @@ TEST_CASE("allocation panel: the optimiser's plan is computed, compared with gre
     const auto& row = a.plan_rows()[i];
     rows_persons += row.persons;
     if (i > 0) CHECK(a.plan_rows()[i - 1].persons >= row.persons);
-    CHECK(row.facility >= 0);
+    CHECK(valid(row.facility));
     CHECK(row.metres <= h.scenario.hazards.optimiser.max_walk_m);
   }
   CHECK(rows_persons == r.plan.served);

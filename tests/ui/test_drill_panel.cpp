@@ -73,15 +73,15 @@ TEST_CASE("injects from the drill panel reach the simulation now or at a chosen 
   auto draw = [&] { panel.Draw(h.ctx); };
   h.frames(2, draw);  // tab headers are laid out on the second frame
   advance_to(h, 60);
-  h.ctx.selected_edge = 40;
+  h.ctx.selected_edge = make_id<EdgeId>(40);
   h.click("drill.close_edge", draw);
-  CHECK(panel.edge == 40);  // follows the map's selection
+  CHECK(panel.edge == make_id<EdgeId>(40));  // follows the map's selection
   REQUIRE(panel.injects_sent().size() == 1);
   h.advance(1);
   auto s = h.runner.latest();
   REQUIRE(s->command_log.size() == 1);
   CHECK(s->command_log[0].type == CommandType::kCloseEdge);
-  CHECK(s->command_log[0].edge == 40);
+  CHECK(s->command_log[0].edge == make_id<EdgeId>(40));
   CHECK(s->command_log[0].source == "inject");
   CHECK(s->command_log[0].time_s == 60);
   CHECK(s->edge_closed[40] == 1);
@@ -124,13 +124,13 @@ TEST_CASE("injects from the drill panel reach the simulation now or at a chosen 
 
   // A time already past applies at the next step (the simulation clamps it to now).
   panel.at_minutes = 1;
-  h.ctx.selected_facility = 1;
+  h.ctx.selected_facility = make_id<ShelterId>(1);
   h.click("drill.damage", draw);
   h.advance(1);
   s = h.runner.latest();
   REQUIRE(s->command_log.size() == 3);
   CHECK(s->command_log[2].type == CommandType::kDamageFacility);
-  CHECK(s->command_log[2].facility == 1);
+  CHECK(s->command_log[2].facility == make_id<ShelterId>(1));
   CHECK(s->command_log[2].time_s == 605);
   CHECK(s->facility_damaged[1] == 1);
 
@@ -182,10 +182,10 @@ TEST_CASE("a drill driven through the panel, saved and replayed headless, gives 
   h.frames(2, draw);  // tab headers are laid out on the second frame
 
   advance_to(h, 300);
-  h.ctx.selected_edge = 40;
+  h.ctx.selected_edge = make_id<EdgeId>(40);
   h.click("drill.close_edge", draw);
   advance_to(h, 900);
-  h.ctx.selected_facility = 0;
+  h.ctx.selected_facility = make_id<ShelterId>(0);
   h.click("drill.damage", draw);
   // Queued for +0:40: a fire closes the area around the centre.
   h.ctx.has_picked_point = true;
@@ -196,12 +196,12 @@ TEST_CASE("a drill driven through the panel, saved and replayed headless, gives 
   h.click("drill.close_area", draw);
   panel.at_time = false;
   advance_to(h, 1500);
-  h.ctx.selected_facility = 1;
+  h.ctx.selected_facility = make_id<ShelterId>(1);
   h.frame(draw);  // the capacity field follows the facility...
   CHECK(panel.capacity == doctest::Approx(400));
   panel.capacity = 200;  // ...and the trainer types a new one
   h.click("drill.set_capacity", draw);
-  h.ctx.selected_edge = 40;
+  h.ctx.selected_edge = make_id<EdgeId>(40);
   h.click("drill.reopen_edge", draw);
   advance_to(h, 1800);
   panel.release_share = 0.5f;
@@ -289,7 +289,7 @@ TEST_CASE("after action: closing both facilities early leaves more people unshel
   h.frames(2, draw);  // tab headers are laid out on the second frame
   advance_to(h, 60);
   for (const std::int64_t f : {0, 1}) {
-    h.ctx.selected_facility = f;
+    h.ctx.selected_facility = make_id<ShelterId>(f);
     h.click("drill.damage", draw);
   }
   advance_to(h, 5400);
@@ -342,7 +342,7 @@ TEST_CASE("applied_commands matches each logged command once, at or after its ti
   a.source = "inject";
   Command b = a;
   Command c = a;
-  c.edge = 4;
+  c.edge = make_id<EdgeId>(4);
   std::vector<Command> log{a};
   log[0].time_s = 105;
   CHECK(ui::applied_commands({a, b, c}, log) == std::vector<bool>{true, false, false});

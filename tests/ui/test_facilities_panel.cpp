@@ -33,9 +33,9 @@ TEST_CASE("facilities panel: a row click selects and centres; Close closes it at
   CHECK(p.totals().open == 2);
   CHECK(p.totals().capacity == doctest::Approx(1000));
 
-  CHECK(h.ctx.selected_facility == -1);
+  CHECK(h.ctx.selected_facility == kNoShelter);
   h.click("facilities.row.0", draw);
-  CHECK(h.ctx.selected_facility == 0);
+  CHECK(h.ctx.selected_facility == make_id<ShelterId>(0));
   CHECK(h.ctx.centre_request);
   CHECK(h.ctx.centre_on.x == doctest::Approx(200));
   CHECK(h.ctx.centre_on.y == doctest::Approx(600));
@@ -49,7 +49,7 @@ TEST_CASE("facilities panel: a row click selects and centres; Close closes it at
   CHECK(s->facility_occupancy[0] == 0);
   REQUIRE(s->command_log.size() == 1);
   CHECK(s->command_log[0].type == CommandType::kCloseFacility);
-  CHECK(s->command_log[0].facility == 0);
+  CHECK(s->command_log[0].facility == make_id<ShelterId>(0));
   h.frame(draw);
   CHECK(ui::facility_status(*s, 0) == ui::FacilityStatus::kClosed);
   CHECK(p.totals().open == 1);
@@ -66,7 +66,7 @@ TEST_CASE("facilities panel: Set capacity sends the typed capacity") {
   ui::FacilitiesPanel p;
   const auto draw = [&] { p.Draw(h.ctx); };
   h.click("facilities.row.1", draw);
-  REQUIRE(h.ctx.selected_facility == 1);
+  REQUIRE(h.ctx.selected_facility == make_id<ShelterId>(1));
   h.click("facilities.capacity", draw);  // the field selects all on activation
   type_text(h, "250", draw);
   h.click("facilities.set_capacity", draw);

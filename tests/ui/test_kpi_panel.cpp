@@ -55,7 +55,7 @@ TEST_CASE("a road reaching 6 p/m² raises one alert per crossing, re-armed below
   panel.update_alerts(h.ctx);
   REQUIRE(h.ctx.alerts.size() == 1);
   CHECK(h.ctx.alerts[0].kind == ui::Alert::Kind::kEdgeCrush);
-  CHECK(h.ctx.alerts[0].id == 3);
+  CHECK(h.ctx.alerts[0].edge == make_id<EdgeId>(3));
   CHECK(h.ctx.alerts[0].time_s == h.ctx.snap->time_s);
   CHECK(h.ctx.alerts[0].text.find("#3") != std::string::npos);
   panel.update_alerts(h.ctx);  // the same snapshot, next frame: nothing new
@@ -90,7 +90,7 @@ TEST_CASE("many roads crossing at once become one alert naming the worst") {
   });
   panel.update_alerts(h.ctx);
   REQUIRE(h.ctx.alerts.size() == 1);
-  CHECK(h.ctx.alerts[0].id == 17);
+  CHECK(h.ctx.alerts[0].edge == make_id<EdgeId>(17));
   CHECK(h.ctx.alerts[0].text.find(std::to_string(E) + " roads") != std::string::npos);
   CHECK(h.ctx.alerts[0].text.find("#17") != std::string::npos);
   CHECK(h.ctx.alerts[0].text.find("9.2") != std::string::npos);
@@ -105,8 +105,8 @@ TEST_CASE("many roads crossing at once become one alert naming the worst") {
   });
   panel.update_alerts(h.ctx);
   REQUIRE(h.ctx.alerts.size() == 3);
-  CHECK(h.ctx.alerts[1].id == 1);
-  CHECK(h.ctx.alerts[2].id == 2);
+  CHECK(h.ctx.alerts[1].edge == make_id<EdgeId>(1));
+  CHECK(h.ctx.alerts[2].edge == make_id<EdgeId>(2));
 }
 
 TEST_CASE("facilities becoming full, damaged or closed by a command raise alerts once") {
@@ -120,7 +120,7 @@ TEST_CASE("facilities becoming full, damaged or closed by a command raise alerts
   panel.update_alerts(h.ctx);
   REQUIRE(h.ctx.alerts.size() == 1);
   CHECK(h.ctx.alerts[0].kind == ui::Alert::Kind::kFacilityFull);
-  CHECK(h.ctx.alerts[0].id == 0);
+  CHECK(h.ctx.alerts[0].facility == make_id<ShelterId>(0));
   CHECK(h.ctx.alerts[0].text.find("北の施設") != std::string::npos);
   feed.next([](Snapshot&) {});  // still full
   panel.update_alerts(h.ctx);
@@ -135,7 +135,7 @@ TEST_CASE("facilities becoming full, damaged or closed by a command raise alerts
   panel.update_alerts(h.ctx);
   REQUIRE(h.ctx.alerts.size() == 2);
   CHECK(h.ctx.alerts[1].kind == ui::Alert::Kind::kInfo);
-  CHECK(h.ctx.alerts[1].id == 1);
+  CHECK(h.ctx.alerts[1].facility == make_id<ShelterId>(1));
   CHECK(h.ctx.alerts[1].text.find("南の施設") != std::string::npos);
   CHECK(h.ctx.alerts[1].text.find("inject") != std::string::npos);
   feed.next([](Snapshot& s) {
@@ -167,7 +167,7 @@ TEST_CASE("the alert log is capped, keeps the newest, and the clear button empti
     panel.update_alerts(h.ctx);
   }
   CHECK(h.ctx.alerts.size() == 50);
-  CHECK(h.ctx.alerts.back().id == static_cast<std::int64_t>(E - 1));
+  CHECK(h.ctx.alerts.back().edge == make_id<EdgeId>((E - 1)));
   CHECK(h.ctx.alerts.back().time_s == h.ctx.snap->time_s - 5);  // raised by the last crossing
 
   // The harness refreshes ctx.snap from the runner each frame: keep the alerts we made.

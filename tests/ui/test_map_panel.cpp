@@ -169,8 +169,8 @@ TEST_CASE("dragging pans the map and is not a click") {
   CHECK(under.x == doctest::Approx(grabbed.x));
   CHECK(under.y == doctest::Approx(grabbed.y));
   CHECK_FALSE(f.h.ctx.has_picked_point);
-  CHECK(f.h.ctx.selected_facility == -1);
-  CHECK(f.h.ctx.selected_edge == -1);
+  CHECK(f.h.ctx.selected_facility == kNoShelter);
+  CHECK(f.h.ctx.selected_edge == kNoEdge);
   CHECK(f.map.m_per_px() == doctest::Approx(mpp));
 }
 
@@ -180,19 +180,19 @@ TEST_CASE("clicking a facility selects it and picks the clicked point; clicking 
   const Point pos = f.h.city.facilities[1].pos;  // 南の施設, on a street corner
   const ImVec2 s = f.map.map_to_screen(pos) + ImVec2(2, -1);
   f.move(s);
-  CHECK(f.map.hovered_facility == 1);  // the marker wins over the roads under it
+  CHECK(f.map.hovered_facility == make_id<ShelterId>(1));  // the marker wins over the roads under it
   f.press();
   f.release();
-  CHECK(f.h.ctx.selected_facility == 1);
-  CHECK(f.h.ctx.selected_edge == -1);
+  CHECK(f.h.ctx.selected_facility == make_id<ShelterId>(1));
+  CHECK(f.h.ctx.selected_edge == kNoEdge);
   REQUIRE(f.h.ctx.has_picked_point);
   CHECK(distance(f.h.ctx.picked_point, pos) < 3 * f.map.m_per_px());
 
   const auto e = f.edge_between({0, 300}, {100, 300});
   REQUIRE(e >= 0);
   f.click_at(f.map.map_to_screen({50, 301}));
-  CHECK(f.h.ctx.selected_edge == e);
-  CHECK(f.h.ctx.selected_facility == 1);  // a road click leaves the facility selection alone
+  CHECK(f.h.ctx.selected_edge == make_id<EdgeId>(e));
+  CHECK(f.h.ctx.selected_facility == make_id<ShelterId>(1));  // a road click leaves the facility selection alone
   CHECK(f.h.ctx.picked_point.x == doctest::Approx(50).epsilon(0.02));
   CHECK(f.h.ctx.picked_point.y == doctest::Approx(301).epsilon(0.01));
 }
@@ -205,18 +205,18 @@ TEST_CASE("hovering a road shows its tooltip; empty ground shows none") {
   // 4 px beside the road's edge still counts.
   f.move(f.map.map_to_screen({500, 750}) + ImVec2(4 + 2 / static_cast<float>(f.map.m_per_px()), 0));
   f.frame();  // a tooltip window shows from its second frame
-  CHECK(f.map.hovered_edge == e);
-  CHECK(f.map.hovered_facility == -1);
+  CHECK(f.map.hovered_edge == make_id<EdgeId>(e));
+  CHECK(f.map.hovered_facility == kNoShelter);
   CHECK(f.h.backend.last_draw_data()->CmdListsCount == 2);  // the panel and the tooltip
   f.move(ImVec2(f.map.region_min().x + 60, f.region_centre().y));  // far west of the grid
   f.frame();
-  CHECK(f.map.hovered_edge == -1);
+  CHECK(f.map.hovered_edge == kNoEdge);
   CHECK(f.h.backend.last_draw_data()->CmdListsCount == 1);
   // Japanese labels draw too (the tooltip of a facility included).
   ui::set_language(ui::Lang::kJapanese);
   f.move(f.map.map_to_screen(f.h.city.facilities[0].pos));
   f.frame();
-  CHECK(f.map.hovered_facility == 0);
+  CHECK(f.map.hovered_facility == make_id<ShelterId>(0));
   CHECK(f.h.backend.last_draw_data()->CmdListsCount == 2);
   ui::set_language(ui::Lang::kEnglish);
 }
@@ -360,7 +360,7 @@ TEST_CASE("a closed road is drawn in its own colour, in the raster and as vector
   CHECK(cols.at(ui::kMapClosedRoad) < 1000);  // that one road only
   // Its tooltip still finds it.
   f.move(f.map.map_to_screen({330, 500}));
-  CHECK(f.map.hovered_edge == e);
+  CHECK(f.map.hovered_edge == make_id<EdgeId>(e));
 }
 
 TEST_CASE("agents are points when zoomed in and a density heatmap when zoomed out") {
@@ -459,7 +459,7 @@ TEST_CASE("centre requests, guidance marks, the selected area and the area grid"
 
   f.h.click("map.fit", f.draw);
   const int v0 = f.h.backend.last_draw_data()->TotalVtxCount;
-  f.h.ctx.guidance.push_back({{300, 300}, 150, 0, 0});
+  f.h.ctx.guidance.push_back({{300, 300}, 150, make_id<ShelterId>(0), 0});
   f.frame();
   CHECK(f.map.last_frame().guidance == 1);
   CHECK(f.h.backend.last_draw_data()->TotalVtxCount > v0);

@@ -30,8 +30,8 @@ inline Scenario ui_grid_scenario() { return grid_test_scenario(); }
 inline Command make_command(CommandType type, std::int64_t facility = -1, std::int64_t edge = -1, double value = 0) {
   Command c;
   c.type = type;
-  c.facility = facility;
-  c.edge = edge;
+  c.facility = facility < 0 ? kNoShelter : make_id<ShelterId>(static_cast<std::uint64_t>(facility));
+  c.edge = edge < 0 ? kNoEdge : make_id<EdgeId>(static_cast<std::uint64_t>(edge));
   c.value = value;
   return c;
 }

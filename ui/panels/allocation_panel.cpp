@@ -24,9 +24,8 @@ double arrivals_of(const Snapshot& s, std::size_t f) {
   return std::max(0.0, s.facility_reserved[f] - s.facility_occupancy[f]);
 }
 
-bool valid_facility(const DashboardContext& ctx, std::int64_t f) {
-  return f >= 0 && static_cast<std::size_t>(f) < ctx.city.facilities.size() &&
-         static_cast<std::size_t>(f) < ctx.snap->facility_state.size();
+bool valid_facility(const DashboardContext& ctx, ShelterId f) {
+  return ctx.exists(f) && index(f) < ctx.snap->facility_state.size();
 }
 
 }  // namespace
@@ -112,7 +111,7 @@ void AllocationPanel::update_suggestions(const DashboardContext& ctx) {
     const double room = room_of(s, f);
     if (room <= 0) continue;
     const Point& p = ctx.city.facilities[f].pos;
-    suggestions_.push_back({static_cast<std::int64_t>(f), room, std::hypot(p.x - c.x, p.y - c.y)});
+    suggestions_.push_back({make_id<ShelterId>(f), room, std::hypot(p.x - c.x, p.y - c.y)});
   }
   const auto keep = std::min(suggestions_.size(), static_cast<std::size_t>(std::max(0, max_suggestions)));
   std::partial_sort(suggestions_.begin(), suggestions_.begin() + static_cast<std::ptrdiff_t>(keep), suggestions_.end(),
@@ -215,7 +214,7 @@ void AllocationPanel::draw_guidance(DashboardContext& ctx) {
 
   // Facility chooser (clipped: there may be over a thousand).
   std::string preview = L("choose a facility", "施設を選択");
-  if (valid_facility(ctx, guidance_facility)) preview = ctx.city.facilities[static_cast<std::size_t>(guidance_facility)].name;
+  if (valid_facility(ctx, guidance_facility)) preview = ctx.city.facilities[index(guidance_facility)].name;
   ImGui::SetNextItemWidth(std::max(160.0f, ImGui::GetContentRegionAvail().x * 0.5f));
   if (ImGui::BeginCombo(L("Facility##guidance_facility", "誘導先##guidance_facility"), preview.c_str())) {
     const std::size_t n = std::min(ctx.city.facilities.size(), s.facility_state.size());
@@ -227,7 +226,7 @@ void AllocationPanel::draw_guidance(DashboardContext& ctx) {
         const std::string label = ctx.city.facilities[f].name + "  [" + facility_status_label(facility_status(s, f)) + ", " +
                                   std::to_string(static_cast<long long>(room_of(s, f))) + L(" free]", " 人空き]") + "##" +
                                   std::to_string(i);
-        if (ImGui::Selectable(label.c_str(), guidance_facility == i)) guidance_facility = i;
+        if (ImGui::Selectable(label.c_str(), guidance_facility == make_id<ShelterId>(f))) guidance_facility = make_id<ShelterId>(f);
       }
     }
     ImGui::EndCombo();
@@ -240,7 +239,7 @@ void AllocationPanel::draw_guidance(DashboardContext& ctx) {
 
   const bool have_facility = valid_facility(ctx, guidance_facility);
   if (have_facility) {
-    const auto f = static_cast<std::size_t>(guidance_facility);
+    const auto f = index(guidance_facility);
     const FacilityStatus st = facility_status(s, f);
     if (st != FacilityStatus::kOpen)
       ImGui::TextColored({0.95f, 0.8f, 0.3f, 1}, L("%s is %s: nobody will be sent there.", "%s は%sのため誘導されません。"),
@@ -259,7 +258,7 @@ void AllocationPanel::draw_guidance(DashboardContext& ctx) {
     const double share = c.value;
     if (ctx.send(std::move(c))) {
       refusal_.clear();
-      const auto f = static_cast<std::size_t>(guidance_facility);
+      const auto f = index(guidance_facility);
       ctx.guidance.push_back({centre, area_radius_m(), guidance_facility, s.time_s});
       sent_.push_back({cell, guidance_facility, share, s.time_s, static_cast<double>(unsheltered_in(cell)) * w,
                        arrivals_of(s, f)});
@@ -287,7 +286,7 @@ void AllocationPanel::draw_suggestions(DashboardContext& ctx) {
                    kPlainTable))
     return;
   for (const Suggestion& g : suggestions_) {
-    const auto f = static_cast<std::size_t>(g.facility);
+    const auto f = index(g.facility);
     ImGui::TableNextRow();
     next_cell(ctx.city.facilities[f].name);
     next_cellf("%.0f", g.room);
@@ -319,9 +318,9 @@ void AllocationPanel::draw_effects(DashboardContext& ctx) {
     next_cell(DashboardContext::since_quake_text(it->time_s));
     const bool ok = valid_facility(ctx, it->facility);
     next_cellf("%s -> %s", grid_.label(it->cell).c_str(),
-               ok ? ctx.city.facilities[static_cast<std::size_t>(it->facility)].name.c_str() : "?");
+               ok ? ctx.city.facilities[index(it->facility)].name.c_str() : "?");
     next_cellf("%.0f %%", 100.0 * it->share);
-    next_cellf("%.0f -> %.0f", it->arrivals_then, ok ? arrivals_of(s, static_cast<std::size_t>(it->facility)) : 0.0);
+    next_cellf("%.0f -> %.0f", it->arrivals_then, ok ? arrivals_of(s, index(it->facility)) : 0.0);
     next_cellf("%.0f -> %.0f", it->unsheltered_then, static_cast<double>(unsheltered_in(it->cell)) * w);
   }
   ImGui::EndTable();
@@ -409,7 +408,7 @@ void AllocationPanel::finish_plan(std::unique_ptr<PlanResult> result) {
   if (!plan_) return;
   for (const Assignment& a : plan_->plan.assignments) {
     const AllocationGroup& g = plan_->groups[a.group];
-    plan_rows_.push_back({grid_.cell_of(g.centre.x, g.centre.y), g.priority, static_cast<std::int64_t>(a.facility),
+    plan_rows_.push_back({grid_.cell_of(g.centre.x, g.centre.y), g.priority, make_id<ShelterId>(a.facility),
                           a.persons, a.metres});
   }
   std::stable_sort(plan_rows_.begin(), plan_rows_.end(),
@@ -440,7 +439,7 @@ void AllocationPanel::accept_plan(DashboardContext& ctx) {
     ctx.guidance.push_back({centre, copy.radius_m, copy.facility, s.time_s});
     const bool ok = valid_facility(ctx, copy.facility);
     sent_.push_back({cell, copy.facility, copy.value, s.time_s, static_cast<double>(unsheltered_in(cell)) * w,
-                     ok ? arrivals_of(s, static_cast<std::size_t>(copy.facility)) : 0.0});
+                     ok ? arrivals_of(s, index(copy.facility)) : 0.0});
   }
   if (sent > 0) {
     plan_accepted_ = true;
@@ -527,7 +526,7 @@ void AllocationPanel::draw_optimiser(DashboardContext& ctx) {
           const PlanRow& pr = plan_rows_[static_cast<std::size_t>(i)];
           ImGui::TableNextRow();
           next_cellf("%s%s", grid_.label(pr.cell).c_str(), pr.priority ? L(" (priority)", "（要配慮）") : "");
-          next_cell(valid_facility(ctx, pr.facility) ? ctx.city.facilities[static_cast<std::size_t>(pr.facility)].name.c_str()
+          next_cell(valid_facility(ctx, pr.facility) ? ctx.city.facilities[index(pr.facility)].name.c_str()
                                                      : "?");
           next_cellf("%lld", static_cast<long long>(pr.persons));
           next_cellf("%lld m", static_cast<long long>(pr.metres));

@@ -34,14 +34,14 @@ struct AllocationPanel {
   };
   /// An open facility with room, near the selected area.
   struct Suggestion {
-    std::int64_t facility = -1;
+    ShelterId facility = kNoShelter;
     double room = 0;        // persons: capacity - reserved
     double distance_m = 0;  // straight line from the area centre
   };
   /// A guidance order this panel sent, with what it looked like then.
   struct Sent {
     int cell = 0;
-    std::int64_t facility = -1;
+    ShelterId facility = kNoShelter;
     double share = 0;
     std::int64_t time_s = 0;
     double unsheltered_then = 0;  // persons in the area when sent
@@ -54,7 +54,7 @@ struct AllocationPanel {
   struct PlanRow {
     int cell = 0;  // operational area (AreaGrid cell) of the group
     bool priority = false;
-    std::int64_t facility = -1;
+    ShelterId facility = kNoShelter;
     std::int64_t persons = 0;
     std::int64_t metres = 0;
   };
@@ -65,7 +65,7 @@ struct AllocationPanel {
   AllocationPanel& operator=(const AllocationPanel&) = delete;
 
   // The guidance form (filled by the user or by a suggestion's button).
-  std::int64_t guidance_facility = -1;
+  ShelterId guidance_facility = kNoShelter;
   float guidance_share = -1;  // < 0: the scenario's guidance_compliance on the next Draw
   // The release form.
   float release_share = 0.5f;

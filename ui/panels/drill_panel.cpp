@@ -191,17 +191,17 @@ void DrillPanel::draw_injects(DashboardContext& ctx) {
   // Follow the map's selection.
   if (ctx.selected_edge != seen_selected_edge_) {
     seen_selected_edge_ = ctx.selected_edge;
-    if (ctx.selected_edge >= 0) edge = static_cast<int>(ctx.selected_edge);
+    if (valid(ctx.selected_edge)) edge = ctx.selected_edge;
   }
   if (ctx.selected_facility != seen_selected_facility_) {
     seen_selected_facility_ = ctx.selected_facility;
-    if (ctx.selected_facility >= 0) facility = static_cast<int>(ctx.selected_facility);
+    if (valid(ctx.selected_facility)) facility = ctx.selected_facility;
   }
   const std::size_t F = std::min(ctx.city.facilities.size(), s.facility_capacity.size());
-  const bool facility_ok = facility >= 0 && static_cast<std::size_t>(facility) < F;
+  const bool facility_ok = valid(facility) && index(facility) < F;
   if (facility != capacity_for_) {
     capacity_for_ = facility;
-    if (facility_ok) capacity = s.facility_capacity[static_cast<std::size_t>(facility)];
+    if (facility_ok) capacity = s.facility_capacity[index(facility)];
   }
 
   // When.
@@ -236,14 +236,16 @@ void DrillPanel::draw_injects(DashboardContext& ctx) {
   // Roads.
   section(L("Road", "道路"), ImGuiCol_TextDisabled);
   ImGui::SetNextItemWidth(140);
-  ImGui::InputInt(L("edge id (select on the map)##edge", "道路ID（地図で選択）##edge"), &edge);
+  // Typed as a number: -1 or out of range is no road.
+  int edge_number = valid(edge) && index(edge) <= 0x7fffffffu ? static_cast<int>(index(edge)) : -1;
+  if (ImGui::InputInt(L("edge id (select on the map)##edge", "道路ID（地図で選択）##edge"), &edge_number))
+    edge = edge_number >= 0 ? make_id<EdgeId>(static_cast<std::uint64_t>(edge_number)) : kNoEdge;
   ctx.mark("drill.edge");
-  const bool edge_ok = edge >= 0 && static_cast<std::size_t>(edge) < ctx.network.edge_count();
+  const bool edge_ok = ctx.exists(edge);
   if (edge_ok) {
-    const std::string_view n = ctx.network.name(EdgeId{static_cast<std::uint32_t>(edge)});
+    const std::string_view n = ctx.network.name(edge);
     ImGui::SameLine();
-    ImGui::TextDisabled("%.*s %.0f m", static_cast<int>(n.size()), n.data(),
-                        static_cast<double>(ctx.network.length(EdgeId{static_cast<std::uint32_t>(edge)})));
+    ImGui::TextDisabled("%.*s %.0f m", static_cast<int>(n.size()), n.data(), static_cast<double>(ctx.network.length(edge)));
   }
   ImGui::BeginDisabled(!edge_ok);
   Command c;
@@ -292,13 +294,13 @@ void DrillPanel::draw_injects(DashboardContext& ctx) {
   // Facilities.
   section(L("Facility", "一時滞在施設"), ImGuiCol_TextDisabled);
   ImGui::SetNextItemWidth(260);
-  const std::string preview = facility_ok ? ctx.city.facilities[static_cast<std::size_t>(facility)].name
+  const std::string preview = facility_ok ? ctx.city.facilities[index(facility)].name
                                           : std::string(L("(select a facility)", "（施設を選択）"));
   if (ImGui::BeginCombo(L("facility##facility", "施設##facility"), preview.c_str())) {
     for (std::size_t f = 0; f < F; ++f) {
       ImGui::PushID(static_cast<int>(f));
-      if (ImGui::Selectable(ctx.city.facilities[f].name.c_str(), facility == static_cast<int>(f)))
-        facility = static_cast<int>(f);
+      if (ImGui::Selectable(ctx.city.facilities[f].name.c_str(), facility == make_id<ShelterId>(f)))
+        facility = make_id<ShelterId>(f);
       ImGui::PopID();
     }
     ImGui::EndCombo();

@@ -14,6 +14,7 @@
 // redone only when the snapshot changes.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,8 +35,8 @@ struct DrillPanel {
   // Inject settings (public so that the shell or a test can preset them).
   bool at_time = false;      // false: inject now; true: at at_hours:at_minutes after the quake
   int at_hours = 0, at_minutes = 0;
-  int edge = -1;             // road to close or reopen; follows ctx.selected_edge when that changes
-  int facility = -1;         // facility to damage or resize; follows ctx.selected_facility
+  EdgeId edge = kNoEdge;             // road to close or reopen; follows ctx.selected_edge when that changes
+  ShelterId facility = kNoShelter;   // facility to damage or resize; follows ctx.selected_facility
   float area_radius_m = 200; // around ctx.picked_point
   double capacity = 0;       // persons, for "set capacity"; filled from the facility when it changes
   float release_share = 0.5f;
@@ -79,8 +80,9 @@ struct DrillPanel {
   std::vector<bool> scripted_applied_;
   std::vector<Command> sent_;        // injects this panel sent, with the time asked for
   std::vector<bool> sent_applied_;
-  std::int64_t seen_selected_edge_ = -2, seen_selected_facility_ = -2;
-  std::int64_t capacity_for_ = -2;
+  std::optional<EdgeId> seen_selected_edge_;  // nothing seen yet: follow the first selection
+  std::optional<ShelterId> seen_selected_facility_;
+  std::optional<ShelterId> capacity_for_;
   char log_path_[512] = {};
   bool log_path_edited_ = false;
   std::string log_message_;

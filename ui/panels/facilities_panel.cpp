@@ -240,7 +240,7 @@ void FacilitiesPanel::draw_table(DashboardContext& ctx, float height) {
   if (ctx.selected_facility != scrolled_to_) {
     scrolled_to_ = ctx.selected_facility;
     for (std::size_t r = 0; r < order_.size(); ++r)
-      if (static_cast<std::int64_t>(order_[r]) == ctx.selected_facility) {
+      if (make_id<ShelterId>(static_cast<std::uint64_t>(order_[r])) == ctx.selected_facility) {
         const float row_h = ImGui::GetTextLineHeight() + 2 * ImGui::GetStyle().CellPadding.y;
         const float y = static_cast<float>(r) * row_h;
         if (y < ImGui::GetScrollY() || y > ImGui::GetScrollY() + height - 3 * row_h)
@@ -258,9 +258,9 @@ void FacilitiesPanel::draw_table(DashboardContext& ctx, float height) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::PushID(static_cast<int>(f));
-      if (ImGui::Selectable(fac.name.c_str(), ctx.selected_facility == static_cast<std::int64_t>(f),
+      if (ImGui::Selectable(fac.name.c_str(), ctx.selected_facility == make_id<ShelterId>(f),
                             ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap)) {
-        ctx.selected_facility = static_cast<std::int64_t>(f);
+        ctx.selected_facility = make_id<ShelterId>(f);
         scrolled_to_ = ctx.selected_facility;  // chosen here: already in view
         ctx.centre_request = true;
         ctx.centre_on = fac.pos;
@@ -289,7 +289,7 @@ void FacilitiesPanel::draw_table(DashboardContext& ctx, float height) {
   ImGui::EndTable();
 }
 
-void FacilitiesPanel::act(DashboardContext& ctx, CommandType type, std::int64_t f, double value, const char* what) {
+void FacilitiesPanel::act(DashboardContext& ctx, CommandType type, ShelterId f, double value, const char* what) {
   Command c;
   c.time_s = ctx.snap->time_s;
   c.type = type;
@@ -297,7 +297,7 @@ void FacilitiesPanel::act(DashboardContext& ctx, CommandType type, std::int64_t 
   c.value = value;
   if (ctx.send(std::move(c))) {
     refusal_.clear();
-    ctx.status = std::string(what) + ": " + ctx.city.facilities[static_cast<std::size_t>(f)].name;
+    ctx.status = std::string(what) + ": " + ctx.city.facilities[index(f)].name;
   } else {
     refusal_ = ctx.status;
   }
@@ -306,20 +306,19 @@ void FacilitiesPanel::act(DashboardContext& ctx, CommandType type, std::int64_t 
 void FacilitiesPanel::draw_actions(DashboardContext& ctx) {
   const Snapshot& s = *ctx.snap;
   ImGui::Separator();
-  const std::int64_t sel = ctx.selected_facility;
-  if (sel < 0 || static_cast<std::size_t>(sel) >= s.facility_state.size() ||
-      static_cast<std::size_t>(sel) >= ctx.city.facilities.size()) {
+  const ShelterId sel = ctx.selected_facility;
+  if (!ctx.exists(sel) || index(sel) >= s.facility_state.size()) {
     ImGui::TextDisabled("%s", L("Select a facility in the table or on the map to act on it.",
                                 "表または地図で施設を選ぶと操作できます。"));
     return;
   }
-  const auto f = static_cast<std::size_t>(sel);
+  const std::size_t f = index(sel);
   const Facility& fac = ctx.city.facilities[f];
   const FacilityStatus st = facility_status(s, f);
   if (capacity_for_ != sel) {  // a new selection: start from its capacity now
     capacity_for_ = sel;
     capacity_input_ = s.facility_capacity[f];
-    confirm_damage_for_ = -1;
+    confirm_damage_for_ = kNoShelter;
     refusal_.clear();
   }
   ImGui::Text("%s", fac.name.c_str());
@@ -355,12 +354,12 @@ void FacilitiesPanel::draw_actions(DashboardContext& ctx) {
                        L("Mark as damaged? It closes for good and cannot be reopened.",
                          "被災として閉鎖しますか？ 再開設はできません。"));
     if (ImGui::Button(L("Confirm: damaged##damage_confirm", "確定：被災##damage_confirm"))) {
-      confirm_damage_for_ = -1;
+      confirm_damage_for_ = kNoShelter;
       act(ctx, CommandType::kDamageFacility, sel, 0, L("Marked damaged", "被災として閉鎖"));
     }
     ctx.mark("facilities.damage_confirm");
     ImGui::SameLine();
-    if (ImGui::Button(L("Cancel##damage_cancel", "取消##damage_cancel"))) confirm_damage_for_ = -1;
+    if (ImGui::Button(L("Cancel##damage_cancel", "取消##damage_cancel"))) confirm_damage_for_ = kNoShelter;
     ctx.mark("facilities.damage_cancel");
   } else {
     ImGui::BeginDisabled(damaged);

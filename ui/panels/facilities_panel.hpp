@@ -69,15 +69,15 @@ struct FacilitiesPanel {
   const Totals& totals() const { return totals_; }
   /// The reason the last action was refused ("" when it was accepted).
   const std::string& last_refusal() const { return refusal_; }
-  bool confirming_damage() const { return confirm_damage_for_ >= 0; }
+  bool confirming_damage() const { return valid(confirm_damage_for_); }
 
  private:
-  std::int64_t scrolled_to_ = -1;
+  ShelterId scrolled_to_ = kNoShelter;
   void update_totals(const DashboardContext& ctx);
   void rebuild(const DashboardContext& ctx, const ImGuiTableSortSpecs* specs);
   void draw_table(DashboardContext& ctx, float height);
   void draw_actions(DashboardContext& ctx);
-  void act(DashboardContext& ctx, CommandType type, std::int64_t f, double value, const char* what);
+  void act(DashboardContext& ctx, CommandType type, ShelterId f, double value, const char* what);
 
   std::vector<std::int32_t> order_;
   std::vector<std::string> haystack_;  // "name\tarea" per facility, for the text filter
@@ -89,9 +89,9 @@ struct FacilitiesPanel {
   int rebuilds_ = 0;
   Totals totals_;
   // Actions.
-  std::int64_t capacity_for_ = -1;  // facility the capacity field was filled from
+  ShelterId capacity_for_ = kNoShelter;  // facility the capacity field was filled from
   double capacity_input_ = 0;
-  std::int64_t confirm_damage_for_ = -1;
+  ShelterId confirm_damage_for_ = kNoShelter;
   std::string refusal_;
 };
 

@@ -133,8 +133,8 @@ void KpiPanel::update_alerts(DashboardContext& ctx) {
   // Roads reaching crush-risk density.
   const std::size_t E = s->edge_density.size();
   if (above_.size() != E) above_.assign(E, 0);
-  std::vector<std::int64_t> crossed;
-  std::int64_t worst = -1;
+  std::vector<EdgeId> crossed;
+  EdgeId worst = kNoEdge;
   float worst_density = 0;
   for (std::size_t e = 0; e < E; ++e) {
     const float d = s->edge_density[e];
@@ -142,46 +142,46 @@ void KpiPanel::update_alerts(DashboardContext& ctx) {
       if (d < rearm_density) above_[e] = 0;
     } else if (d >= crush_density) {
       above_[e] = 1;
-      crossed.push_back(static_cast<std::int64_t>(e));
+      crossed.push_back(make_id<EdgeId>(e));
       if (d > worst_density) {
         worst_density = d;
-        worst = static_cast<std::int64_t>(e);
+        worst = make_id<EdgeId>(e);
       }
     }
   }
   if (crossed.size() > aggregate_over) {
-    push_alert(ctx, {t, Alert::Kind::kEdgeCrush, worst,
+    push_alert(ctx, {t, Alert::Kind::kEdgeCrush, worst, kNoShelter,
                      format(L("%zu roads above %.0f p/m² (worst: road %s, %.1f p/m²)",
                               "%zu 本の道路で %.0f 人/m² 超（最大: 道路 %s、%.1f 人/m²）"),
                             crossed.size(), static_cast<double>(crush_density), edge_label(ctx.network, worst).c_str(),
                             static_cast<double>(worst_density))});
   } else {
-    for (const std::int64_t e : crossed)
-      push_alert(ctx, {t, Alert::Kind::kEdgeCrush, e,
+    for (const EdgeId e : crossed)
+      push_alert(ctx, {t, Alert::Kind::kEdgeCrush, e, kNoShelter,
                        format(L("Road %s above %.0f p/m² (%.1f p/m²)", "道路 %s で %.0f 人/m² 超（%.1f 人/m²）"),
                               edge_label(ctx.network, e).c_str(), static_cast<double>(crush_density),
-                              static_cast<double>(s->edge_density[static_cast<std::size_t>(e)]))});
+                              static_cast<double>(s->edge_density[index(e)]))});
   }
 
   // Facilities becoming full.
   const std::size_t F = s->facility_state.size();
   if (facility_state_.size() != F) facility_state_.assign(F, FacilityState::kClosed);
-  std::vector<std::int64_t> filled;
+  std::vector<ShelterId> filled;
   for (std::size_t f = 0; f < F; ++f) {
     if (s->facility_state[f] == FacilityState::kFull && facility_state_[f] != FacilityState::kFull)
-      filled.push_back(static_cast<std::int64_t>(f));
+      filled.push_back(make_id<ShelterId>(f));
     facility_state_[f] = s->facility_state[f];
   }
-  const auto capacity = [&](std::int64_t f) {
-    return static_cast<std::size_t>(f) < s->facility_capacity.size() ? s->facility_capacity[static_cast<std::size_t>(f)] : 0.0;
+  const auto capacity = [&](ShelterId f) {
+    return index(f) < s->facility_capacity.size() ? s->facility_capacity[index(f)] : 0.0;
   };
   if (filled.size() > aggregate_over) {
-    push_alert(ctx, {t, Alert::Kind::kFacilityFull, filled.front(),
+    push_alert(ctx, {t, Alert::Kind::kFacilityFull, kNoEdge, filled.front(),
                      format(L("%zu facilities became full (first: %s)", "%zu 施設が満員（最初: %s）"), filled.size(),
                             facility_label(ctx.city, filled.front()).c_str())});
   } else {
-    for (const std::int64_t f : filled)
-      push_alert(ctx, {t, Alert::Kind::kFacilityFull, f,
+    for (const ShelterId f : filled)
+      push_alert(ctx, {t, Alert::Kind::kFacilityFull, kNoEdge, f,
                        format(L("%s is full (%s persons)", "%s が満員（%s 人）"), facility_label(ctx.city, f).c_str(),
                               grouped(capacity(f)).c_str())});
   }
@@ -190,11 +190,11 @@ void KpiPanel::update_alerts(DashboardContext& ctx) {
   for (std::size_t i = commands_seen_; i < s->command_log.size(); ++i) {
     const Command& c = s->command_log[i];
     if (c.type == CommandType::kDamageFacility)
-      push_alert(ctx, {t, Alert::Kind::kInfo, c.facility,
+      push_alert(ctx, {t, Alert::Kind::kInfo, kNoEdge, c.facility,
                        format(L("%s damaged: closed for good (%s)", "%s が被災、閉鎖（%s）"),
                               facility_label(ctx.city, c.facility).c_str(), c.source.c_str())});
     else if (c.type == CommandType::kCloseFacility)
-      push_alert(ctx, {t, Alert::Kind::kInfo, c.facility,
+      push_alert(ctx, {t, Alert::Kind::kInfo, kNoEdge, c.facility,
                        format(L("%s closed by command (%s)", "%s を閉鎖（%s）"), facility_label(ctx.city, c.facility).c_str(),
                               c.source.c_str())});
   }
@@ -436,16 +436,14 @@ void KpiPanel::draw_alerts(DashboardContext& ctx) {
       ImGui::PushID(row);
       const std::string when = ctx.clock_text(a.time_s);
       if (ImGui::Selectable(when.c_str(), false, ImGuiSelectableFlags_SpanAllColumns)) {
-        if (a.kind == Alert::Kind::kEdgeCrush && a.id >= 0 && static_cast<std::size_t>(a.id) < ctx.network.edge_count()) {
-          const EdgeId e{static_cast<std::uint32_t>(a.id)};
-          const Point p = ctx.network.pos(ctx.network.from(e)), q = ctx.network.pos(ctx.network.to(e));
-          ctx.selected_edge = a.id;
+        if (ctx.exists(a.edge)) {
+          const Point p = ctx.network.pos(ctx.network.from(a.edge)), q = ctx.network.pos(ctx.network.to(a.edge));
+          ctx.selected_edge = a.edge;
           ctx.centre_on = {(p.x + q.x) / 2, (p.y + q.y) / 2};
           ctx.centre_request = true;
-        } else if (a.kind != Alert::Kind::kEdgeCrush && a.id >= 0 &&
-                   static_cast<std::size_t>(a.id) < ctx.city.facilities.size()) {
-          ctx.selected_facility = a.id;
-          ctx.centre_on = ctx.city.facilities[static_cast<std::size_t>(a.id)].pos;
+        } else if (ctx.exists(a.facility)) {
+          ctx.selected_facility = a.facility;
+          ctx.centre_on = ctx.city.facilities[index(a.facility)].pos;
           ctx.centre_request = true;
         }
       }

@@ -309,12 +309,12 @@ void MapPanel::Draw(DashboardContext& ctx) {
 
   roads_vector_ = grid_.estimate(view_.bounds(8)) <= static_cast<std::size_t>(std::max(vector_max_edges, 0));
   if (hovered && !dragging_) pick(ctx, mouse);
-  else hovered_edge = hovered_facility = hovered_station = -1;
+  else clear_hover();
   if (clicked && !dragging_) {
     ctx.picked_point = screen_to_map(mouse);
     ctx.has_picked_point = true;
-    if (hovered_facility >= 0) ctx.selected_facility = hovered_facility;
-    else if (hovered_edge >= 0) ctx.selected_edge = hovered_edge;
+    if (valid(hovered_facility)) ctx.selected_facility = hovered_facility;
+    else if (valid(hovered_edge)) ctx.selected_edge = hovered_edge;
   }
   if (deactivated) dragging_ = false;
 
@@ -378,7 +378,7 @@ void MapPanel::draw_toolbar(DashboardContext& ctx) {
 }
 
 void MapPanel::pick(const DashboardContext& ctx, ImVec2 mouse) {
-  hovered_edge = hovered_facility = hovered_station = -1;
+  clear_hover();
   const ImVec2 lo = origin_, hi = origin_ + region_size();
   if (mouse.x < lo.x || mouse.y < lo.y || mouse.x >= hi.x || mouse.y >= hi.y) return;
   // Facility markers lie on top, then stations, then roads.
@@ -388,10 +388,10 @@ void MapPanel::pick(const DashboardContext& ctx, ImVec2 mouse) {
       const float d = length(map_to_screen(ctx.city.facilities[f].pos) - mouse);
       if (d <= facility_radius(ctx, f) + 3 && d < best) {
         best = d;
-        hovered_facility = static_cast<std::int64_t>(f);
+        hovered_facility = make_id<ShelterId>(f);
       }
     }
-    if (hovered_facility >= 0) return;
+    if (valid(hovered_facility)) return;
   }
   if (layers.stations) {
     float best = 1e30f;
@@ -422,7 +422,7 @@ void MapPanel::pick(const DashboardContext& ctx, ImVec2 mouse) {
     const double px = std::max(0.0, d / view_.mpp - half);
     if (px <= best) {
       best = px;
-      hovered_edge = e;
+      hovered_edge = id;
     }
   });
 }
@@ -486,10 +486,10 @@ void MapPanel::draw_roads(DashboardContext& ctx, ImDrawList* dl) {
     }
   }
   // The selected and the hovered road, outlined.
-  for (const std::int64_t e : {ctx.selected_edge, hovered_edge}) {
-    if (e < 0 || static_cast<std::size_t>(e) >= ne) continue;
-    screen_pts(static_cast<std::uint32_t>(e));
-    const float t = roads_vector_ ? road_thickness_px(ctx.network.width(EdgeId{static_cast<std::uint32_t>(e)})) : 3.f;
+  for (const EdgeId e : {ctx.selected_edge, hovered_edge}) {
+    if (!valid(e) || index(e) >= ne) continue;
+    screen_pts(index(e));
+    const float t = roads_vector_ ? road_thickness_px(ctx.network.width(e)) : 3.f;
     dl->AddPolyline(scratch_.data(), static_cast<int>(scratch_.size()), e == ctx.selected_edge ? kSelection : kHover,
                     ImDrawFlags_None, e == ctx.selected_edge ? t + 4 : std::max(std::round(t * 0.4f), 1.f));
   }
@@ -650,11 +650,11 @@ void MapPanel::draw_guidance(const DashboardContext& ctx, ImDrawList* dl) {
     const ImVec2 c = map_to_screen(g.centre);
     const float r = static_cast<float>(g.radius_m / view_.mpp);
     dl->AddCircle(c, std::max(r, 3.f), kGuidance, 0, 2.f);
-    if (g.facility >= 0 && static_cast<std::size_t>(g.facility) < ctx.city.facilities.size()) {
-      const ImVec2 t = map_to_screen(ctx.city.facilities[static_cast<std::size_t>(g.facility)].pos);
+    if (ctx.exists(g.facility)) {
+      const ImVec2 t = map_to_screen(ctx.city.facilities[index(g.facility)].pos);
       const ImVec2 d = t - c;
       const float len = length(d);
-      const float stop = facility_radius(ctx, static_cast<std::size_t>(g.facility)) + 3;
+      const float stop = facility_radius(ctx, index(g.facility)) + 3;
       if (len > stop + 4) {
         const ImVec2 u = d * (1.f / len), n(-u.y, u.x);
         const ImVec2 tip = t - u * stop;
@@ -698,12 +698,12 @@ void MapPanel::draw_facilities(DashboardContext& ctx, ImDrawList* dl) {
       ++stats_.facilities;
     }
   }
-  if (ctx.selected_facility >= 0 && static_cast<std::size_t>(ctx.selected_facility) < fac.size()) {
-    const auto f = static_cast<std::size_t>(ctx.selected_facility);
+  if (valid(ctx.selected_facility) && index(ctx.selected_facility) < fac.size()) {
+    const std::size_t f = index(ctx.selected_facility);
     dl->AddCircle(map_to_screen(fac[f].pos), facility_radius(ctx, f) + 4, kSelection, 0, 2.5f);
   }
-  if (hovered_facility >= 0 && static_cast<std::size_t>(hovered_facility) < fac.size()) {
-    const auto f = static_cast<std::size_t>(hovered_facility);
+  if (valid(hovered_facility) && index(hovered_facility) < fac.size()) {
+    const std::size_t f = index(hovered_facility);
     dl->AddCircle(map_to_screen(fac[f].pos), facility_radius(ctx, f) + 2, kHover, 0, 1.5f);
   }
 }
@@ -795,8 +795,8 @@ void MapPanel::draw_overlays(ImDrawList* dl) {
 
 void MapPanel::draw_tooltip(const DashboardContext& ctx) {
   const Snapshot* s = ctx.snap.get();
-  if (hovered_facility >= 0) {
-    const auto f = static_cast<std::size_t>(hovered_facility);
+  if (ctx.exists(hovered_facility)) {
+    const std::size_t f = index(hovered_facility);
     const Facility& fac = ctx.city.facilities[f];
     ImGui::BeginTooltip();
     ImGui::TextUnformatted(fac.name.c_str());
@@ -821,9 +821,9 @@ void MapPanel::draw_tooltip(const DashboardContext& ctx) {
     ImGui::Text("%s %s", L("Station", "駅"), st.name.c_str());
     ImGui::Text("%s %.0f", L("Riders per day:", "1日乗降客数:"), st.daily_riders);
     ImGui::EndTooltip();
-  } else if (hovered_edge >= 0) {
-    const EdgeId id{static_cast<std::uint32_t>(hovered_edge)};
-    const auto e = static_cast<std::size_t>(hovered_edge);
+  } else if (ctx.exists(hovered_edge)) {
+    const EdgeId id = hovered_edge;
+    const std::size_t e = index(hovered_edge);
     const std::size_t ne = ctx.network.edge_count();
     const double density = s && sized(s->edge_density, ne) ? s->edge_density[e] : 0.0;
     const double speed = s && sized(s->edge_speed, ne) ? s->edge_speed[e] : 0.0;

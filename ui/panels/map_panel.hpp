@@ -124,7 +124,9 @@ struct MapPanel {
   const MapFrameStats& last_frame() const noexcept { return stats_; }
   int raster_builds = 0;   // base layers with raster roads shown so far
   int heat_builds = 0;     // base layers with the heatmap shown so far
-  std::int64_t hovered_edge = -1, hovered_facility = -1, hovered_station = -1;
+  EdgeId hovered_edge = kNoEdge;
+  ShelterId hovered_facility = kNoShelter;
+  std::int64_t hovered_station = -1;  // city.stations index
   /// True while a base layer is being painted on the worker thread.
   bool raster_pending() const;
   /// The base layer's texture (null until first painted): background, raster
@@ -136,6 +138,11 @@ struct MapPanel {
   void fit(const DashboardContext& ctx);
   void zoom_about(ImVec2 screen, double factor);
   void pick(const DashboardContext& ctx, ImVec2 mouse);
+  void clear_hover() {
+    hovered_edge = kNoEdge;
+    hovered_facility = kNoShelter;
+    hovered_station = -1;
+  }
   void update_agents(const DashboardContext& ctx);
   void update_base(DashboardContext& ctx, bool roads, bool heat);
   void draw_base(ImDrawList* dl, bool wanted);

@@ -23,15 +23,17 @@ std::string hhmm(const DashboardContext& ctx, std::int64_t time_s, const char* s
   return format("%02lld%s%02lld", static_cast<long long>(c / 3600 % 24), sep, static_cast<long long>(c / 60 % 60));
 }
 
-std::string facility_label(const City& city, std::int64_t f) {
-  if (f >= 0 && static_cast<std::size_t>(f) < city.facilities.size()) return city.facilities[static_cast<std::size_t>(f)].name;
-  return number_label(f);
+std::string facility_label(const City& city, ShelterId f) {
+  if (!valid(f)) return "-";
+  if (index(f) < city.facilities.size()) return city.facilities[index(f)].name;
+  return number_label(index(f));
 }
 
-std::string edge_label(const Network& net, std::int64_t e) {
-  std::string s = number_label(e);
-  if (e >= 0 && static_cast<std::size_t>(e) < net.edge_count()) {
-    const std::string_view n = net.name(EdgeId{static_cast<std::uint32_t>(e)});
+std::string edge_label(const Network& net, EdgeId e) {
+  if (!valid(e)) return "-";
+  std::string s = number_label(index(e));
+  if (index(e) < net.edge_count()) {
+    const std::string_view n = net.name(e);
     if (!n.empty()) {
       s += ' ';
       s += n;

@@ -28,10 +28,10 @@ std::string format(const char* fmt, auto... args) {
 /// The scenario clock of a time after the quake as "HH<sep>MM" ("1405", "14:05").
 std::string hhmm(const DashboardContext& ctx, std::int64_t time_s, const char* sep = "");
 
-/// A facility's name, or "#N" when the city has no facility N.
-std::string facility_label(const City& city, std::int64_t f);
-/// "#N name" for road N ("#N" when it has no name or the network no such edge).
-std::string edge_label(const Network& net, std::int64_t e);
+/// A facility's name, "#N" when the city has no facility N, "-" for none.
+std::string facility_label(const City& city, ShelterId f);
+/// "#N name" for road N ("#N" when it has no name or the network no such edge; "-" for none).
+std::string edge_label(const Network& net, EdgeId e);
 
 // ------------------------------------------------------------------ colours and lines
 

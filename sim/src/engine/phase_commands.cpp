@@ -133,8 +133,8 @@ void apply(const StepContext& cx, Tables& tb, Kernel& k, const Command& c) {
   FacilityTable& fac = tb.fac;
   const std::int64_t step_no = cx.clk.step_no;
   const bool hazard = is_hazard(c.source);
-  const ShelterId f = uses_facility(c.type) ? make_id<ShelterId>(static_cast<std::uint64_t>(c.facility)) : kNoShelter;
-  const EdgeId edge = uses_edge(c.type) ? make_id<EdgeId>(static_cast<std::uint64_t>(c.edge)) : kNoEdge;
+  const ShelterId f = uses_facility(c.type) ? c.facility : kNoShelter;
+  const EdgeId edge = uses_edge(c.type) ? c.edge : kNoEdge;
   auto in_area = [&](AgentId a) {
     if (c.radius_m <= 0) return true;
     const Point p = agent_point(net, in.pop, ag, a);
@@ -278,11 +278,12 @@ void check_command(const Inputs& in, const Command& c, const std::string& file, 
   const std::string where = !file.empty() ? file : c.source.empty() ? "command" : c.source;
   const std::string at = (place.empty() ? std::string() : place + ", ") + "t=" + std::to_string(c.time_s) + " s";
   const std::string name(command_name(c.type));
-  if (uses_facility(c.type) && (c.facility < 0 || static_cast<std::size_t>(c.facility) >= F))
-    throw InputError(where, at, name + ": facility " + std::to_string(c.facility) + " does not exist (" +
+  const auto number = [](auto id) { return valid(id) ? std::to_string(index(id)) : std::string("none"); };
+  if (uses_facility(c.type) && !(valid(c.facility) && index(c.facility) < F))
+    throw InputError(where, at, name + ": facility " + number(c.facility) + " does not exist (" +
                                     std::to_string(F) + " facilities)");
-  if (uses_edge(c.type) && (c.edge < 0 || static_cast<std::size_t>(c.edge) >= E))
-    throw InputError(where, at, name + ": edge " + std::to_string(c.edge) + " does not exist (" + std::to_string(E) +
+  if (uses_edge(c.type) && !(valid(c.edge) && index(c.edge) < E))
+    throw InputError(where, at, name + ": edge " + number(c.edge) + " does not exist (" + std::to_string(E) +
                                     " edges)");
   if (!(c.value >= 0) || !std::isfinite(c.value) || !std::isfinite(c.x) || !std::isfinite(c.y) || !(c.radius_m >= 0))
     throw InputError(where, at, name + ": value, x, y and radius_m must be finite, value and radius_m not negative");

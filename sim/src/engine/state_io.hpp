@@ -121,6 +121,17 @@ class FieldTransfer {
         }
     }
   }
+  // A command's facility or edge, kept as the int64 the file has always held (-1: none).
+  template <class Id>
+  void id_as_int64(Id& id, const char* what) {
+    std::int64_t n = valid(id) ? static_cast<std::int64_t>(index(id)) : -1;
+    ar_.value(n);
+    if constexpr (kLoading) {
+      if (n < -1 || n >= static_cast<std::int64_t>(index(invalid_id<Id>())))
+        ar_.fail(std::string(what) + ": a command's facility or edge number out of range");
+      id = n < 0 ? invalid_id<Id>() : make_id<Id>(static_cast<std::uint64_t>(n));
+    }
+  }
   template <class V>
   void commands(V& cmds, const char* what) {
     std::uint64_t n = cmds.size();
@@ -136,8 +147,8 @@ class FieldTransfer {
       if constexpr (kLoading)
         if (static_cast<std::uint8_t>(c.type) > static_cast<std::uint8_t>(CommandType::kResumeRail))
           ar_.fail(std::string(what) + ": unknown command type " + std::to_string(static_cast<int>(c.type)));
-      ar_.value(c.facility);
-      ar_.value(c.edge);
+      id_as_int64(c.facility, what);
+      id_as_int64(c.edge, what);
       ar_.value(c.value);
       ar_.value(c.x);
       ar_.value(c.y);

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "kitaku/sim/ids.hpp"
+
 namespace kitaku {
 
 enum class CommandType : std::uint8_t {
@@ -29,8 +31,8 @@ struct Command {
   std::int64_t time_s = 0;     // simulation seconds after the quake
   std::uint64_t seq = 0;       // order among commands of the same time (assigned on submit)
   CommandType type = CommandType::kOpenFacility;
-  std::int64_t facility = -1;  // facility index (scenario order)
-  std::int64_t edge = -1;      // edge id
+  ShelterId facility = kNoShelter;  // facility (scenario order); logged as -1 when none
+  EdgeId edge = kNoEdge;            // edge; logged as -1 when none
   double value = 0;            // capacity, share
   double x = 0, y = 0, radius_m = 0;  // area (network CRS); radius 0 = everywhere
   std::string source;          // "scenario", "operator", "replay" (not part of the effect)

@@ -25,15 +25,16 @@ struct Alert {
   enum class Kind : std::uint8_t { kEdgeCrush, kFacilityFull, kInfo };
   std::int64_t time_s = 0;
   Kind kind = Kind::kInfo;
-  std::int64_t id = -1;  // edge or facility
-  std::string text;      // in the language at the time it was raised
+  EdgeId edge = kNoEdge;             // the crowded edge (kEdgeCrush)
+  ShelterId facility = kNoShelter;   // the facility (kFacilityFull, and info about one)
+  std::string text;                  // in the language at the time it was raised
 };
 
 /// A pending guidance order drawn on the map (area circle and arrow to the facility).
 struct GuidanceMark {
   Point centre;
   double radius_m = 0;
-  std::int64_t facility = -1;
+  ShelterId facility = kNoShelter;
   std::int64_t time_s = 0;
 };
 
@@ -48,9 +49,9 @@ struct DashboardContext {
   TextureHost& textures;
   std::shared_ptr<const Snapshot> snap;  // refreshed at the start of every frame
 
-  // Selection (-1: none). Panels set these; the map highlights them.
-  std::int64_t selected_facility = -1;
-  std::int64_t selected_edge = -1;
+  // Selection (kNoShelter, kNoEdge, -1: none). Panels set these; the map highlights them.
+  ShelterId selected_facility = kNoShelter;
+  EdgeId selected_edge = kNoEdge;
   std::int64_t selected_area = -1;       // allocation area (AreaGrid cell)
   /// Set to ask the map to centre on a point on its next frame.
   bool centre_request = false;
@@ -58,6 +59,9 @@ struct DashboardContext {
   /// Set by the map: where the user last clicked on it (network CRS), for injects.
   bool has_picked_point = false;
   Point picked_point;
+  /// Whether an id names an existing facility or edge of this run.
+  bool exists(ShelterId f) const { return valid(f) && index(f) < city.facilities.size(); }
+  bool exists(EdgeId e) const { return valid(e) && index(e) < network.edge_count(); }
 
   std::vector<GuidanceMark> guidance;    // orders sent, newest last
   std::deque<Alert> alerts;              // newest last
