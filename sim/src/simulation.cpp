@@ -79,7 +79,7 @@ struct Simulation::Impl {
   engine::Inputs in{net, city, sc, cfg, sindex, pop};
   // State: every table, and the transitions that keep their counts.
   engine::Tables tb;
-  engine::Kernel k{in, tb.clk, tb.ag, tb.lists, tb.ed, tb.fac};
+  engine::Kernel k{in, tb.clk, tb.ag, tb.cold, tb.lists, tb.ed, tb.fac};
   std::unique_ptr<AllocationPlanner> planner;  // the periodic optimiser's, built on first use
   // The hand-over to other threads: submit() may come from the dashboard's UI
   // thread while the sim thread steps. cmd_mu guards tb.cmds.pending and next_seq;
@@ -113,6 +113,7 @@ void Simulation::Impl::setup(bool place) {
   tb.hz.fire_cells = std::shared_ptr<const std::vector<FireCell>>(tb.hz.plan, &tb.hz.plan->fire_cells);
   if (place) pop = place_population(net, sindex, city, sc, cfg.seed);
   engine::setup_tables(in, tb, k);
+  engine::setup_records(in, tb.ag, tb.cold);
   engine::queue_initial_commands(in, clk, *tb.hz.plan, tb.cmds);
   record_row();
 }
@@ -240,6 +241,8 @@ AgentExposure Simulation::exposure(AgentId a) const {
   const auto& ag = impl_->tb.ag;
   return {ag.crowd4[a], ag.crowd6[a], (ag.flags[a] & engine::kOnStreet) != 0};
 }
+
+AgentRecords Simulation::agent_records() const { return engine::agent_records(impl_->in, impl_->tb); }
 
 Simulation::TreeRebuilds Simulation::tree_rebuilds() const {
   const auto& r = impl_->tb.routes;

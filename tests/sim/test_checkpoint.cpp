@@ -15,6 +15,7 @@
 
 #include "../../sim/src/checkpoint_io.hpp"  // white box: re-seal a tampered file's checksum
 #include "grid.hpp"
+#include "kitaku/sim/agents_csv.hpp"
 #include "kitaku/sim/checkpoint.hpp"
 #include "kitaku/sim/error.hpp"
 #include "kitaku/sim/hazards.hpp"
@@ -130,10 +131,12 @@ struct Outcome {
   std::vector<AgentState> states;
   std::vector<Point> positions;
   std::vector<std::int64_t> exposure;
+  std::string agents;  // agents.csv
 };
 
 Outcome outcome(const Simulation& sim) {
-  Outcome o{sim.timeseries(), sim.edge_stats(), sim.facility_stats(), sim.summary(), {}, {}, {}, {}, {}};
+  Outcome o{sim.timeseries(), sim.edge_stats(), sim.facility_stats(), sim.summary(), {}, {}, {}, {}, {},
+            agents_csv(sim.population(), sim.city(), sim.agent_records(), sim.scenario().quake.clock_s)};
   for (const Command& c : sim.command_log()) o.log.push_back(format_command(c));
   for (std::size_t l = 0; l < sim.scenario().hazards.rail_lines.size(); ++l) {
     o.rail.push_back(sim.rail_boarded(l));
@@ -174,6 +177,7 @@ void check_same(const Outcome& a, const Outcome& b) {
   CHECK(same_bits(a.states, b.states));
   CHECK(same_bits(a.positions, b.positions));
   CHECK(same_bits(a.exposure, b.exposure));
+  CHECK(a.agents == b.agents);
   const Summary &x = a.summary, &y = b.summary;
   CHECK(x.agents == y.agents);
   CHECK(x.seed == y.seed);
@@ -398,7 +402,8 @@ TEST_CASE("a truncated or corrupt checkpoint is an InputError, never a crash") {
   CHECK(load_error(c, sc, config(1), flipped).find("corrupt: the checksum does not match") != std::string::npos);
   std::string version = bytes;
   version[8] = 99;
-  CHECK(load_error(c, sc, config(1), version).find("checkpoint format 99, but this Kitaku reads format 1") !=
+  CHECK(load_error(c, sc, config(1), version).find("checkpoint format 99, but this Kitaku reads format " +
+                                                            std::to_string(kCheckpointFormatVersion)) !=
         std::string::npos);
 
   // Tampered bytes with a valid checksum: still an InputError (or a load), never a crash.

@@ -63,15 +63,34 @@ struct AgentsHot {
   }
 };
 
-/// Fixed at setup (with the Population: Inputs::pop).
+/// Read rarely: what setup fixes (with the Population: Inputs::pop), and the
+/// per-person record of the run (agents.csv, Simulation::agent_records). Each record
+/// field is written only by the phase or transition that knows the fact: the move
+/// phase for the time walking (each walker's own slot, on the thread that moves it),
+/// the Kernel (serial) for departures, arrivals and the facility entered, and the
+/// events phase for the last stretch home off the network.
 struct AgentsCold {
   PerAgent<std::uint32_t> home_cell;  // the home-route cell (HomeRoutes) the agent walks to
   PerAgent<std::uint8_t> variant;     // which of the cell's route variants it follows
+  PerAgent<std::uint8_t> stranded;    // 1: cannot get home by the distance rule (drawn at setup)
+  PerAgent<std::int32_t> depart_s;    // first set off on the street network (-1: never)
+  PerAgent<std::int32_t> home_s;      // arrived home (-1: not)
+  PerAgent<std::int32_t> entered_s;   // last went into a facility (-1: never)
+  PerAgent<ShelterId> entered;        // the facility it last went into (kNoShelter: none)
+  PerAgent<std::int32_t> walking_s;   // seconds as a walker on the network (steps x dt)
+  PerAgent<float> walked_off;         // metres walked off the network (the last stretch home)
 
   template <class Self, class F>
   static void fields(Self& s, F&& f) {
     f("agent home cells", s.home_cell, Keep::kDerived);
     f("agent route variants", s.variant, Keep::kDerived);
+    f("agent distance-rule verdicts", s.stranded, Keep::kDerived);
+    f("agent departure times", s.depart_s, Keep::kSaved);
+    f("agent arrival times home", s.home_s, Keep::kSaved);
+    f("agent facility entry times", s.entered_s, Keep::kSaved);
+    f("agent facilities entered", s.entered, Keep::kSaved);
+    f("agent times walking", s.walking_s, Keep::kSaved);
+    f("agent distances off the network", s.walked_off, Keep::kSaved);
   }
 };
 

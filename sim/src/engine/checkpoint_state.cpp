@@ -99,6 +99,11 @@ void check_loaded(const Inputs& in, const Tables& tb, const std::string& origin)
     if (ag.wake_step[a] < -1 || ag.wake_step[a] > clk.total_steps)
       fail("agent " + std::to_string(index(a)) + " wakes outside the run");
     if (ag.crowd4[a] < 0 || ag.crowd6[a] < 0) fail("agent " + std::to_string(index(a)) + " has a negative exposure");
+    const AgentsCold& cold = tb.cold;
+    if (valid(cold.entered[a]) && index(cold.entered[a]) >= F)
+      fail("agent " + std::to_string(index(a)) + " went into a facility that does not exist");
+    if (cold.walking_s[a] < 0 || !(cold.walked_off[a] >= 0))
+      fail("agent " + std::to_string(index(a)) + " has a negative time walking or distance off the network");
   }
   auto agents_ok = [&](const std::vector<AgentId>& v, const char* what) {
     for (const AgentId a : v)

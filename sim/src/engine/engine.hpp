@@ -129,7 +129,7 @@ void build_listed(const Inputs& in, const FacilityTable& fac_nodes, HomeRoutes& 
 // ----------------------------------------------------------------------- move
 // (phase_move.cpp) Every walker walks dt at its density-dependent speed; one at a
 // node asks (in its thread's buffer) to arrive, stop, or enter its next arc.
-void run_move(const StepContext& cx, const AgentsCold& cold, const EdgeParams& edge, const SpeedTable& speed,
+void run_move(const StepContext& cx, AgentsCold& cold, const EdgeParams& edge, const SpeedTable& speed,
               const EdgeState& ed, const FacilityTable& fac, const HomeRoutes& homes, const HazardState& hz,
               const std::vector<AgentId>& active, AgentsHot& ag, ThreadBuffers& bufs, Metrics& metrics);
 
@@ -149,6 +149,14 @@ TimeseriesRow current_row(const StepContext& cx, const AgentLists& lists, const 
                           const EdgeState& ed, const FacilityTable& fac);
 void record_row(const StepContext& cx, const AgentLists& lists, const EdgeAccounting& acct, const EdgeState& ed,
                 const FacilityTable& fac, Metrics& metrics);
+
+// -------------------------------------------------------------------- records
+// (records.cpp) The per-person record of the run (AgentsCold, agents.csv).
+/// Sizes the record fields for the agents setup placed (nothing yet) and keeps each
+/// agent's distance-rule verdict as setup drew it.
+void setup_records(const Inputs& in, const AgentsHot& ag, AgentsCold& cold);
+/// The record so far, for Simulation::agent_records.
+AgentRecords agent_records(const Inputs& in, const Tables& tb);
 
 // ------------------------------------------------------------------- validate
 // (validate.cpp) Throws InvariantError naming the first broken invariant.

@@ -33,14 +33,26 @@ inline Point agent_point(const Network& net, const Population& pop, const Agents
 
 class Kernel {
  public:
-  Kernel(const Inputs& in, const StepClock& clk, AgentsHot& ag, AgentLists& ls, EdgeState& ed, FacilityTable& fac)
-      : in_(in), clk_(clk), ag_(ag), ls_(ls), ed_(ed), fac_(fac) {}
+  Kernel(const Inputs& in, const StepClock& clk, AgentsHot& ag, AgentsCold& cold, AgentLists& ls, EdgeState& ed,
+         FacilityTable& fac)
+      : in_(in), clk_(clk), ag_(ag), cold_(cold), ls_(ls), ed_(ed), fac_(fac) {}
 
   // ------------------------------------------------------------------ agents
   void set_state(AgentId a, AgentState s) {
     --ls_.state_count[static_cast<int>(ag_.state[a])];
     ++ls_.state_count[static_cast<int>(s)];
     ag_.state[a] = s;
+  }
+  /// a reaches home at the end of its last stretch, walked off the network from its
+  /// node straight to its home.
+  void arrive_home(AgentId a) {
+    clear_flags(ag_.flags[a], kOffNet);
+    if (valid(ag_.node[a])) {
+      const Point p = in_.net.pos(ag_.node[a]), h = in_.pop.home[index(a)];
+      cold_.walked_off[a] += static_cast<float>(std::hypot(h.x - p.x, h.y - p.y));
+    }
+    cold_.home_s[a] = static_cast<std::int32_t>(clk_.t);
+    set_state(a, AgentState::kArrivedHome);
   }
   /// Counts an agent placed by setup in its state total.
   void count_initial(AgentId a) { ++ls_.state_count[static_cast<int>(ag_.state[a])]; }
@@ -55,8 +67,9 @@ class Kernel {
     ag_.wake_step[a] = k;
     ls_.buckets[static_cast<std::size_t>(k)].push_back(a);
   }
-  /// Puts a in the walker list (once).
+  /// Puts a in the walker list (once); the first time, it departs.
   void activate(AgentId a) {
+    if (!(ag_.flags[a] & kOnStreet)) cold_.depart_s[a] = static_cast<std::int32_t>(clk_.t);
     if (!(ag_.flags[a] & kActive)) {
       ag_.flags[a] |= kActive | kOnStreet;
       ls_.active.push_back(a);
@@ -150,6 +163,8 @@ class Kernel {
   /// a arrives at its facility and goes in.
   void enter_facility(AgentId a) {
     const ShelterId f = ag_.facility[a];
+    cold_.entered[a] = f;
+    cold_.entered_s[a] = static_cast<std::int32_t>(clk_.t);
     ++fac_.occupied[f];
     fac_.peak_occ[f] = std::max(fac_.peak_occ[f], fac_.occupied[f]);
     set_state(a, AgentState::kSheltered);
@@ -165,6 +180,7 @@ class Kernel {
   const Inputs& in_;
   const StepClock& clk_;
   AgentsHot& ag_;
+  AgentsCold& cold_;
   AgentLists& ls_;
   EdgeState& ed_;
   FacilityTable& fac_;

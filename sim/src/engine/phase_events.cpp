@@ -31,8 +31,7 @@ void wake(const StepContext& cx, const AgentsCold& cold, AgentsHot& ag, AgentLis
       else k.set_state(a, AgentState::kStaying);
       break;
     case AgentState::kWalkingHome:  // end of the off-network stretch
-      clear_flags(ag.flags[a], kOffNet);
-      k.set_state(a, AgentState::kArrivedHome);
+      k.arrive_home(a);
       break;
     case AgentState::kUnsheltered:
       lists.seekers.push_back(a);

@@ -11,7 +11,7 @@
 
 namespace kitaku::engine {
 
-void run_move(const StepContext& cx, const AgentsCold& cold, const EdgeParams& edge, const SpeedTable& speed,
+void run_move(const StepContext& cx, AgentsCold& cold, const EdgeParams& edge, const SpeedTable& speed,
               const EdgeState& ed, const FacilityTable& fac, const HomeRoutes& homes, const HazardState& hz,
               const std::vector<AgentId>& active, AgentsHot& ag, ThreadBuffers& bufs, Metrics& metrics) {
   const Network& net = cx.in.net;
@@ -44,6 +44,7 @@ void run_move(const StepContext& cx, const AgentsCold& cold, const EdgeParams& e
       float leftover = 0;
       NodeId n;
       ++buf.steps;
+      cold.walking_s[a] += dt;  // a's own slot: the thread moving a is the only writer
       if (valid(ag.arc[a])) {
         const ArcId ar = ag.arc[a];
         const EdgeId e = net.edge(ar);

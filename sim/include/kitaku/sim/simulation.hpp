@@ -130,6 +130,23 @@ struct AgentExposure {
   bool walked = false;
 };
 
+/// Per agent (indexed by agent id), the run so far: what agents.csv holds besides
+/// the Population's fixed data (docs/outputs.md, "agents.csv"). Times are simulation
+/// seconds after the quake, -1 for none.
+struct AgentRecords {
+  std::vector<std::uint8_t> stranded;           // 1: cannot get home by the distance rule (docs/model.md)
+  std::vector<std::int64_t> departure_s;        // first set off on the street network (home or to a facility)
+  std::vector<std::int64_t> arrival_home_s;     // reached home on foot
+  std::vector<std::int64_t> arrival_facility_s; // last went into a facility
+  std::vector<std::int32_t> facility;           // the facility it last went into (-1: none)
+  std::vector<AgentState> state;                // now
+  std::vector<float> walked_network_m;          // metres walked along network edges
+  std::vector<float> walked_off_network_m;      // metres walked off the network (the last stretch home)
+  std::vector<std::int64_t> walking_s;          // seconds as a walker on the network (moving, queueing or paused)
+  std::vector<std::int64_t> seconds_ge4, seconds_ge6;  // seconds on edges at >= 4 / >= 6 p/m2 (AgentExposure)
+  std::size_t size() const noexcept { return state.size(); }
+};
+
 /// Live per-edge and per-facility values, for the dashboard and tests.
 struct EdgeView {
   std::int32_t count = 0;  // agents on the edge
@@ -198,6 +215,8 @@ class Simulation {
 
   /// Agent a's crowd exposure so far.
   AgentExposure exposure(AgentId a) const;
+  /// Every agent's record so far (agents.csv). Call between steps, on the stepping thread.
+  AgentRecords agent_records() const;
 
   /// What closures and reopenings so far did to the route trees in use (home and
   /// facility): rebuilt from scratch, repaired in place (home trees routed along a
