@@ -90,6 +90,9 @@ JobResult run_job(const Scenario& sc, const geo::LoadedCity& lc, const std::stri
   out.edges = sim.edge_stats();
   out.facilities = sim.facility_stats();
   out.summary = sim.summary();
+  out.population = &sim.population();
+  out.agents = sim.agent_records();
+  out.quake_clock_s = sc.quake.clock_s;
   out.commands = sim.command_log();
   out.scenario_toml = to_toml(sc);
   out.kitaku_version = kitaku_version();

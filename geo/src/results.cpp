@@ -1,4 +1,5 @@
 #include "kitaku/geo/results.hpp"
+#include "kitaku/sim/agents_csv.hpp"
 #include "kitaku/sim/timeseries_csv.hpp"
 
 #include <algorithm>
@@ -258,6 +259,29 @@ void draw_legend(Canvas& cv, int long_side) {
 
 char fruin_los(double persons_per_m2) noexcept { return static_cast<char>('A' + fruin_index(persons_per_m2)); }
 
+void write_agents_csv(const std::string& path, const Population& pop, const City& city, const AgentRecords& records,
+                      std::int64_t quake_clock_s) {
+  write_atomically(path, [&](const std::string& tmp) {
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) throw InputError(path, "", std::string("cannot write: ") + std::strerror(errno));
+    bool ok = true;
+    int err = 0;
+    try {
+      format_agents_csv(pop, city, records, quake_clock_s, [&](std::string_view piece) {
+        if (ok && std::fwrite(piece.data(), 1, piece.size(), f) != piece.size()) {
+          ok = false;
+          err = errno;
+        }
+      });
+    } catch (...) {
+      std::fclose(f);
+      throw;
+    }
+    if (std::fclose(f) != 0 || !ok)
+      throw InputError(path, "", std::string("cannot write: ") + std::strerror(ok ? errno : err));
+  });
+}
+
 void write_timeseries_csv(const std::string& path, const std::vector<TimeseriesRow>& rows) {
   write_file_atomically(path, timeseries_csv(rows));
 }
@@ -501,6 +525,9 @@ void write_peak_density_png(const std::string& path, const Network& net, const C
 void write_run_outputs(const std::string& dir, const RunOutputs& out) {
   if (!out.network) throw std::invalid_argument("write_run_outputs: no network");
   check_sizes(*out.network, out.city, out.edges, out.facilities);
+  if (out.population && out.agents.size() != out.population->size())
+    throw std::invalid_argument("run outputs: " + std::to_string(out.agents.size()) + " agent records for " +
+                                std::to_string(out.population->size()) + " agents");
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir))
@@ -512,11 +539,16 @@ void write_run_outputs(const std::string& dir, const RunOutputs& out) {
   if (ec) throw InputError(at(kSummaryFile), "", "cannot remove the previous run's summary: " + ec.message());
 
   write_timeseries_csv(at(kTimeseriesFile), out.timeseries);
+  if (out.population) {
+    static const City kNoCity;
+    write_agents_csv(at(kAgentsFile), *out.population, out.city ? *out.city : kNoCity, out.agents, out.quake_clock_s);
+  }
   write_results_gpkg(at(kResultsGpkgFile), *out.network, out.city, out.edges, out.facilities);
   write_command_log(at(kCommandLogFile), out.commands);
   write_text_file(at(kScenarioFile), out.scenario_toml);
   write_peak_density_png(at(kPeakDensityPngFile), *out.network, out.city, out.edges);
   std::vector<std::string> names;
+  if (out.population) names.emplace_back(kAgentsFile);
   for (const std::string_view n : {kTimeseriesFile, kResultsGpkgFile, kCommandLogFile, kScenarioFile,
                                    kPeakDensityPngFile, kSummaryFile})
     names.emplace_back(n);

@@ -93,6 +93,7 @@ const fs::path& reference() {
 
 void check_same_outputs(const fs::path& a, const fs::path& b) {
   CHECK(slurp((a / "timeseries.csv").string()) == slurp((b / "timeseries.csv").string()));
+  CHECK(slurp((a / "agents.csv").string()) == slurp((b / "agents.csv").string()));
   CHECK(layer_dump((a / "results.gpkg").string(), "edges") == layer_dump((b / "results.gpkg").string(), "edges"));
   CHECK(layer_dump((a / "results.gpkg").string(), "facilities") ==
         layer_dump((b / "results.gpkg").string(), "facilities"));

@@ -1,5 +1,5 @@
 #pragma once
-// A run's outputs on disk: timeseries.csv, results.gpkg, summary.json,
+// A run's outputs on disk: timeseries.csv, agents.csv, results.gpkg, summary.json,
 // commands.log, scenario.toml and peak_density.png in one folder. Every file is
 // written atomically (a temporary file renamed into place), and summary.json is
 // written last, so its presence marks a finished, consistent set.
@@ -11,6 +11,7 @@
 #include "kitaku/sim/city.hpp"
 #include "kitaku/sim/commands.hpp"
 #include "kitaku/sim/network.hpp"
+#include "kitaku/sim/population.hpp"
 #include "kitaku/sim/simulation.hpp"
 #include "kitaku/sim/timeseries_csv.hpp"
 
@@ -24,6 +25,9 @@ struct RunOutputs {
   EdgeStats edges;                            // one entry per edge id
   FacilityStats facilities;                   // one entry per facility
   Summary summary;
+  const Population* population = nullptr;    // the agents; null: no agents.csv
+  AgentRecords agents;                        // one record per agent of `population`
+  std::int64_t quake_clock_s = 0;             // local time of the quake (agents.csv's clock columns)
   std::vector<Command> commands;              // applied, in order
   std::string scenario_toml;                  // the resolved scenario (written as scenario.toml)
   std::string kitaku_version;                 // written into summary.json
@@ -32,13 +36,14 @@ struct RunOutputs {
 
 /// File names write_run_outputs() writes, summary.json last.
 inline constexpr std::string_view kTimeseriesFile = "timeseries.csv";
+inline constexpr std::string_view kAgentsFile = "agents.csv";
 inline constexpr std::string_view kResultsGpkgFile = "results.gpkg";
 inline constexpr std::string_view kCommandLogFile = "commands.log";
 inline constexpr std::string_view kScenarioFile = "scenario.toml";
 inline constexpr std::string_view kPeakDensityPngFile = "peak_density.png";
 inline constexpr std::string_view kSummaryFile = "summary.json";
 
-/// Writes DIR/timeseries.csv, results.gpkg, summary.json, commands.log, scenario.toml and
+/// Writes DIR/timeseries.csv, agents.csv (when there is a population), results.gpkg, summary.json, commands.log, scenario.toml and
 /// peak_density.png, each atomically, creating DIR. The inputs are checked before anything
 /// is written (std::invalid_argument when sizes disagree with the network or city); an old
 /// DIR/summary.json is removed first, and the new one is written last, so its presence
@@ -53,6 +58,11 @@ using kitaku::timeseries_columns;  // sim/timeseries_csv.hpp
 /// One line per row; integers as integers, persons and km with at most 3 decimals
 /// ('.' as the decimal point whatever the locale).
 void write_timeseries_csv(const std::string& path, const std::vector<TimeseriesRow>& rows);
+
+/// agents.csv (kitaku/sim/agents_csv.hpp, docs/outputs.md): one line per agent,
+/// formatted in pieces and streamed to the temporary file, then renamed into place.
+void write_agents_csv(const std::string& path, const Population& pop, const City& city,
+                      const AgentRecords& records, std::int64_t quake_clock_s);
 
 inline constexpr std::size_t kGpkgSpatialIndexMaxEdges = 200'000;
 
