@@ -17,6 +17,7 @@ void add_run_command(CLI::App& app);         // kitaku run [SCENARIO]: the main 
 void add_dashboard_command(CLI::App& app);   // kitaku dashboard [SCENARIO] (built with KITAKU_BUILD_UI)
 void add_sweep_command(CLI::App& app);       // kitaku sweep SWEEP.toml --out DIR: batch runs (docs/research.md)
 void add_rerun_command(CLI::App& app);       // kitaku rerun DIR/runs/<id>: reproduce one run of a sweep
+void add_report_command(CLI::App& app);      // kitaku report DIR: distributions from agents.csv
 
 /// Thrown after a run stopped by Ctrl-C has written its partial outputs; main exits 130.
 struct Interrupted : std::runtime_error {

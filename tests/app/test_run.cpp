@@ -133,7 +133,7 @@ Csv check_timeseries(const std::string& path, long long interval_s, long long ag
   return csv;
 }
 
-const std::vector<std::string> kOutputs = {"timeseries.csv", "results.gpkg", "summary.json",
+const std::vector<std::string> kOutputs = {"timeseries.csv", "agents.csv",    "results.gpkg",    "summary.json",
                                            "commands.log",   "scenario.toml", "peak_density.png"};
 
 void check_output_set(const fs::path& out) {
@@ -275,12 +275,95 @@ TEST_CASE("kitaku run gives the same results for any thread count, and again on 
   for (const fs::path& other : {b, c}) {
     CAPTURE(other);
     CHECK(slurp((other / "timeseries.csv").string()) == ts);
+    CHECK(slurp((other / "agents.csv").string()) == slurp((a / "agents.csv").string()));
     CHECK(layer_dump((other / "results.gpkg").string(), "edges") == edges);
     CHECK(layer_dump((other / "results.gpkg").string(), "facilities") == facilities);
     CHECK(comparable_summary((other / "summary.json").string()) == summary);
     CHECK(slurp((other / "commands.log").string()) == slurp((a / "commands.log").string()));
     CHECK(slurp((other / "scenario.toml").string()) == slurp((a / "scenario.toml").string()));
   }
+}
+
+TEST_CASE("kitaku run writes agents.csv, one row per person-agent, and kitaku report reads it") {
+  use_shared_cache();
+  TempDir dir;
+  const std::string scen = write_file(dir, "s.toml", small_scenario("duration_h = 1.5\n"));
+  const auto r = run_kitaku("run " + quoted(scen) + " --out " + quoted(dir / "out"));
+  CAPTURE(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("agents.csv") != std::string::npos);
+  const Csv csv = read_csv(dir / "out/agents.csv");
+  const std::vector<std::string> documented = {
+      "id",          "weight",         "origin",           "origin_index",   "origin_name",        "origin_x",
+      "origin_y",    "home_km",        "activity",         "age_group",      "stranded",           "departure_s",
+      "departure_clock", "arrival_home_s", "arrival_home_clock", "arrival_facility_s", "facility_id", "facility_name",
+      "final_state", "walked_network_m", "walked_off_network_m", "walking_s", "seconds_ge4",     "seconds_ge6"};
+  CHECK(csv.header == documented);
+  REQUIRE(csv.rows.size() == 10000);
+  const json s = read_json(dir / "out/summary.json");
+  CHECK(s.at("outputs").dump().find("agents.csv") != std::string::npos);
+  const auto col = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(csv.header.begin(), csv.header.end(), name) - csv.header.begin());
+  };
+  double weights = 0, home = 0, walkers = 0;
+  long long ge6 = 0;
+  std::map<std::string, int> origins;
+  for (const auto& row : csv.rows) {
+    if (row.size() != csv.header.size()) {  // a name with a comma is quoted: not split here
+      CHECK(row.size() > csv.header.size());
+      continue;
+    }
+    const double w = std::stod(row[col("weight")]);
+    weights += w;
+    const std::string& dep = row[col("departure_s")];
+    const std::string& arr = row[col("arrival_home_s")];
+    if (!dep.empty()) walkers += w;
+    if (!arr.empty()) {
+      home += w;
+      REQUIRE(!dep.empty());
+      CHECK(std::stoll(arr) >= std::stoll(dep));
+      CHECK(row[col("final_state")] == "arrived_home");
+    }
+    if (!row[col("arrival_facility_s")].empty()) CHECK(std::stoll(row[col("arrival_facility_s")]) >= std::stoll(dep));
+    const long long s4 = std::stoll(row[col("seconds_ge4")]), s6 = std::stoll(row[col("seconds_ge6")]);
+    CHECK(s6 <= s4);
+    CHECK(s4 <= std::stoll(row[col("walking_s")]));
+    ge6 += s6;
+    ++origins[row[col("origin")]];
+  }
+  CHECK(weights == doctest::Approx(s.at("persons").get<double>()).epsilon(1e-9));
+  CHECK(home == doctest::Approx(s.at("arrived_home").get<double>()).epsilon(1e-9));
+  CHECK(walkers == doctest::Approx(s.at("walkers").get<double>()).epsilon(1e-9));
+  CHECK(origins["zone"] > 0);
+  CHECK(origins["station"] > 0);  // the synthetic city places commuters at its stations
+  MESSAGE(home << " persons home, " << walkers << " walkers, " << ge6 << " agent-seconds at >= 6 p/m2");
+
+  // kitaku report: the headline share is summary.json's, and the tables are there.
+  const auto rep = run_kitaku("report " + quoted(dir / "out"));
+  CAPTURE(rep.output);
+  REQUIRE(rep.code == 0);
+  char share[32];
+  std::snprintf(share, sizeof share, "%.1f %%", 100.0 * s.at("share_walkers_ge6_3h").get<double>());
+  CHECK(rep.output.find(std::string(share) + " of walkers") != std::string::npos);
+  CHECK(rep.output.find("Crowd exposure by origin") != std::string::npos);
+  CHECK(rep.output.find("Departures and arrivals home") != std::string::npos);
+  CHECK(rep.output.find("14:46") != std::string::npos);  // the first row's clock: the quake's time
+  for (const char* by : {"activity", "distance", "stranded", "age", "state"}) {
+    const auto b = run_kitaku("report " + quoted(dir / "out/agents.csv") + " --by " + by + " --bin-min 30");
+    CAPTURE(b.output);
+    CHECK(b.code == 0);
+    CHECK(b.output.find(std::string("Crowd exposure by ") + by) != std::string::npos);
+  }
+  // Bad input: one line naming the file or the option, exit 1.
+  const auto none = run_kitaku("report " + quoted(dir / "nothing-here"));
+  CHECK(none.code == 1);
+  CHECK(none.output.find("nothing-here") != std::string::npos);
+  const auto bad = run_kitaku("report " + quoted(dir / "out") + " --by colour");
+  CHECK(bad.code == 1);
+  CHECK(bad.output.find("--by") != std::string::npos);
+  const auto ts = run_kitaku("report " + quoted(dir / "out/timeseries.csv"));
+  CHECK(ts.code == 1);
+  CHECK(ts.output.find("no column") != std::string::npos);
 }
 
 TEST_CASE("kitaku run --seed changes the result and is recorded") {
