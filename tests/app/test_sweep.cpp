@@ -446,6 +446,7 @@ TEST_CASE("kitaku rerun reproduces a sweep run exactly, and exits 1 when an outp
   CHECK(r.output.find("seed 21, 2 threads (recorded with 1)") != std::string::npos);
   CHECK(r.output.find("version: same as recorded") != std::string::npos);
   CHECK(r.output.find("same  timeseries.csv: byte-identical") != std::string::npos);
+  CHECK(r.output.find("same  agents.csv: byte-identical") != std::string::npos);
   CHECK(r.output.find("same  summary.json: ") != std::string::npos);
   CHECK(r.output.find("same  results.gpkg: every value and geometry equal (edges ") != std::string::npos);
   CHECK(r.output.find("facilities ") != std::string::npos);

@@ -11,6 +11,7 @@
 
 #include "kitaku/geo/gdal_util.hpp"
 #include "kitaku/geo/results.hpp"
+#include "kitaku/sim/agents_csv.hpp"
 #include "kitaku/sim/error.hpp"
 #include "test_util.hpp"
 
@@ -542,4 +543,61 @@ TEST_CASE("failed writes throw and leave no partial or finished-looking set") {
     CHECK_FALSE(fs::exists(tmp / "missing"));
     CHECK(temp_files(tmp.path) == 0);
   }
+}
+
+TEST_CASE("agents.csv: exact rows, quoted names, empty for none, the clock past midnight; sizes are checked") {
+  const Network net = test_network();
+  City city = test_city();
+  city.facilities[1].name = "Hall B, \"annex\"";  // a comma and quotes: quoted as RFC 4180
+  Zone z;
+  z.id = "53394611";
+  city.zones = {z};
+  Station st;
+  st.name = "新宿";
+  city.stations = {st};
+  Population pop;
+  pop.persons_per_agent = 2.5;
+  pop.persons_total = 5;
+  pop.origin = {NodeId{0}, NodeId{5}};
+  pop.pos = {{kX0 + 10.04, kY0 + 20.06}, {kX0 + 300, kY0 + 200}};
+  pop.home = pop.pos;
+  pop.home_km = {3.25f, 24.5f};
+  pop.activity = {Activity::kWork, Activity::kTransit};
+  pop.age = {AgeGroup::kAdult, AgeGroup::kElderly};
+  pop.vulnerable = {0, 1};
+  pop.v_free = {1.3f, 1.0f};
+  pop.zone = {0, -1};  // zone 0; station 0
+  AgentRecords r;
+  r.stranded = {0, 1};
+  r.departure_s = {600, 30};
+  r.arrival_home_s = {33400, -1};  // 14:46 + 9 h 16 min 40 s = 24:02:40
+  r.arrival_facility_s = {-1, 5000};
+  r.facility = {-1, 1};
+  r.state = {AgentState::kArrivedHome, AgentState::kSheltered};
+  r.walked_network_m = {1234.56f, 80.0f};
+  r.walked_off_network_m = {410.0f, 0.0f};
+  r.walking_s = {7200, 300};
+  r.seconds_ge4 = {120, 0};
+  r.seconds_ge6 = {60, 0};
+  const std::string text = agents_csv(pop, city, r, 14 * 3600 + 46 * 60);
+  const auto lines = split(text, '\n');
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[1] == "0,2.5,zone,0,53394611,-7990.0,-35979.9,3.25,work,adult,0,600,14:56:00,33400,24:02:40,,,,"
+                    "arrived_home,1234.6,410.0,7200,120,60");
+  CHECK(lines[2] == "1,2.5,station,0,新宿,-7700.0,-35800.0,24.5,transit,elderly,1,30,14:46:30,,,5000,1,"
+                    "\"Hall B, \"\"annex\"\"\",sheltered,80.0,0.0,300,0,0");
+
+  // Through write_run_outputs: atomically, listed in summary.json's outputs.
+  geo::RunOutputs out = test_outputs(net, city);
+  out.population = &pop;
+  out.agents = r;
+  out.quake_clock_s = 14 * 3600 + 46 * 60;
+  TempDir tmp;
+  geo::write_run_outputs(tmp / "out", out);
+  CHECK(slurp(tmp / "out/agents.csv") == text);
+  CHECK(temp_files(tmp.path / "out") == 0);
+  CHECK(slurp(tmp / "out/summary.json").find("\"agents.csv\"") != std::string::npos);
+  out.agents.state.pop_back();  // one record short: refused before anything is written
+  CHECK_THROWS_AS(geo::write_run_outputs(tmp / "bad", out), std::invalid_argument);
+  CHECK(!fs::exists(tmp.path / "bad/summary.json"));
 }

@@ -106,7 +106,9 @@ TEST_CASE("agents.csv: one row per agent under the documented header, weights su
 TEST_CASE("agent records agree with one another and with the run's metrics") {
   const auto c = grid_city();
   const Scenario sc = scenario();
-  Simulation sim(c.net, c.city, sc, config(2));
+  RunConfig rc = config(2);
+  rc.check_invariants = true;  // validate(), the record's invariants included, after every step
+  Simulation sim(c.net, c.city, sc, rc);
   sim.run();
   const AgentRecords r = sim.agent_records();
   const Population& pop = sim.population();

@@ -29,6 +29,17 @@ void validate(const Inputs& in, const Tables& tb) {
       if (ag.state[a] != AgentState::kWalkingHome && ag.state[a] != AgentState::kToFacility)
         fail(who() + " is on an edge while " + std::string(state_name(ag.state[a])));
     }
+    // The per-person record (agents.csv) agrees with the state and with itself.
+    const AgentsCold& cold = tb.cold;
+    if (!(ag.crowd6[a] <= ag.crowd4[a] && ag.crowd4[a] <= cold.walking_s[a]))
+      fail(who() + " spent more time in crowds than walking (" + std::to_string(ag.crowd6[a]) + " s at 6, " +
+           std::to_string(ag.crowd4[a]) + " s at 4, " + std::to_string(cold.walking_s[a]) + " s walking)");
+    if ((cold.home_s[a] >= 0) != (ag.state[a] == AgentState::kArrivedHome) ||
+        (cold.home_s[a] >= 0 && cold.home_s[a] < cold.depart_s[a]))
+      fail(who() + "'s arrival home (" + std::to_string(cold.home_s[a]) + " s) does not match its state or departure");
+    if (valid(cold.entered[a]) != (cold.entered_s[a] >= 0) || (cold.entered_s[a] >= 0 && cold.depart_s[a] < 0) ||
+        (ag.state[a] == AgentState::kSheltered && cold.entered[a] != ag.facility[a]))
+      fail(who() + "'s facility record does not match its departure or the facility it is in");
     if (ag.state[a] == AgentState::kByRail &&
         (valid(ag.arc[a]) || valid(ag.facility[a]) || (ag.flags[a] & kActive) || ag.wake_step[a] >= 0))
       fail(who() + " left by rail but is still on the network, holds a place or is scheduled");
