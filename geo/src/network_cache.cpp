@@ -5,7 +5,7 @@
 //   "KITNET\0\0" u32 version u32 0x01020304
 //   u64 key_len, key text (must equal the expected key: guards against hash collisions)
 //   u64 counts[7]: nodes, edges, geometry points, names, name bytes, crs bytes, report bytes
-//   node_pos, edge_from, edge_to, edge_length_m, edge_width_m, edge_class, edge_flags,
+//   node_pos, edge_from, edge_to, edge_length_m, edge_width_m, edge_carriageway_m, edge_class, edge_flags,
 //   edge_name, edge_source_id, geom_first, geom_points, name ends (u64 each), name bytes,
 //   crs_wkt, report JSON, i32 epsg
 //   u64 checksum of everything after the magic
@@ -25,7 +25,7 @@ namespace kitaku::geo::netimport {
 namespace {
 
 // Bump when the importer's output for the same input and options changes.
-constexpr std::uint32_t kCacheVersion = 1;
+constexpr std::uint32_t kCacheVersion = 2;  // 2: carriageway widths and default sidewalks
 constexpr char kMagic[8] = {'K', 'I', 'T', 'N', 'E', 'T', 0, 0};
 constexpr std::uint32_t kByteOrder = 0x01020304;
 
@@ -204,7 +204,8 @@ std::optional<LoadedNetwork> read_cache(const CacheKey& key) {
   std::vector<std::uint64_t> name_end;
   std::string name_buf, report_text;
   if (!in.vec(d.node_pos, nodes) || !in.vec(d.edge_from, edges) || !in.vec(d.edge_to, edges) ||
-      !in.vec(d.edge_length_m, edges) || !in.vec(d.edge_width_m, edges) || !in.vec(d.edge_class, edges) ||
+      !in.vec(d.edge_length_m, edges) || !in.vec(d.edge_width_m, edges) ||
+      !in.vec(d.edge_carriageway_m, edges) || !in.vec(d.edge_class, edges) ||
       !in.vec(d.edge_flags, edges) || !in.vec(d.edge_name, edges) || !in.vec(d.edge_source_id, edges) ||
       !in.vec(d.geom_first, edges + 1) || !in.vec(d.geom_points, points) || !in.vec(name_end, nnames))
     return std::nullopt;
@@ -276,7 +277,7 @@ void write_cache(const CacheKey& key, const NetworkData& d, const ImportReport& 
                                 name_buf.size(), d.crs_wkt.size(), report_text.size()};
     out.raw(c, sizeof c);
     out.vec(d.node_pos); out.vec(d.edge_from); out.vec(d.edge_to); out.vec(d.edge_length_m);
-    out.vec(d.edge_width_m); out.vec(d.edge_class); out.vec(d.edge_flags); out.vec(d.edge_name);
+    out.vec(d.edge_width_m); out.vec(d.edge_carriageway_m); out.vec(d.edge_class); out.vec(d.edge_flags); out.vec(d.edge_name);
     out.vec(d.edge_source_id);
     if (d.geom_first.empty()) out.pod(std::uint32_t{0}); else out.vec(d.geom_first);
     out.vec(d.geom_points); out.vec(name_end);

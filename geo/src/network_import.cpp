@@ -112,6 +112,7 @@ void transform_points(const OGRSpatialReference& src, const OGRSpatialReference&
 /// Field indices of a non-OSM layer (-1 = absent).
 struct Fields {
   int cls = -1, width = -1, name = -1, lanes = -1, other_tags = -1, flags = -1, source_id = -1, osm_id = -1;
+  int carriageway = -1;  // Kitaku's own export: the carriageway part of `width`
   std::vector<std::pair<int, std::string>> tags;  // OSM-like columns copied as tags
   std::string class_key = "highway";
 };
@@ -147,13 +148,16 @@ Fields map_fields(OGRLayer& layer, const std::string& path, const AttributeMappi
   if (!osm) {
     f.flags = defn->GetFieldIndex("flags");
     f.source_id = defn->GetFieldIndex("source_id");
+    f.carriageway = defn->GetFieldIndex("carriageway");
+    if (f.carriageway < 0) f.carriageway = defn->GetFieldIndex("carriagewa");  // a Shapefile's 10-character name
     for (const char* t : {"access", "foot", "area", "sidewalk", "sidewalk:both", "sidewalk:left",
-                          "sidewalk:right", "bridge", "tunnel", "footway", "est_width"})
+                          "sidewalk:right", "sidewalk:width", "sidewalk:both:width", "sidewalk:left:width",
+                          "sidewalk:right:width", "bridge", "tunnel", "footway", "est_width"})
       if (const int i = defn->GetFieldIndex(t); i >= 0) f.tags.emplace_back(i, t);
   }
   if (f.cls >= 0) f.class_key = defn->GetFieldDefn(f.cls)->GetNameRef();
   // Read only what is used: GDAL then skips decoding the other columns.
-  std::vector<int> used{f.cls, f.width, f.name, f.lanes, f.other_tags, f.flags, f.source_id, f.osm_id};
+  std::vector<int> used{f.cls, f.width, f.name, f.lanes, f.other_tags, f.flags, f.source_id, f.osm_id, f.carriageway};
   for (const auto& t : f.tags) used.push_back(t.first);
   std::vector<std::string> ignored;
   for (int i = 0; i < defn->GetFieldCount(); ++i)
@@ -191,7 +195,16 @@ class LineCollector {
       return;
     }
     ++rep_.features_walkable;
-    LineAttrs a{v.cls, v.width_m, v.flags, 0, f.GetFID()};
+    // A file with a `carriageway` field (kitaku network --export) says how much of
+    // its `width` is carriageway: no sidewalk defaults then.
+    if (field_set(f, fl.carriageway) && field_set(f, fl.width)) {
+      const double w = f.GetFieldAsDouble(fl.width), c = f.GetFieldAsDouble(fl.carriageway);
+      if (w > 0 && w <= 200 && c >= 0 && c <= w) {
+        v.width_m = static_cast<float>(w);
+        v.carriageway_m = static_cast<float>(c);
+      }
+    }
+    LineAttrs a{v.cls, v.width_m, v.flags, 0, f.GetFID(), v.carriageway_m};
     if (field_set(f, fl.flags)) a.flags |= static_cast<std::uint8_t>(f.GetFieldAsInteger(fl.flags) & 0xFF);
     if (field_set(f, fl.source_id)) a.source_id = f.GetFieldAsInteger64(fl.source_id);
     else if (field_set(f, fl.osm_id)) a.source_id = std::strtoll(f.GetFieldAsString(fl.osm_id), nullptr, 10);
@@ -555,6 +568,7 @@ void write_network(const Network& net, const std::string& path, const std::strin
     };
     field("highway", OFTString);
     field("width", OFTReal);
+    field(driver == "ESRI Shapefile" ? "carriagewa" : "carriageway", OFTReal);  // dBase names: 10 characters
     field("length_m", OFTReal);
     field("name", OFTString);
     field("flags", OFTInteger);
@@ -567,12 +581,13 @@ void write_network(const Network& net, const std::string& path, const std::strin
       f.SetFID(OGRNullFID);
       f.SetField(0, std::string(name(net.road_class(id))).c_str());
       f.SetField(1, static_cast<double>(net.width(id)));
-      f.SetField(2, static_cast<double>(net.length(id)));
+      f.SetField(2, static_cast<double>(net.carriageway(id)));
+      f.SetField(3, static_cast<double>(net.length(id)));
       const auto nm = net.name(id);
-      if (nm.empty()) f.SetFieldNull(3); else f.SetField(3, std::string(nm).c_str());
-      f.SetField(4, static_cast<int>(net.flags(id)));
-      f.SetField(5, (net.flags(id) & kStairs) ? 1 : 0);
-      f.SetField(6, static_cast<GIntBig>(net.source_id(id)));
+      if (nm.empty()) f.SetFieldNull(4); else f.SetField(4, std::string(nm).c_str());
+      f.SetField(5, static_cast<int>(net.flags(id)));
+      f.SetField(6, (net.flags(id) & kStairs) ? 1 : 0);
+      f.SetField(7, static_cast<GIntBig>(net.source_id(id)));
       OGRLineString ls;
       const auto g = net.geometry(id);
       ls.setNumPoints(static_cast<int>(g.size()), false);

@@ -44,7 +44,8 @@ struct Verdict {
   bool walkable = false;
   std::string reason;   // why not, e.g. "highway=motorway", "access=private"
   RoadClass cls = RoadClass::other;
-  float width_m = 0;
+  float width_m = 0;        // the whole road: carriageway plus sidewalks
+  float carriageway_m = 0;  // the part of width_m that is carriageway
   std::uint8_t flags = 0;
 };
 
@@ -66,6 +67,7 @@ struct LineAttrs {
   std::uint8_t flags = 0;
   std::uint32_t name = 0;         // index into RawLines::names
   std::int64_t source_id = -1;
+  float carriageway_m = 0;
 };
 
 /// Walkable line parts as read, before splitting: coordinates in the target CRS.

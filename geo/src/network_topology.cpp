@@ -184,6 +184,7 @@ void filter_edges(NetworkData& d, const std::vector<std::uint8_t>& keep) {
     d.edge_to[w] = remap[index(d.edge_to[e])];
     d.edge_length_m[w] = d.edge_length_m[e];
     d.edge_width_m[w] = d.edge_width_m[e];
+    d.edge_carriageway_m[w] = d.edge_carriageway_m[e];
     d.edge_class[w] = d.edge_class[e];
     d.edge_flags[w] = d.edge_flags[e];
     d.edge_name[w] = d.edge_name[e];
@@ -194,6 +195,7 @@ void filter_edges(NetworkData& d, const std::vector<std::uint8_t>& keep) {
     ++w;
   }
   d.edge_from.resize(w); d.edge_to.resize(w); d.edge_length_m.resize(w); d.edge_width_m.resize(w);
+  d.edge_carriageway_m.resize(w);
   d.edge_class.resize(w); d.edge_flags.resize(w); d.edge_name.resize(w); d.edge_source_id.resize(w);
   d.geom_points.resize(gw);
   d.geom_first = std::move(first);
@@ -262,6 +264,7 @@ NetworkData build_topology(RawLines& raw, double tol, ImportReport& report) {
   endpoint = {};
   d.edge_from.reserve(edges_guess); d.edge_to.reserve(edges_guess);
   d.edge_length_m.reserve(edges_guess); d.edge_width_m.reserve(edges_guess);
+  d.edge_carriageway_m.reserve(edges_guess);
   d.edge_class.reserve(edges_guess); d.edge_flags.reserve(edges_guess);
   d.edge_name.reserve(edges_guess); d.edge_source_id.reserve(edges_guess);
   d.geom_first.reserve(edges_guess + 1);
@@ -282,6 +285,7 @@ NetworkData build_topology(RawLines& raw, double tol, ImportReport& report) {
       d.edge_to.push_back(NodeId{node_of[vid[i]]});
       d.edge_length_m.push_back(static_cast<float>(len));
       d.edge_width_m.push_back(a.width_m);
+      d.edge_carriageway_m.push_back(a.carriageway_m);
       d.edge_class.push_back(a.cls);
       d.edge_flags.push_back(a.flags);
       d.edge_name.push_back(a.name);

@@ -89,19 +89,35 @@ bool lanes_rule_applies(RoadClass c) {
 
 constexpr double kSidewalkWidth = 2.0;  // per side: Road Structure Ordinance minimum
 
-/// Width added by sidewalk tags on a carriageway road (0 when none or mapped separately).
-double sidewalk_width(const TagSet& t) {
-  bool left = false, right = false;
+/// Sidewalks (both sides together) of a carriageway road with no sidewalk tag.
+/// docs/network.md ("Walkable width") gives the reasoning for each.
+double default_sidewalks(RoadClass c) {
+  switch (c) {
+    case RoadClass::trunk: case RoadClass::primary: return 2 * 3.5;  // ordinance: 3.5 m where pedestrians are many
+    case RoadClass::secondary: return 2 * 3.0;                      // judgement: between 2.0 and 3.5
+    case RoadClass::tertiary: return 2 * kSidewalkWidth;            // ordinance minimum
+    default: return 0;  // back streets: no separate sidewalk, walkers share the carriageway
+  }
+}
+
+/// Sidewalk width (both sides) of a carriageway road: from its sidewalk tags when it
+/// has any (0 for "no", "none" or "separate": mapped as footways of their own), else
+/// the class default.
+double sidewalk_width(const TagSet& t, RoadClass cls) {
+  bool tagged = false, left = false, right = false;
   if (auto s = t.get("sidewalk")) {
+    tagged = true;
     if (*s == "both") left = right = true;
     else if (*s == "left" || *s == "yes") left = true;
     else if (*s == "right") right = true;
   }
   if (auto b = t.get("sidewalk:both")) {
+    tagged = true;
     left = right = is_yes(b);
   }
-  if (auto l = t.get("sidewalk:left")) left = is_yes(l);
-  if (auto r = t.get("sidewalk:right")) right = is_yes(r);
+  if (auto l = t.get("sidewalk:left")) tagged = true, left = is_yes(l);
+  if (auto r = t.get("sidewalk:right")) tagged = true, right = is_yes(r);
+  if (!tagged) return default_sidewalks(cls);
   auto side_width = [&](const char* side_key) {
     for (const char* k : {side_key, "sidewalk:both:width", "sidewalk:width"})
       if (auto v = t.get(k))
@@ -256,7 +272,12 @@ Verdict classify(const TagSet& t, const WalkableRules& rules, std::string_view c
     if (v.cls == RoadClass::footway && fw && *fw == "crossing") w = 4.0;  // standard crosswalk width
     else w = default_width(hw);
   }
-  if (has_carriageway(v.cls)) *w += sidewalk_width(t);
+  // On a road with a carriageway the width read so far is the carriageway's; its
+  // sidewalks come on top. Elsewhere (footways, paths, steps) it is all for walkers.
+  if (has_carriageway(v.cls)) {
+    v.carriageway_m = static_cast<float>(*w);
+    *w += sidewalk_width(t, v.cls);
+  }
   v.width_m = static_cast<float>(*w);
   return v;
 }

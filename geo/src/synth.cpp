@@ -107,7 +107,7 @@ class Rng {
 enum Tag : std::uint64_t {
   kTagLineX = 1, kTagLineY, kTagNodeX, kTagNodeY, kTagDrop, kTagClass, kTagWidth, kTagDiag,
   kTagDiagDir, kTagDiagSteps, kTagZoneDay, kTagZoneDay2, kTagZoneNight, kTagZoneNight2, kTagOffsets,
-  kTagRadials, kTagHubs, kTagStations, kTagNames, kTagFacilities, kTagLanes,
+  kTagRadials, kTagHubs, kTagStations, kTagNames, kTagFacilities, kTagLanes, kTagSidewalk,
 };
 
 // ---- Japanese-style place names ---------------------------------------------------
@@ -143,8 +143,9 @@ class NameMaker {
 struct Road {
   std::vector<std::uint32_t> verts;  // indices into City::verts
   std::string highway, name;
-  double width = 0;
+  double width = 0;     // the carriageway on roads that have one (OSM's width), else the whole way
   int lanes = 0;
+  double sidewalk = -1; // each side's sidewalk, metres; 0: none ("sidewalk=no"); < 0: not a road
 };
 
 struct StationOut { std::string name; Point pos; double riders = 0; };
@@ -206,6 +207,7 @@ class Builder {
     build_radials();    // streets' edges; they are written after the grid, though
     build_grid_streets();
     build_diagonals();
+    assign_sidewalks();
     build_zones();
     place_facilities();
     return std::move(city_);
@@ -686,6 +688,19 @@ class Builder {
 
   static double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::numbers::sqrt2); }
 
+  // Sidewalks each side (docs/network.md, "Synthetic city"): main roads have them,
+  // wider on the bigger roads; back streets have none (walkers share the carriageway).
+  void assign_sidewalks() {
+    for (std::size_t r = 0; r < city_.roads.size(); ++r) {
+      Road& road = city_.roads[r];
+      const double h = hash01(seed_, kTagSidewalk, static_cast<std::int64_t>(r));
+      if (road.highway == "trunk" || road.highway == "primary") road.sidewalk = round1(3.5 + 1.5 * h);
+      else if (road.highway == "secondary") road.sidewalk = round1(3.0 + 1.0 * h);
+      else if (road.highway == "tertiary") road.sidewalk = round1(2.0 + 1.0 * h);
+      else if (road.highway == "residential") road.sidewalk = 0;
+    }
+  }
+
   void build_zones() {
     const double half = 0.5 * kZoneKm * 1000.0, size = kZoneKm * 1000.0;
     const int lim = static_cast<int>(std::ceil(R_ / size + 0.5));
@@ -904,7 +919,8 @@ void write_city(const City& city, const std::string& path, const OGRSpatialRefer
   if (ds->StartTransaction() != OGRERR_NONE) throw InputError(path, "", "cannot start a transaction");
 
   OGRLayer* roads = make_layer(*ds, path, "roads", srs, wkbLineString,
-                               {{"highway", OFTString}, {"width", OFTReal}, {"name", OFTString}, {"lanes", OFTInteger}});
+                               {{"highway", OFTString}, {"width", OFTReal}, {"name", OFTString}, {"lanes", OFTInteger},
+                                {"sidewalk", OFTString}, {"sidewalk:width", OFTReal}});
   {
     OGRFeature f(roads->GetLayerDefn());
     for (const Road& r : city.roads) {
@@ -917,6 +933,16 @@ void write_city(const City& city, const std::string& path, const OGRSpatialRefer
       f.SetField("width", r.width);
       f.SetField("name", r.name.c_str());
       f.SetField("lanes", r.lanes);
+      if (r.sidewalk > 0) {
+        f.SetField("sidewalk", "both");
+        f.SetField("sidewalk:width", r.sidewalk);
+      } else if (r.sidewalk == 0) {
+        f.SetField("sidewalk", "no");
+        f.SetFieldNull(f.GetFieldIndex("sidewalk:width"));
+      } else {
+        f.SetFieldNull(f.GetFieldIndex("sidewalk"));
+        f.SetFieldNull(f.GetFieldIndex("sidewalk:width"));
+      }
       f.SetGeometry(&line);
       put(roads, f, path);
     }

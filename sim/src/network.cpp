@@ -11,7 +11,7 @@ namespace kitaku {
 
 EdgeId NetworkData::add_edge(NodeId from, NodeId to, std::span<const Point> geometry,
                              float width_m, RoadClass cls, std::uint8_t flags,
-                             std::string_view name, std::int64_t source_id) {
+                             std::string_view name, std::int64_t source_id, float carriageway_m) {
   const auto id = static_cast<EdgeId>(edge_from.size());
   if (geom_first.empty()) geom_first.push_back(0);
   double len = 0;
@@ -20,6 +20,7 @@ EdgeId NetworkData::add_edge(NodeId from, NodeId to, std::span<const Point> geom
   edge_to.push_back(to);
   edge_length_m.push_back(static_cast<float>(len));
   edge_width_m.push_back(width_m);
+  edge_carriageway_m.push_back(carriageway_m);
   edge_class.push_back(cls);
   edge_flags.push_back(flags);
   edge_name.push_back(name.empty() ? 0 : intern_name(name));
@@ -40,6 +41,7 @@ void validate(const NetworkData& d) {
   auto fail = [](const std::string& what) { throw InvariantError("network invariant: " + what); };
   const std::size_t m = d.edge_count(), n = d.node_count();
   if (d.edge_to.size() != m || d.edge_length_m.size() != m || d.edge_width_m.size() != m ||
+      d.edge_carriageway_m.size() != m ||
       d.edge_class.size() != m || d.edge_flags.size() != m || d.edge_name.size() != m ||
       d.edge_source_id.size() != m)
     fail("every edge array has one entry per edge");
@@ -61,6 +63,8 @@ void validate(const NetworkData& d) {
       fail(where + " has a finite positive length");
     if (!(d.edge_width_m[e] > 0) || !std::isfinite(d.edge_width_m[e]))
       fail(where + " has a finite positive width");
+    if (!(d.edge_carriageway_m[e] >= 0) || !(d.edge_carriageway_m[e] <= d.edge_width_m[e]))
+      fail(where + " has a carriageway between 0 and its width");
     if (d.edge_name[e] >= d.names.size()) fail(where + " names an interned name");
     if (static_cast<std::size_t>(d.edge_class[e]) >= kRoadClassCount) fail(where + " has a known class");
     const auto b = d.geom_first[e], en = d.geom_first[e + 1];
@@ -156,6 +160,7 @@ ComponentReport keep_largest_component(NetworkData& d) {
     out.edge_to.push_back(v);
     out.edge_length_m.push_back(d.edge_length_m[e]);
     out.edge_width_m.push_back(d.edge_width_m[e]);
+    out.edge_carriageway_m.push_back(d.edge_carriageway_m[e]);
     out.edge_class.push_back(d.edge_class[e]);
     out.edge_flags.push_back(d.edge_flags[e]);
     out.edge_name.push_back(d.edge_name[e]);

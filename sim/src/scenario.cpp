@@ -275,6 +275,15 @@ void read_movement(const std::string& origin, const toml::table& t, MovementPara
   r.get("night_factor", m.night_factor, 0.3, 1.0);
   r.get("stairs_factor", m.stairs_factor, 0.2, 1.0);
   r.get("stuck_s", m.stuck_s, 0.0, 86400.0);
+  r.get("rho_limit", m.rho_limit, 6.0, 12.0);
+  if (m.rho_limit < m.rho_jam) {
+    std::ostringstream s;
+    s << "must be at least rho_jam (" << m.rho_jam << "), got " << m.rho_limit;
+    r.fail_at("rho_limit", s.str());
+  }
+  r.get("carriageway_share", m.carriageway_share, 0.0, 1.0);
+  r.get("back_street_carriageway_share", m.back_street_carriageway_share, 0.0, 1.0);
+  r.get("min_walkable_m", m.min_walkable_m, 0.1, 10.0);
   r.get_clock("night_start", m.night_start_clock_s);
   r.get_clock("night_end", m.night_end_clock_s);
   r.finish();
@@ -286,6 +295,7 @@ void read_policy(const std::string& origin, const toml::table& t, BehaviourParam
   r.get("retention_hours", b.retention_hours, 0.0, 336.0);
   r.get("school_retention", b.school_retention, 0.0, 1.0);
   r.get("stay_if_stranded", b.stay_if_stranded, 0.0, 1.0);
+  r.get("long_walk_share", b.long_walk_share, 0.0, 1.0);
   r.get("release_spread_min", b.release_spread_min, 0.0, 1440.0);
   r.get("guidance_compliance", b.guidance_compliance, 0.0, 1.0);
   if (const toml::array* waves = r.array_of_tables("release_wave")) {

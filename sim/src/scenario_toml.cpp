@@ -131,6 +131,10 @@ std::string to_toml(const Scenario& s) {
   d("night_factor", m.night_factor);
   d("stairs_factor", m.stairs_factor);
   d("stuck_s", m.stuck_s);
+  d("rho_limit", m.rho_limit);
+  d("carriageway_share", m.carriageway_share);
+  d("back_street_carriageway_share", m.back_street_carriageway_share);
+  d("min_walkable_m", m.min_walkable_m);
   str("night_start", clock_text(m.night_start_clock_s));
   str("night_end", clock_text(m.night_end_clock_s));
 
@@ -140,6 +144,7 @@ std::string to_toml(const Scenario& s) {
   d("retention_hours", b.retention_hours);
   d("school_retention", b.school_retention);
   d("stay_if_stranded", b.stay_if_stranded);
+  d("long_walk_share", b.long_walk_share);
   d("release_spread_min", b.release_spread_min);
   d("guidance_compliance", b.guidance_compliance);
   for (const ReleaseWave& w : b.release_waves) {

@@ -595,19 +595,31 @@ TEST_CASE("walkable width, class and flags from OSM tags") {
   auto width = [&](int way) { return static_cast<double>(net.width(by.at(way))); };
   CHECK(width(1) == doctest::Approx(3.5));
   CHECK(width(2) == doctest::Approx(4.5));    // decimal comma
-  CHECK(width(3) == doctest::Approx(16.5));   // 3.5 * 4 lanes + 2.5
+  CHECK(width(3) == doctest::Approx(23.5));   // 3.5 * 4 lanes + 2.5, plus a primary road's default 7 m of sidewalks
   CHECK(width(4) == doctest::Approx(13.5));   // 3.5 * 2 + 2.5, plus 2 m each side
   CHECK(width(5) == doctest::Approx(2.0));
   CHECK(width(6) == doctest::Approx(4.0));    // a crosswalk
-  CHECK(width(7) == doctest::Approx(7.0));
+  CHECK(width(7) == doctest::Approx(11.0));   // 7 m, plus a tertiary road's default 4 m of sidewalks
   CHECK(width(8) == doctest::Approx(3.0));
   CHECK(width(11) == doctest::Approx(2.0));   // foot=yes overrides access=private
-  CHECK(width(12) == doctest::Approx(16.5));
+  CHECK(width(12) == doctest::Approx(23.5));  // a trunk link: the trunk's defaults
   CHECK(width(13) == doctest::Approx(3.0));
   CHECK(width(14) == doctest::Approx(4.25));  // the middle of 3.0m〜5.5m
   CHECK(width(15) == doctest::Approx(7.0));   // 4 m + two 1.5 m sidewalks
   CHECK(width(16) == doctest::Approx(12 * 0.3048));
   CHECK(width(20) == doctest::Approx(4.0));   // an unreadable width: the class default
+  // The carriageway: the width read (tag, lanes rule or default) on roads that have one,
+  // 0 on footways, steps and corridors; the rest of the width is sidewalks.
+  auto carriageway = [&](int way) { return static_cast<double>(net.carriageway(by.at(way))); };
+  CHECK(carriageway(1) == 0);
+  CHECK(carriageway(2) == doctest::Approx(4.5));   // a back street: no sidewalk by default
+  CHECK(carriageway(3) == doctest::Approx(16.5));
+  CHECK(carriageway(4) == doctest::Approx(9.5));   // sidewalk=both: 2 m a side, not the default
+  CHECK(carriageway(5) == 0);
+  CHECK(carriageway(7) == doctest::Approx(7.0));
+  CHECK(carriageway(13) == 0);
+  CHECK(carriageway(15) == doctest::Approx(4.0));
+  CHECK(net.sidewalks(by.at(15)) == doctest::Approx(3.0));
 
   CHECK(net.road_class(by.at(5)) == RoadClass::steps);
   CHECK(net.flags(by.at(5)) == kStairs);
@@ -675,6 +687,11 @@ TEST_CASE("write_network round trips through GeoPackage, FlatGeobuf, Shapefile a
     for (float w : a.data().edge_width_m) wa += w;
     for (float w : b.data().edge_width_m) wb += w;
     CHECK(wb == doctest::Approx(wa));
+    double ca = 0, cb = 0;
+    for (float c : a.data().edge_carriageway_m) ca += c;
+    for (float c : b.data().edge_carriageway_m) cb += c;
+    CHECK(ca > 0);
+    CHECK(cb == doctest::Approx(ca));
   }
   // No stray temporaries are left next to the outputs.
   for (const auto& e : fs::directory_iterator(tmp.path))

@@ -64,7 +64,14 @@ Point tokyo_station_6677() {
   return {x, y};
 }
 
-struct Line { std::vector<Point> pts; std::string highway; double width; int lanes; };
+struct Line {
+  std::vector<Point> pts;
+  std::string highway;
+  double width;
+  int lanes;
+  std::string sidewalk = {};
+  double sidewalk_width = 0;
+};
 
 std::vector<Line> read_roads(const std::string& path) {
   const geo::DatasetPtr ds = geo::open_vector(path);
@@ -73,7 +80,8 @@ std::vector<Line> read_roads(const std::string& path) {
   std::vector<Line> lines;
   for (auto& f : *layer) {
     const auto* ls = f->GetGeometryRef()->toLineString();
-    Line line{{}, f->GetFieldAsString("highway"), f->GetFieldAsDouble("width"), f->GetFieldAsInteger("lanes")};
+    Line line{{}, f->GetFieldAsString("highway"), f->GetFieldAsDouble("width"), f->GetFieldAsInteger("lanes"),
+              f->GetFieldAsString("sidewalk"), f->GetFieldAsDouble("sidewalk:width")};
     for (int k = 0; k < ls->getNumPoints(); ++k) line.pts.push_back({ls->getX(k), ls->getY(k)});
     lines.push_back(std::move(line));
   }
@@ -222,7 +230,8 @@ TEST_CASE("synth: four layers with the documented fields, all in EPSG:6677") {
   const geo::DatasetPtr ds = geo::open_vector(city.path);
   struct Expect { const char* layer; OGRwkbGeometryType type; std::vector<std::pair<const char*, OGRFieldType>> fields; };
   const std::vector<Expect> expect{
-      {"roads", wkbLineString, {{"highway", OFTString}, {"width", OFTReal}, {"name", OFTString}, {"lanes", OFTInteger}}},
+      {"roads", wkbLineString, {{"highway", OFTString}, {"width", OFTReal}, {"name", OFTString}, {"lanes", OFTInteger},
+                                {"sidewalk", OFTString}, {"sidewalk:width", OFTReal}}},
       {"stations", wkbPoint, {{"name", OFTString}, {"daily_riders", OFTReal}}},
       {"facilities", wkbPoint, {{"name", OFTString}, {"area", OFTString}, {"capacity", OFTInteger}}},
       {"zones", wkbPolygon, {{"zone_id", OFTString}, {"day_pop", OFTReal}, {"night_pop", OFTReal},
@@ -256,6 +265,17 @@ TEST_CASE("synth: four layers with the documented fields, all in EPSG:6677") {
     CHECK(l.width >= 2.0);
     CHECK(l.width <= 30.0);
     if (l.highway == "trunk") CHECK(l.lanes == 6);
+    // Sidewalks on the main roads (2-5 m a side), none on back streets.
+    const bool main = l.highway == "tertiary" || l.highway == "secondary" || l.highway == "primary" || l.highway == "trunk";
+    if (main) {
+      CHECK(l.sidewalk == "both");
+      CHECK(l.sidewalk_width >= 2.0);
+      CHECK(l.sidewalk_width <= 5.0);
+    } else if (l.highway == "residential") {
+      CHECK(l.sidewalk == "no");
+    } else {
+      CHECK(l.sidewalk.empty());
+    }
   }
   for (const char* cls : {"residential", "tertiary", "secondary", "primary", "trunk", "pedestrian", "footway", "steps"}) {
     CAPTURE(cls);

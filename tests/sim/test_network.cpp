@@ -4,6 +4,7 @@
 #include "kitaku/sim/network.hpp"
 #include "kitaku/sim/routing.hpp"
 #include "kitaku/sim/spatial_index.hpp"
+#include "kitaku/sim/walkable.hpp"
 
 using namespace kitaku;
 
@@ -67,8 +68,41 @@ TEST_CASE("validate names the broken invariant") {
   d.edge_width_m[3] = 0;
   CHECK_THROWS_WITH_AS(validate(d), doctest::Contains("edge 3 has a finite positive width"), InvariantError);
   d = grid_with_island();
+  d.edge_carriageway_m[2] = d.edge_width_m[2] + 1;
+  CHECK_THROWS_WITH_AS(validate(d), doctest::Contains("edge 2 has a carriageway between 0 and its width"), InvariantError);
+  d = grid_with_island();
   d.geom_points[0].x += 1;
   CHECK_THROWS_WITH_AS(validate(d), doctest::Contains("geometry starts at its from-node"), InvariantError);
+}
+
+TEST_CASE("walkers get the sidewalks and a share of the carriageway, within [min_walkable_m, width]") {
+  NetworkData d;
+  for (int i = 0; i < 6; ++i) d.node_pos.push_back({100.0 * i, 0});
+  const auto add = [&](int a, float width, RoadClass c, float carriageway) {
+    const Point g[2] = {d.node_pos[static_cast<std::size_t>(a)], d.node_pos[static_cast<std::size_t>(a + 1)]};
+    return d.add_edge(NodeId(static_cast<std::uint32_t>(a)), NodeId(static_cast<std::uint32_t>(a + 1)), g, width, c, 0,
+                      {}, -1, carriageway);
+  };
+  const EdgeId primary = add(0, 23.5f, RoadClass::primary, 16.5f);       // 7 m of sidewalks
+  const EdgeId back = add(1, 4.5f, RoadClass::residential, 4.5f);        // no sidewalk
+  const EdgeId footway = add(2, 2.0f, RoadClass::footway, 0.0f);
+  const EdgeId bare = add(3, 10.0f, RoadClass::secondary, 10.0f);        // a main road without sidewalks
+  const EdgeId alley = add(4, 0.5f, RoadClass::footway, 0.0f);           // narrower than min_walkable_m
+  const Network net(d);
+  MovementParams m;  // defaults: 0.2 of a main road's carriageway, all of a back street's, at least 1 m
+  CHECK(net.sidewalks(primary) == doctest::Approx(7.0));
+  CHECK(walkable_width(net, primary, m) == doctest::Approx(7.0 + 0.2 * 16.5));
+  CHECK(walkable_width(net, back, m) == doctest::Approx(4.5));
+  CHECK(walkable_width(net, footway, m) == doctest::Approx(2.0));
+  CHECK(walkable_width(net, bare, m) == doctest::Approx(2.0));
+  CHECK(walkable_width(net, alley, m) == doctest::Approx(0.5));  // never wider than the way itself
+  m.carriageway_share = 0;
+  m.back_street_carriageway_share = 0.5;
+  CHECK(walkable_width(net, primary, m) == doctest::Approx(7.0));
+  CHECK(walkable_width(net, back, m) == doctest::Approx(2.25));
+  CHECK(walkable_width(net, bare, m) == doctest::Approx(1.0));  // min_walkable_m: between the stopped cars
+  m.carriageway_share = 1;
+  CHECK(walkable_width(net, primary, m) == doctest::Approx(23.5));
 }
 
 TEST_CASE("keep_largest_component drops the island and reports it") {

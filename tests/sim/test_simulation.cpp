@@ -533,10 +533,57 @@ TEST_CASE("a walker held at a full edge for stuck_s squeezes in, so a jam cannot
   sc.movement.stuck_s = 60;
   RunConfig rc;
   rc.check_invariants = true;
-  Simulation sim(net, City{}, sc, rc, walkers(net, NodeId{art.node.at('A')}, 300, 1.34f, {5000, 0}));
+  Simulation sim(net, City{}, sc, rc, walkers(net, NodeId{art.node.at('A')}, 600, 1.34f, {5000, 0}));
   int max_bc = 0;
-  for (int i = 0; i < 600 && sim.step(); ++i) max_bc = std::max(max_bc, sim.edge_view(bc).count);
-  CHECK(max_bc > 160);  // some squeezed in above the storage limit
+  for (int i = 0; i < 900 && sim.step(); ++i) max_bc = std::max(max_bc, sim.edge_view(bc).count);
+  CHECK(max_bc > 160);   // some squeezed in above the storage limit,
+  CHECK(max_bc <= 200);  // but never above rho_limit: 10 p/m2 x 100 m x 0.2 m
+}
+
+TEST_CASE("long_walk_share: the stranded who walk home all the same, off the network's far side") {
+  // 200 shoppers at A, homes 25 km away (the distance rule strands them all), far east.
+  auto art = ascii_network(kCorridor, 25.0);
+  const Network net(art.data);
+  auto pop = walkers(net, NodeId{art.node.at('A')}, 200, 1.34f, {25000, 0});
+  for (auto& km : pop.home_km) km = 25;
+  const auto run = [&](double share) {
+    auto sc = quiet_scenario();
+    sc.behaviour.departure_mean_min = 1e-6;
+    sc.behaviour.long_walk_share = share;
+    Simulation sim(net, City{}, sc, RunConfig{}, pop);
+    sim.run();
+    return sim.summary();
+  };
+  const Summary none = run(0), some = run(0.5), all = run(1);
+  CHECK(none.walkers == 0);  // nowhere to stay, no facility: stranded outdoors, nobody walks
+  CHECK(all.walkers == 200);
+  CHECK(some.walkers > 60);
+  CHECK(some.walkers < 140);
+  // 25 km at 1.34 m/s is more than 5 h: within the hour nobody is home yet.
+  CHECK(all.arrived_home == 0);
+}
+
+TEST_CASE("no edge ever holds more than rho_limit persons/m2, however many squeeze") {
+  // Everyone from one corner of a 5 x 5 grid of 1 m wide streets, all at once, and
+  // held only 20 s before squeezing: the jam presses on every edge near the corner.
+  const Network net(test::grid_network(5, 100.0, 1.0f));
+  auto sc = quiet_scenario();
+  sc.behaviour.departure_mean_min = 1e-6;
+  sc.movement.stuck_s = 20;
+  RunConfig rc;
+  rc.check_invariants = true;
+  Simulation sim(net, City{}, sc, rc, walkers(net, NodeId{0}, 3000, 1.34f, {5000, 0}));
+  float peak = 0;
+  bool above_jam = false;
+  for (int i = 0; i < 1200 && sim.step(); ++i)
+    for (std::uint32_t e = 0; e < net.edge_count(); ++e) {
+      const EdgeView v = sim.edge_view(EdgeId{e});
+      if (v.count <= 1) continue;  // one agent is always let on, whatever its density
+      peak = std::max(peak, v.density);
+      above_jam = above_jam || v.density > sc.movement.rho_jam;
+    }
+  CHECK(above_jam);  // walkers did squeeze above the storage limit...
+  CHECK(peak <= sc.movement.rho_limit + 1e-4f);  // ...but no edge went above the limit
 }
 
 // Simulation::phase_seconds() splits each step's wall time into phases (a

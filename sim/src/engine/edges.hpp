@@ -17,13 +17,15 @@ using PerEdge = IdVector<EdgeId, T>;
 /// Fixed at setup from the network's lengths and widths and persons per agent.
 struct EdgeParams {
   PerEdge<std::int32_t> cap;          // agents the edge stores (rho_jam x area)
+  PerEdge<std::int32_t> limit;        // agents it can ever hold: stuck walkers squeeze in up to it (rho_limit x area)
   PerEdge<std::int32_t> thr4, thr6;   // agents at >= 4 / >= 6 persons/m2
-  PerEdge<float> area;                // walkable m2
+  PerEdge<float> area;                // walkable m2 (length x walkable width)
   PerEdge<float> w_over_area;         // persons per agent / m2
 
   template <class Self, class F>
   static void fields(Self& s, F&& f) {
     f("edge capacities", s.cap, Keep::kDerived);
+    f("edge limits", s.limit, Keep::kDerived);
     f("edge thresholds at 4 p/m2", s.thr4, Keep::kDerived);
     f("edge thresholds at 6 p/m2", s.thr6, Keep::kDerived);
     f("edge areas", s.area, Keep::kDerived);

@@ -154,6 +154,9 @@ void record_row(const StepContext& cx, const AgentLists& lists, const EdgeAccoun
 // (records.cpp) The per-person record of the run (AgentsCold, agents.csv).
 /// Sizes the record fields for the agents setup placed (nothing yet) and keeps each
 /// agent's distance-rule verdict as setup drew it.
+/// Whether agent a cannot get home by the distance rule: its one draw at setup
+/// (docs/model.md, "Who cannot get home").
+bool draws_stranded(const Inputs& in, AgentId a);
 void setup_records(const Inputs& in, const AgentsHot& ag, AgentsCold& cold);
 /// The record so far, for Simulation::agent_records.
 AgentRecords agent_records(const Inputs& in, const Tables& tb);

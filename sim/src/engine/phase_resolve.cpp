@@ -24,7 +24,10 @@ struct Contender {
 
 // Marks the transfers denied this step. An edge admits as many as it has room for
 // at the start of the resolution (its storage limit minus those on it). When more
-// ask, those who have waited longest go first, ties broken by a random key.
+// ask, those who have waited longest go first, ties broken by a random key. A
+// walker held for stuck_s also enters above the storage limit, so that rings of full
+// edges cannot lock for good (MATSim's stuck time), but never above the edge's
+// limit (rho_limit): no edge ever holds more.
 void admit(const StepContext& cx, const EdgeParams& edge, EdgeState& ed, const AgentsHot& ag, ThreadBuffers& bufs) {
   const Network& net = cx.in.net;
   const int nbuf = static_cast<int>(bufs.size());
@@ -51,14 +54,14 @@ void admit(const StepContext& cx, const EdgeParams& edge, EdgeState& ed, const A
   std::vector<EdgeId> targets;
   for (const auto& b : bufs) targets.insert(targets.end(), b.targets.begin(), b.targets.end());
   bool any_full = false, any_contended = false;
+  const bool squeeze = cx.in.sc.movement.stuck_s > 0;
   for (const EdgeId e : targets) {
     const std::int32_t room = std::max(0, edge.cap[e] - ed.count[e]);
-    if (ed.req_count[e] <= room) ed.req_count[e] = 0;             // everyone fits
-    else if (room == 0) ed.req_count[e] = -1, any_full = true;    // nobody fits
-    else ed.req_count[e] = -2 - room, any_contended = true;       // some fit: choose
+    const std::int32_t room_stuck = squeeze ? std::max(0, edge.limit[e] - ed.count[e]) : 0;
+    if (ed.req_count[e] <= room) ed.req_count[e] = 0;                             // everyone fits
+    else if (room == 0 && room_stuck == 0) ed.req_count[e] = -1, any_full = true; // nobody fits
+    else ed.req_count[e] = -2 - room, any_contended = true;                       // some fit: choose
   }
-  // Held at a full edge for stuck_s: enters regardless, so that rings of full edges
-  // cannot lock for good (MATSim's stuck time).
   const auto stuck_steps = static_cast<std::int32_t>(
       cx.in.sc.movement.stuck_s > 0 ? std::max(1.0, std::ceil(cx.in.sc.movement.stuck_s / cx.clk.dt)) : 0.0);
   if (any_full || any_contended) {
@@ -70,8 +73,8 @@ void admit(const StepContext& cx, const EdgeParams& edge, EdgeState& ed, const A
       for (auto& r : bufs[static_cast<std::size_t>(bi)].req) {
         if (r.kind != Ev::kTransfer || !valid(r.edge)) continue;
         const std::int32_t m = ed.req_count[r.edge];
-        if (stuck_steps > 0 && ag.wait[r.agent] >= stuck_steps) continue;  // squeezes in (see stuck_s)
-        if (m == -1) r.denied = 1;
+        // -2: full, only the stuck may squeeze in (and need choosing).
+        if (m == -1 || (m == -2 && !(stuck_steps > 0 && ag.wait[r.agent] >= stuck_steps))) r.denied = 1;
         else if (m <= -2)
           part[static_cast<std::size_t>(bi)].push_back(
               {r.edge, ag.wait[r.agent],
@@ -87,11 +90,17 @@ void admit(const StepContext& cx, const EdgeParams& edge, EdgeState& ed, const A
       if (x.key != y.key) return x.key < y.key;
       return x.agent < y.agent;
     });
+    // In (edge, longest wait first) order: the stuck come first on each edge. Each
+    // takes a place below the storage limit while there is one, else (stuck) one
+    // below the edge's limit.
     for (std::size_t i = 0; i < cont.size();) {
       const EdgeId e = cont[i].edge;
-      std::int32_t room = -2 - ed.req_count[e];
+      const std::int32_t room = -2 - ed.req_count[e];
+      const std::int32_t room_stuck = squeeze ? std::max(room, edge.limit[e] - ed.count[e]) : room;
+      std::int32_t admitted = 0;
       for (; i < cont.size() && cont[i].edge == e; ++i) {
-        if (room > 0) --room;
+        const bool stuck = stuck_steps > 0 && cont[i].wait >= stuck_steps;
+        if (admitted < room || (stuck && admitted < room_stuck)) ++admitted;
         else cont[i].req->denied = 1;
       }
     }

@@ -8,9 +8,9 @@ namespace kitaku::engine {
 void setup_records(const Inputs& in, const AgentsHot& ag, AgentsCold& cold) {
   const std::size_t N = in.pop.size();
   cold.stranded.resize(N);
-  // Setup has drawn the distance rule into kWillWalk and nothing has cleared it yet
-  // (a walker cut off from home later loses the flag, not its verdict).
-  for (const AgentId a : ag.state.ids()) cold.stranded[a] = (ag.flags[a] & kWillWalk) ? 0 : 1;
+  // The distance rule's verdict, drawn again (a long walker is stranded and walks
+  // all the same; a walker cut off from home later loses kWillWalk, not its verdict).
+  for (const AgentId a : ag.state.ids()) cold.stranded[a] = draws_stranded(in, a) ? 1 : 0;
   cold.depart_s.assign(N, -1);
   cold.home_s.assign(N, -1);
   cold.entered_s.assign(N, -1);

@@ -12,10 +12,25 @@
 #include "kitaku/sim/distance_rule.hpp"
 #include "kitaku/sim/error.hpp"
 #include "kitaku/sim/rng.hpp"
+#include "kitaku/sim/walkable.hpp"
 
 namespace kitaku::engine {
 
 namespace {
+
+// Where the segment from `from` (inside box b) to `to` leaves b: `to` itself when
+// it lies inside (Liang-Barsky clipping on the parameter t in [0, 1]).
+Point exit_point(Point from, Point to, const BBox& b) {
+  const Point inside{std::clamp(from.x, b.min_x, b.max_x), std::clamp(from.y, b.min_y, b.max_y)};
+  const double dx = to.x - inside.x, dy = to.y - inside.y;
+  double t = 1;
+  if (dx > 0) t = std::min(t, (b.max_x - inside.x) / dx);
+  if (dx < 0) t = std::min(t, (b.min_x - inside.x) / dx);
+  if (dy > 0) t = std::min(t, (b.max_y - inside.y) / dy);
+  if (dy < 0) t = std::min(t, (b.min_y - inside.y) / dy);
+  t = std::clamp(t, 0.0, 1.0);
+  return {std::clamp(inside.x + t * dx, b.min_x, b.max_x), std::clamp(inside.y + t * dy, b.min_y, b.max_y)};
+}
 
 void setup_edges(const Inputs& in, const HazardPlan& plan, Tables& tb) {
   const Network& net = in.net;
@@ -25,6 +40,7 @@ void setup_edges(const Inputs& in, const HazardPlan& plan, Tables& tb) {
   EdgeParams& p = tb.edge;
   tb.ed.count.assign(E, 0);
   p.cap.resize(E);
+  p.limit.resize(E);
   p.thr4.resize(E);
   p.thr6.resize(E);
   p.area.resize(E);
@@ -36,9 +52,10 @@ void setup_edges(const Inputs& in, const HazardPlan& plan, Tables& tb) {
     st.lut[static_cast<std::size_t>(i)] = static_cast<float>(
         weidmann_factor(i / static_cast<double>(st.scale), sc.movement.gamma, sc.movement.rho_max, 0.0));
   for (const EdgeId e : p.cap.ids()) {
-    p.area[e] = net.length(e) * net.width(e);
+    p.area[e] = static_cast<float>(net.length(e) * walkable_width(net, e, sc.movement));
     p.w_over_area[e] = static_cast<float>(w / p.area[e]);
     p.cap[e] = std::max(1, static_cast<int>(sc.movement.rho_jam * p.area[e] / w));
+    p.limit[e] = std::max(p.cap[e], static_cast<int>(sc.movement.rho_limit * p.area[e] / w));
     p.thr4[e] = std::max(static_cast<std::int32_t>(std::ceil(4.0 * p.area[e] / w - 1e-9)), 1);
     p.thr6[e] = std::max(static_cast<std::int32_t>(std::ceil(6.0 * p.area[e] / w - 1e-9)), 1);
   }
@@ -168,14 +185,17 @@ void setup_agents(const Inputs& in, HomeRoutes& homes, Tables& tb, Kernel& k) {
     const AgentId a = make_id<AgentId>(static_cast<std::uint64_t>(i));
     const auto ai = static_cast<std::size_t>(i);
     ag.node[a] = pop.origin[ai];
-    // The home's cell: where the network comes nearest to the home.
-    const Point h{std::clamp(pop.home[ai].x, b.min_x, b.max_x), std::clamp(pop.home[ai].y, b.min_y, b.max_y)};
+    // The home's cell: the network node nearest the home, or, for a home beyond the
+    // network's box, nearest where the straight line from the agent to its home leaves it.
+    const Point h = exit_point(pop.pos[ai], pop.home[ai], b);
     const auto hn = in.sindex.nearest_node(h).node;
     cold.home_cell[a] = homes.cell_of(in.net.pos(hn));
     cold.variant[a] = static_cast<std::uint8_t>(
         Rng(seed, index(a), 0, Purpose::kRouteVariant).below(static_cast<std::uint64_t>(sc.routing.route_variants)));
-    Rng rs(seed, index(a), 0, Purpose::kStranded);
-    const bool walk = !rs.bernoulli(p_cannot_get_home(pop.home_km[ai]));
+    const bool stranded = draws_stranded(in, a);
+    // The stranded who walk all the same (the panel's long-distance walkers).
+    const bool walk = !stranded || (bp.long_walk_share > 0 &&
+                                    Rng(seed, index(a), 0, Purpose::kLongWalk).bernoulli(bp.long_walk_share));
     if (walk) ag.flags[a] |= kWillWalk;
     const Activity act = pop.activity[ai];
     Rng rd(seed, index(a), 0, Purpose::kDeparture);
@@ -211,6 +231,10 @@ void setup_agents(const Inputs& in, HomeRoutes& homes, Tables& tb, Kernel& k) {
 }
 
 }  // namespace
+
+bool draws_stranded(const Inputs& in, AgentId a) {
+  return Rng(in.cfg.seed, index(a), 0, Purpose::kStranded).bernoulli(p_cannot_get_home(in.pop.home_km[index(a)]));
+}
 
 void setup_tables(const Inputs& in, Tables& tb, Kernel& k) {
   const HazardPlan& plan = *tb.hz.plan;

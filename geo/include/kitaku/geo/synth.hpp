@@ -9,7 +9,7 @@ namespace kitaku::geo {
 
 /// Bump whenever the generator's output for the same options changes: files cached
 /// under a name carrying it (kitaku run) are then regenerated, never reused stale.
-inline constexpr int kSynthVersion = 1;
+inline constexpr int kSynthVersion = 2;  // 2: sidewalks on every road
 
 struct SynthOptions {
   double radius_km = 10;

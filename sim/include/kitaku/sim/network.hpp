@@ -27,7 +27,8 @@ struct NetworkData {
   std::vector<Point> node_pos;                // projected metres
   std::vector<NodeId> edge_from, edge_to;
   std::vector<float> edge_length_m;           // along the geometry, > 0
-  std::vector<float> edge_width_m;            // walkable width, > 0
+  std::vector<float> edge_width_m;            // road width: carriageway plus sidewalks, > 0
+  std::vector<float> edge_carriageway_m;      // the part of the width that is carriageway, in [0, width]
   std::vector<RoadClass> edge_class;
   std::vector<std::uint8_t> edge_flags;       // EdgeFlag bits
   std::vector<std::uint32_t> edge_name;       // index into names (0 = unnamed)
@@ -41,9 +42,11 @@ struct NetworkData {
   std::size_t node_count() const noexcept { return node_pos.size(); }
   std::size_t edge_count() const noexcept { return edge_from.size(); }
   /// Appends an edge; geometry must start at `from`'s and end at `to`'s position.
+  /// width_m is the whole road width; carriageway_m the part of it that is carriageway
+  /// (0: all of it is for walkers, as on a footway).
   EdgeId add_edge(NodeId from, NodeId to, std::span<const Point> geometry, float width_m,
                   RoadClass cls, std::uint8_t flags = 0, std::string_view name = {},
-                  std::int64_t source_id = -1);
+                  std::int64_t source_id = -1, float carriageway_m = 0);
   /// Interns a name in `names` (linear-time lookup is avoided by the caller's own map
   /// when importing many features; this is for small networks and tests).
   std::uint32_t intern_name(std::string_view name);
@@ -71,7 +74,11 @@ class Network {
   NodeId from(EdgeId e) const { return d_.edge_from[index(e)]; }
   NodeId to(EdgeId e) const { return d_.edge_to[index(e)]; }
   float length(EdgeId e) const { return d_.edge_length_m[index(e)]; }
+  /// The whole road width (carriageway and sidewalks). The room walkers have on it
+  /// is a model choice: walkable_width() in kitaku/sim/walkable.hpp.
   float width(EdgeId e) const { return d_.edge_width_m[index(e)]; }
+  float carriageway(EdgeId e) const { return d_.edge_carriageway_m[index(e)]; }
+  float sidewalks(EdgeId e) const { return width(e) - carriageway(e); }
   RoadClass road_class(EdgeId e) const { return d_.edge_class[index(e)]; }
   std::uint8_t flags(EdgeId e) const { return d_.edge_flags[index(e)]; }
   std::string_view name(EdgeId e) const { return d_.names[d_.edge_name[index(e)]]; }

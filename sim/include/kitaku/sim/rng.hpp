@@ -16,6 +16,8 @@ enum class Purpose : std::uint64_t {
   kFacilityDelay, kTransfer, kStation, kNodeChoice, kRouteNoise, kRouteVariant, kReleaseCommand, kDay4,
   // Hazard plan (sim/src/hazards.cpp): one draw per edge, facility or fire cell.
   kBlockage, kAftershockBlockage, kFacilityFailure, kFireIgnition, kFireCatch,
+  // Appended, so that the draws above keep their streams.
+  kLongWalk,
 };
 
 /// Four independent 64-bit words per counter; Rng hands them out in turn and moves

@@ -63,6 +63,11 @@ struct MovementParams {
   double gamma = 1.913, rho_max = 5.4;     // Weidmann
   double v_floor = 0.1;                    // m/s: "< 400 m per hour" at 6 p/m2
   double rho_jam = 8.0;                    // storage limit, persons/m2 (published 3.8-10)
+  double rho_limit = 10.0;                 // no edge ever holds more (stuck walkers squeeze in up to it)
+  // Walkable width (kitaku/sim/walkable.hpp): sidewalks + share x carriageway.
+  double carriageway_share = 0.2;             // main roads (tertiary and up): cars hold the rest
+  double back_street_carriageway_share = 1.0; // back streets: walkers use all of them
+  double min_walkable_m = 1.0;                // between stopped cars, at the least
   double night_factor = 0.8;               // night speed / day speed
   double stairs_factor = 0.6;
   double stuck_s = 300;                    // a walker held this long at a full edge squeezes in (0: never)
@@ -81,6 +86,7 @@ struct BehaviourParams {
   double retention_hours = 72;      // ordinance: 3 days; released on day 4
   double school_retention = 1.0;    // schools keep pupils
   double stay_if_stranded = 0.5;    // not retained, cannot get home, has a workplace: share who stay there
+  double long_walk_share = 0.0;     // cannot get home by the distance rule, not retained: share who walk home anyway
   std::vector<ReleaseWave> release_waves;  // staggered release of the retained
   double release_spread_min = 30;   // departures within a wave spread over this many minutes
   double guidance_compliance = 0.6; // default share who follow a guidance broadcast
