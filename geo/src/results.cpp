@@ -68,6 +68,7 @@ void check_sizes(const Network& net, const City* city, const EdgeStats& e, const
   edge_vec("seconds_ge4", e.seconds_ge4.size());
   edge_vec("seconds_ge6", e.seconds_ge6.size());
   edge_vec("peak_flow", e.peak_flow.size());
+  edge_vec("walkable_m", e.walkable_m.size());
   const std::size_t nf = city ? city->facilities.size() : 0;
   auto fac_vec = [&](const char* what, std::size_t n) {
     if (n != nf)
@@ -312,7 +313,7 @@ void write_results_gpkg(const std::string& path, const Network& net, const City*
                          {{"edge_id", OFTInteger64}, {"name", OFTString}, {"road_class", OFTString},
                           {"length_m", OFTReal}, {"width_m", OFTReal}, {"peak_density", OFTReal},
                           {"minutes_ge4", OFTReal}, {"minutes_ge6", OFTReal}, {"peak_flow", OFTReal},
-                          {"peak_los", OFTString}});
+                          {"peak_los", OFTString}, {"walkable_m", OFTReal}});
     OGRLayer* lf = layer("facilities", wkbPoint, true,
                          {{"facility_id", OFTInteger}, {"name", OFTString}, {"area", OFTString},
                           {"capacity", OFTReal}, {"peak_occupancy", OFTReal}, {"minutes_full", OFTReal},
@@ -340,6 +341,7 @@ void write_results_gpkg(const std::string& path, const Network& net, const City*
         f.SetField(8, static_cast<double>(edges.peak_flow[e]));
         const char letter[2] = {fruin_los(rho), 0};
         f.SetField(9, letter);
+        f.SetField(10, static_cast<double>(edges.walkable_m[e]));
         const auto g = net.geometry(id);
         ls.setNumPoints(static_cast<int>(g.size()), false);
         for (std::size_t i = 0; i < g.size(); ++i) ls.setPoint(static_cast<int>(i), g[i].x, g[i].y);

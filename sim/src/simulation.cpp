@@ -277,7 +277,9 @@ EdgeStats Simulation::edge_stats() const {
   s.peak_flow = ac.peak_flow.raw();
   s.seconds_ge4.resize(E);
   s.seconds_ge6.resize(E);
+  s.walkable_m.resize(E);
   for (const EdgeId e : tb.ed.count.ids()) {
+    s.walkable_m[index(e)] = tb.edge.area[e] / impl_->in.net.length(e);
     // Time since the last change counts with the current count.
     const std::int64_t span = tb.clk.t - ac.acc_t[e];
     const std::int32_t c = ac.acc_count[e];

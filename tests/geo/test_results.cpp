@@ -80,6 +80,7 @@ geo::RunOutputs test_outputs(const Network& net, const City& city) {
   for (std::size_t e = 0; e < ne; ++e) {
     o.edges.peak_density.push_back(kPeaks[e % kPeaks.size()]);
     o.edges.seconds_ge4.push_back(static_cast<float>(e) * 60.0f);
+    o.edges.walkable_m.push_back(1.5f + static_cast<float>(e % 3));
     o.edges.seconds_ge6.push_back(static_cast<float>(e) * 30.0f);
     o.edges.peak_flow.push_back(0.25f + static_cast<float>(e));
   }
@@ -311,6 +312,7 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
       CHECK(f->GetFieldAsDouble("minutes_ge4") == doctest::Approx(e));
       CHECK(f->GetFieldAsDouble("minutes_ge6") == doctest::Approx(e * 0.5));
       CHECK(f->GetFieldAsDouble("peak_flow") == doctest::Approx(0.25 + e));
+      CHECK(f->GetFieldAsDouble("walkable_m") == doctest::Approx(1.5 + e % 3));
       CHECK(std::string(f->GetFieldAsString("peak_los")) ==
             std::string(1, geo::fruin_los(out.edges.peak_density[e])));
       const auto* ls = dynamic_cast<const OGRLineString*>(f->GetGeometryRef());

@@ -68,7 +68,7 @@ inline constexpr std::size_t kGpkgSpatialIndexMaxEdges = 200'000;
 
 /// GeoPackage in the network's CRS with layers `edges` (LineString: edge_id, name,
 /// road_class, length_m, width_m, peak_density p/m², minutes_ge4, minutes_ge6,
-/// peak_flow p/(m·s), peak_los A..F) and `facilities` (Point: facility_id, name, area,
+/// peak_flow p/(m·s), peak_los A..F, walkable_m) and `facilities` (Point: facility_id, name, area,
 /// capacity, peak_occupancy, minutes_full, opened_at_min (-1 = never), state).
 /// Every edge is written, however many. The edges layer gets an R-tree spatial index
 /// only up to kGpkgSpatialIndexMaxEdges edges: building it is two thirds of the write

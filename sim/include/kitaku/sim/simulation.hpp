@@ -85,6 +85,7 @@ struct EdgeStats {
   std::vector<float> peak_density;   // persons/m2
   std::vector<float> seconds_ge4, seconds_ge6;
   std::vector<float> peak_flow;      // persons/(m s): density x Weidmann speed, at its peak
+  std::vector<float> walkable_m;     // the walkable width densities are taken over (docs/model.md)
 };
 
 /// Per facility, over the whole run.
