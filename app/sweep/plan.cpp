@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "kitaku/sim/error.hpp"
+#include "kitaku/sim/toml_error.hpp"
 
 namespace kitaku::app::sweep {
 namespace {
@@ -310,7 +311,8 @@ SweepPlan load_sweep(const std::string& path, const char* default_scenario_toml)
   try {
     root = toml::parse(plan.text, path);
   } catch (const toml::parse_error& e) {
-    throw InputError(path, "line " + std::to_string(e.source().begin.line), std::string(e.description()));
+    const long line = static_cast<long>(e.source().begin.line);
+    throw InputError(path, "line " + std::to_string(line), toml_error_text(e.description(), plan.text, line));
   }
   for (const auto& [k, v] : root)
     if (k.str() != "sweep" && k.str() != "axis")
