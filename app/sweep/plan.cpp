@@ -333,6 +333,10 @@ SweepPlan load_sweep(const std::string& path, const char* default_scenario_toml)
     plan.seed_base = static_cast<std::uint64_t>(v);
     seed_base_given = true;
   }
+  // Every run's seed must fit a scenario file's seed (0 to 2^63 - 1), as --seed must.
+  if (plan.seed_base > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) -
+                           static_cast<std::uint64_t>(plan.seeds - 1))
+    r.fail_table("seed_base + seeds - 1 is above 9223372036854775807 (2^63 - 1), the largest seed");
   if (r.get_int("threads_per_run", v, 0, 1024)) plan.threads_per_run = static_cast<int>(v);
   if (r.get_int("latin_samples", v, 1, 100000)) plan.latin_samples = static_cast<int>(v);
   if (r.get_int("latin_seed", v, 0, std::numeric_limits<std::int64_t>::max()))

@@ -277,6 +277,15 @@ TEST_CASE("a seed beyond 2^63 - 1 is refused, not clamped, on the command line a
                             " is out of range: integers, seeds among them, run from -9223372036854775808 to "
                             "9223372036854775807 (2^63 - 1)"));
   }
+  // A sweep whose last seed would pass the top.
+  write_file(dir, "small.toml", small_scenario(0.1));
+  const std::string sweep = write_file(dir, "sweep.toml",
+      "[sweep]\nbase = \"small.toml\"\nseeds = 2\nseed_base = 9223372036854775807\n");
+  const auto s = run_kitaku("sweep " + quoted(sweep) + " --out " + quoted(dir / "sweep-out"));
+  CAPTURE(s.output);
+  CHECK(s.code == 1);
+  CHECK(has(s.output, sweep + ": line 1: [sweep] seed_base + seeds - 1 is above 9223372036854775807 (2^63 - 1)"));
+
   // The top of the range is a seed like any other (the bad [run] key stops the run
   // after the command line was accepted).
   const std::string bad = write_file(dir, "bad.toml", "[city]\nsynthetic_radius_km = 2\n[run]\nnope = 1\n");
