@@ -3,6 +3,7 @@
 #include <cpl_error.h>
 #include <ogr_api.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <filesystem>
@@ -123,6 +124,7 @@ std::string wkt2(const OGRSpatialReference& srs) {
 }
 
 int utm_epsg(double lon, double lat) {
+  lon = std::isfinite(lon) ? std::clamp(lon, -180.0, 180.0) : 0.0;  // no cast of an out-of-range double
   int zone = static_cast<int>(std::floor((lon + 180.0) / 6.0)) + 1;
   zone = zone < 1 ? 1 : (zone > 60 ? 60 : zone);
   return (lat >= 0 ? 32600 : 32700) + zone;

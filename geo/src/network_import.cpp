@@ -410,7 +410,12 @@ NetworkData import_ogr(const std::string& path, const ImportOptions& opt,
     double cx = (box.min_x + box.max_x) / 2, cy = (box.min_y + box.max_y) / 2;
     if (!src.IsGeographic()) {
       Transform to_wgs(src, wgs84());
-      if (!to_wgs.apply(cx, cy)) throw InputError(path, place, "cannot locate the data's centre in WGS84");
+      if (!to_wgs.apply(cx, cy) || !(std::fabs(cx) <= 180 && std::fabs(cy) <= 90)) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "the data's centre (%.6g, %.6g) in its CRS has no longitude/latitude",
+                      (box.min_x + box.max_x) / 2, (box.min_y + box.max_y) / 2);
+        throw InputError(path, place, std::string(buf) + " (coordinates out of the CRS's range?)");
+      }
     }
     dst = srs_from_epsg(utm_epsg(cx, cy));
   }
