@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "seed_option.hpp"
 #include "format.hpp"
 #include "kitaku/geo/city_loader.hpp"
 #include "kitaku/sim/error.hpp"
@@ -201,7 +202,7 @@ void add_dashboard_command(CLI::App& app) {
   cmd->add_option("scenario", o->scenario, "Scenario TOML file (docs/scenario-format.md)")->check(CLI::ExistingFile);
   cmd->add_option("--threads,-t", o->threads, "OpenMP threads for the simulation (default: all cores)")
       ->check(CLI::Range(0, 1024));
-  cmd->add_option("--seed,-s", o->seed, "Random seed (default: the scenario's)")->check(CLI::NonNegativeNumber);
+  add_seed_option(*cmd, "--seed,-s", o->seed, "Random seed, 0 to 2^63 - 1 (default: the scenario's)");
   cmd->add_option("--replay", o->replay, "Replay a saved drill log / commands.log")->check(CLI::ExistingFile);
   cmd->add_option("--width", o->width, "Window width in pixels")->capture_default_str()->check(CLI::Range(320, 8192));
   cmd->add_option("--height", o->height, "Window height in pixels")->capture_default_str()->check(CLI::Range(240, 8192));

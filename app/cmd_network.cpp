@@ -75,10 +75,34 @@ std::vector<std::pair<std::size_t, std::string>> excluded_sorted(const geo::Impo
 
 }  // namespace
 
+std::string missing_nodes_examples(const geo::ImportReport& r) {
+  std::string s;
+  for (const auto& w : r.missing_nodes_examples) {
+    s += (s.empty() ? "" : ", ") + ("way " + std::to_string(w.way_id)) + ": ";
+    s += w.listed > 0 ? std::to_string(w.found) + " of " + std::to_string(w.listed) + " nodes found"
+                      : std::to_string(w.found) + (w.found == 1 ? " node" : " nodes") + " found";
+  }
+  const std::size_t n = r.ways_cut_short + r.ways_dropped_missing_nodes;
+  if (n > r.missing_nodes_examples.size()) s += ", ... (" + std::to_string(n - r.missing_nodes_examples.size()) + " more)";
+  return s;
+}
+
+void warn_missing_nodes(const geo::ImportReport& r) {
+  const std::size_t n = r.ways_cut_short + r.ways_dropped_missing_nodes;
+  if (n == 0) return;
+  std::fprintf(stderr,
+               "kitaku: warning: %s: %zu way%s list nodes the file does not hold: %zu cut short, %zu dropped (%s); "
+               "the extract may be cut at its edge or damaged\n",
+               r.source.c_str(), n, n == 1 ? "" : "s", r.ways_cut_short, r.ways_dropped_missing_nodes,
+               missing_nodes_examples(r).c_str());
+}
+
 geo::LoadedNetwork load_network_with_progress(const std::string& path, geo::ImportOptions options) {
   ProgressBar bar("loading network");
   options.progress = bar.fn();
-  return geo::load_network(path, options);  // the bar clears its line when it goes
+  geo::LoadedNetwork ln = geo::load_network(path, options);  // the bar clears its line when it goes
+  warn_missing_nodes(ln.report);
+  return ln;
 }
 
 void print_network_report(const geo::LoadedNetwork& ln, bool kept_all_components) {
@@ -113,6 +137,12 @@ void print_network_report(const geo::LoadedNetwork& ln, bool kept_all_components
   count_row("self-loops", r.self_loops_dropped, 2);
   count_row("zero-length edges", r.zero_length_dropped, 2);
   count_row("duplicate edges", r.duplicate_edges_dropped, 2);
+  if (r.ways_cut_short + r.ways_dropped_missing_nodes > 0) {
+    count_row("ways missing nodes", r.ways_cut_short + r.ways_dropped_missing_nodes, 2, " (any tags)");
+    count_row("cut short", r.ways_cut_short, 4, " (kept with the nodes found)");
+    count_row("dropped", r.ways_dropped_missing_nodes, 4, " (fewer than 2 nodes found)");
+    row("e.g.", missing_nodes_examples(r), 4);
+  }
   count_row("outside largest component", c.dropped_edges, 2,
             " edges, " + thousands(c.dropped_nodes) + " nodes, " + fmt("%.2f km", c.dropped_length_m / 1000));
   row("WGS84 bbox", fmt("lon %.5f", r.lon_min) + fmt(" .. %.5f", r.lon_max) + fmt(", lat %.5f", r.lat_min) +
@@ -150,6 +180,11 @@ void print_json(const geo::LoadedNetwork& ln, const NetworkArgs& a) {
   j["self_loops_dropped"] = r.self_loops_dropped;
   j["zero_length_dropped"] = r.zero_length_dropped;
   j["duplicate_edges_dropped"] = r.duplicate_edges_dropped;
+  nlohmann::json ex = nlohmann::json::array();
+  for (const auto& w : r.missing_nodes_examples)
+    ex.push_back({{"way_id", w.way_id}, {"nodes_found", w.found}, {"nodes_listed", w.listed}});
+  j["ways_missing_nodes"] = {{"cut_short", r.ways_cut_short}, {"dropped", r.ways_dropped_missing_nodes},
+                             {"examples", ex}};
   j["bbox_wgs84"] = {r.lon_min, r.lat_min, r.lon_max, r.lat_max};
   j["load_seconds"] = r.load_seconds;
   j["from_cache"] = r.from_cache;

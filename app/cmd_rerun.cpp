@@ -14,6 +14,7 @@
 #include "kitaku/sim/error.hpp"
 #include "kitaku/sim/progress.hpp"
 #include "kitaku/sim/scenario.hpp"
+#include "out_lock.hpp"
 #include "run_job.hpp"
 #include "sweep/compare.hpp"
 #include "sweep/sweep_dir.hpp"
@@ -69,6 +70,7 @@ void rerun(const RerunOptions& o) {
     out.path = o.out;
   }
   ensure_writable_dir(out.path);
+  const OutDirLock lock(out.path);  // as kitaku run: one writer per folder
 
   std::printf("Kitaku %s | rerun of %s (run %s of sweep %s)\n", kitaku_version(), o.run_dir.c_str(),
               info.value("run_id", "?").c_str(), info.value("sweep_name", "?").c_str());

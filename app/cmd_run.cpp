@@ -14,6 +14,8 @@
 #include <string>
 
 #include "commands.hpp"
+#include "seed_option.hpp"
+#include "out_lock.hpp"
 #include "run_job.hpp"
 #include "format.hpp"
 #include "kitaku/geo/city_loader.hpp"
@@ -77,6 +79,8 @@ void run(const RunOptions& o) {
   std::fflush(stdout);
 
   ensure_writable_dir(o.out);  // fail now, not after the run
+  const OutDirLock lock(o.out);  // one run at a time per folder, held until the outputs are written
+  geo::remove_stale_temp_files(o.out);
   const std::string checkpoint = (std::filesystem::path(o.out) / kCheckpointFileName).string();
   const auto t_load = std::chrono::steady_clock::now();
   geo::LoadedCity lc;
@@ -89,6 +93,7 @@ void run(const RunOptions& o) {
     ProgressBar bar("loading city");
     lc = geo::load_city(sc, bar.fn());
   }
+  warn_missing_nodes(lc.network.report);
   const Network& net = lc.network.network;
   const auto& r = lc.report;
   std::printf("  network   %s: %s nodes, %s edges, %.1f km\n", r.network_path.c_str(),
@@ -143,7 +148,7 @@ void run(const RunOptions& o) {
   std::printf("  person-minutes at >= 6 p/m2  %s\n", thousands(s.person_minutes_ge6).c_str());
   std::printf("  person-minutes at >= 4 p/m2  %s\n", thousands(s.person_minutes_ge4).c_str());
   std::printf("  peak road at >= 6 p/m2       %.2f km\n", s.peak_km_road_ge6);
-  std::printf("  outputs in %s/ (written in %.1f s): timeseries.csv, agents.csv, results.gpkg, summary.json%s, commands.log, scenario.toml, peak_density.png\n",
+  std::printf("  outputs in %s/ (written in %.1f s): timeseries.csv, agents.csv, results.gpkg, summary.json%s, commands.log, scenario.toml, peak_density.png, manifest.sha256\n",
               o.out.c_str(), res.write_seconds, interrupted ? " (marked partial)" : "");
   if (res.checkpoints_written > 0)
     std::printf("  %d checkpoint%s written (%.1f s)%s\n", res.checkpoints_written, res.checkpoints_written == 1 ? "" : "s",
@@ -179,7 +184,7 @@ void add_run_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threads,-t", opts->threads, "OpenMP threads (default: all cores); results do not depend on it")
       ->check(CLI::Range(0, 1024));
-  cmd->add_option("--seed,-s", opts->seed, "Random seed (default: the scenario's)")->check(CLI::NonNegativeNumber);
+  add_seed_option(*cmd, "--seed,-s", opts->seed, "Random seed, 0 to 2^63 - 1 (default: the scenario's)");
   cmd->add_option("--replay", opts->replay, "Apply the commands of a run's commands.log instead of the scenario's")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--check", opts->check, "Check the simulation's invariants after every step (slow)");

@@ -204,7 +204,19 @@ void run_sweep(const SweepOptions& o) {
 
   const auto t0 = Clock::now();
   std::size_t done = 0, failed = 0;
+  // A live index.csv for the impatient: written now (every run pending or kept), then
+  // within kIndexEvery of any run finishing. Checked on every tick of the loop, so a
+  // burst of quick runs is not left out until the next result comes.
+  constexpr auto kIndexEvery = std::chrono::seconds(2);
+  write_index(o.out, plan, records);
   auto last_index = Clock::now();
+  bool index_stale = false;
+  auto refresh_index = [&] {
+    if (!index_stale || Clock::now() - last_index < kIndexEvery) return;
+    write_index(o.out, plan, records);
+    last_index = Clock::now();
+    index_stale = false;
+  };
   {
     SweepBar bar(pending.size());
     Rank0Callbacks cb;
@@ -228,12 +240,13 @@ void run_sweep(const SweepOptions& o) {
                     out.host.c_str(), out.rank, out.error.c_str());
       }
       std::fflush(stdout);
-      if (Clock::now() - last_index > std::chrono::seconds(5)) {  // a live index for the impatient
-        write_index(o.out, plan, records);
-        last_index = Clock::now();
-      }
+      index_stale = true;
+      refresh_index();
     };
-    cb.on_tick = [&](double in_progress) { bar.update(done + failed, in_progress); };
+    cb.on_tick = [&](double in_progress) {
+      bar.update(done + failed, in_progress);
+      refresh_index();
+    };
     on_any_rank(world, [&] {
       run_rank0(world, plan, o.out, eo, std::deque<std::size_t>(pending.begin(), pending.end()), cb);
     });

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "seed_option.hpp"
 #include "kitaku/geo/synth.hpp"
 #include "kitaku/sim/error.hpp"
 
@@ -39,8 +40,8 @@ void add_synth_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("synth", "Write the synthetic Tokyo-like city (roads, stations, facilities, zones) as a GeoPackage");
   cmd->add_option("--radius-km", args->options.radius_km, "radius of the city in km, in (0, 100]")
       ->capture_default_str();
-  cmd->add_option("--seed", args->options.seed, "random seed: the same seed gives the same city")
-      ->capture_default_str();
+  add_seed_option(*cmd, "--seed", args->options.seed, "random seed, 0 to 2^63 - 1: the same seed gives the same city")
+      ->default_str(std::to_string(args->options.seed));
   cmd->add_option("--capacity-share", args->options.capacity_share,
                   "facility places as a share of the daytime population, in (0, 1] (Tokyo: 0.027)")
       ->capture_default_str();

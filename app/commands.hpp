@@ -37,6 +37,11 @@ Scenario load_run_scenario(const std::string& path, std::int64_t seed, const std
 /// geo::load_network with a progress bar on stderr when it is a terminal.
 geo::LoadedNetwork load_network_with_progress(const std::string& path, geo::ImportOptions options);
 
+/// "way 11: 2 of 4 nodes found, way 12: 0 nodes found": the first OSM ways with missing nodes.
+std::string missing_nodes_examples(const geo::ImportReport& report);
+/// Warns on stderr when the network's OSM file lacks nodes some ways list (nothing otherwise).
+void warn_missing_nodes(const geo::ImportReport& report);
+
 /// The human-readable report of `kitaku network info`, also printed by `kitaku run`.
 void print_network_report(const geo::LoadedNetwork& loaded, bool kept_all_components = false);
 

@@ -36,10 +36,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "kitaku: %s\n", e.what());
     return 130;
   } catch (const kitaku::InputError& e) {
-    std::fprintf(stderr, "kitaku: error: %s\n", e.what());
+    std::fprintf(stderr, "kitaku: error: %s\n", kitaku::printable(e.what()).c_str());
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "kitaku: error: %s\n", e.what());
+    std::fprintf(stderr, "kitaku: error: %s\n", kitaku::printable(e.what()).c_str());
     return 2;
   }
   return 0;

@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "kitaku/sim/error.hpp"
+#include "kitaku/sim/toml_error.hpp"
 
 namespace kitaku::app::sweep {
 namespace {
@@ -310,7 +311,8 @@ SweepPlan load_sweep(const std::string& path, const char* default_scenario_toml)
   try {
     root = toml::parse(plan.text, path);
   } catch (const toml::parse_error& e) {
-    throw InputError(path, "line " + std::to_string(e.source().begin.line), std::string(e.description()));
+    const long line = static_cast<long>(e.source().begin.line);
+    throw InputError(path, "line " + std::to_string(line), toml_error_text(e.description(), plan.text, line));
   }
   for (const auto& [k, v] : root)
     if (k.str() != "sweep" && k.str() != "axis")
@@ -331,6 +333,10 @@ SweepPlan load_sweep(const std::string& path, const char* default_scenario_toml)
     plan.seed_base = static_cast<std::uint64_t>(v);
     seed_base_given = true;
   }
+  // Every run's seed must fit a scenario file's seed (0 to 2^63 - 1), as --seed must.
+  if (plan.seed_base > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) -
+                           static_cast<std::uint64_t>(plan.seeds - 1))
+    r.fail_table("seed_base + seeds - 1 is above 9223372036854775807 (2^63 - 1), the largest seed");
   if (r.get_int("threads_per_run", v, 0, 1024)) plan.threads_per_run = static_cast<int>(v);
   if (r.get_int("latin_samples", v, 1, 100000)) plan.latin_samples = static_cast<int>(v);
   if (r.get_int("latin_seed", v, 0, std::numeric_limits<std::int64_t>::max()))

@@ -9,6 +9,7 @@
 
 #include "kitaku/geo/gdal_util.hpp"
 #include "kitaku/sim/error.hpp"
+#include "kitaku/sim/limits.hpp"
 #include "point_table.hpp"
 
 namespace kitaku::geo {
@@ -157,6 +158,10 @@ std::vector<Facility> load_facilities(const std::string& path, const std::string
   report = {};
   if (o.default_capacity < 0)
     throw InputError(path, "default capacity", std::to_string(o.default_capacity) + " is negative");
+  if (o.default_capacity > limits::kMaxFacilityCapacity)
+    throw InputError(path, "default capacity", std::to_string(o.default_capacity) + " is above " +
+                                                   limits::text(limits::kMaxFacilityCapacity) +
+                                                   " persons, the most one facility can plausibly hold");
   const PointTable t = detail::read_point_table(path, o.layer, "facilities");
   const int name = name_field(t, o, {"name", "名称", "施設名称", "施設名", "施設・場所名", "名前", "facility",
                                      "facility_name", "P20_002"});
@@ -202,7 +207,9 @@ std::vector<Facility> load_facilities(const std::string& path, const std::string
       if (!v) throw InputError(t.path, row.place, where + " is not a number");
       if (*v < 0) throw InputError(t.path, row.place, where + " is negative");
       if (*v != std::floor(*v)) throw InputError(t.path, row.place, where + " is not a whole number of persons");
-      if (*v > std::numeric_limits<std::int32_t>::max()) throw InputError(t.path, row.place, where + " is too large");
+      if (*v > limits::kMaxFacilityCapacity)
+        throw InputError(t.path, row.place, where + " is above " + limits::text(limits::kMaxFacilityCapacity) +
+                                                " persons, the most one facility can plausibly hold");
       f.capacity = static_cast<std::int32_t>(*v);
     }
     out.push_back(std::move(f));
@@ -246,6 +253,10 @@ std::vector<Station> load_stations(const std::string& path, const std::string& c
     const auto d = detail::parse_number(*v);
     if (!d) throw InputError(t.path, row.place, "column " + t.fields[riders] + ": '" + *v + "' is not a number");
     if (*d < 0) throw InputError(t.path, row.place, "column " + t.fields[riders] + ": daily riders " + *v + " is negative");
+    if (*d > limits::kMaxStationRiders)
+      throw InputError(t.path, row.place, "column " + t.fields[riders] + ": daily riders " + *v + " is above " +
+                                              limits::text(limits::kMaxStationRiders) +
+                                              ", more than any station has (Shinjuku: about 3.5 million)");
     s.daily_riders = *d;
     out.push_back(std::move(s));
   }

@@ -3,7 +3,9 @@
 #include <cpl_error.h>
 #include <ogr_api.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <filesystem>
 #include <mutex>
 
@@ -12,10 +14,17 @@
 namespace kitaku::geo {
 namespace {
 
-thread_local std::string t_last_error;
+// The first failure since the last clear and the latest message: GDAL often
+// reports the cause first and a generic "failed to read" after it.
+thread_local std::string t_last_error, t_first_failure;
+thread_local const std::function<void(std::string_view)>* t_debug_sink = nullptr;
 
 void CPL_STDCALL capture_error(CPLErr level, CPLErrorNum, const char* msg) {
-  if (level >= CE_Warning) t_last_error = msg ? msg : "";
+  const std::string text = msg ? msg : "";
+  if (level == CE_Debug && t_debug_sink) (*t_debug_sink)(text);
+  if (level < CE_Warning) return;
+  if (level >= CE_Failure && t_first_failure.empty()) t_first_failure = text;
+  t_last_error = text;
 }
 
 }  // namespace
@@ -30,7 +39,42 @@ void gdal_init() {
   });
 }
 
-std::string last_gdal_error() { return t_last_error; }
+std::string last_gdal_error() {
+  if (t_first_failure.empty() || t_first_failure == t_last_error) return t_last_error;
+  return t_first_failure + "; " + t_last_error;
+}
+
+std::string gdal_limit_hint(std::string& message) {
+  const std::string corrupted = " File probably corrupted";
+  if (message.find("Too much data inside one element") != std::string::npos) {
+    if (const auto at = message.find(corrupted); at != std::string::npos) message.erase(at, corrupted.size());
+    return " (an element holds more text than GDAL's OSM reader takes, about 640 KB: a tag value or attribute "
+           "megabytes long; shorten or remove it)";
+  }
+  if (message.find("Too many characters") != std::string::npos)
+    return " (a single string or number is longer than GDAL's GeoJSON reader takes, 10,000,000 characters; "
+           "shorten or remove it)";
+  return {};
+}
+
+void clear_gdal_error() {
+  t_last_error.clear();
+  t_first_failure.clear();
+  CPLErrorReset();
+}
+
+GdalDebugCapture::GdalDebugCapture(const char* category, std::function<void(std::string_view)> sink)
+    : sink_(std::move(sink)), previous_sink_(t_debug_sink) {
+  gdal_init();
+  if (const char* v = CPLGetThreadLocalConfigOption("CPL_DEBUG", nullptr)) previous_ = v, had_previous_ = true;
+  CPLSetThreadLocalConfigOption("CPL_DEBUG", category);
+  t_debug_sink = &sink_;
+}
+
+GdalDebugCapture::~GdalDebugCapture() {
+  t_debug_sink = previous_sink_;
+  CPLSetThreadLocalConfigOption("CPL_DEBUG", had_previous_ ? previous_.c_str() : nullptr);
+}
 
 DatasetPtr open_vector(const std::string& path) {
   gdal_init();
@@ -38,12 +82,13 @@ DatasetPtr open_vector(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw InputError(path, "", "no such file");
   if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) == 0) throw InputError(path, "", "the file is empty");
-  t_last_error.clear();
+  clear_gdal_error();
   DatasetPtr ds(static_cast<GDALDataset*>(
       GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
   if (!ds) {
     std::string why = last_gdal_error();
-    throw InputError(path, "", why.empty() ? "not a vector format GDAL can read" : "cannot open: " + why);
+    const std::string hint = gdal_limit_hint(why);
+    throw InputError(path, "", why.empty() ? "not a vector format GDAL can read" : "cannot open: " + why + hint);
   }
   return ds;
 }
@@ -52,7 +97,7 @@ DatasetPtr create_vector(const std::string& path, const std::string& driver) {
   gdal_init();
   GDALDriver* drv = GetGDALDriverManager()->GetDriverByName(driver.c_str());
   if (!drv) throw InputError(path, "", "GDAL has no " + driver + " driver");
-  t_last_error.clear();
+  clear_gdal_error();
   DatasetPtr ds(drv->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
   if (!ds) throw InputError(path, "", "cannot create " + driver + " file: " + last_gdal_error());
   return ds;
@@ -79,6 +124,7 @@ std::string wkt2(const OGRSpatialReference& srs) {
 }
 
 int utm_epsg(double lon, double lat) {
+  lon = std::isfinite(lon) ? std::clamp(lon, -180.0, 180.0) : 0.0;  // no cast of an out-of-range double
   int zone = static_cast<int>(std::floor((lon + 180.0) / 6.0)) + 1;
   zone = zone < 1 ? 1 : (zone > 60 ? 60 : zone);
   return (lat >= 0 ? 32600 : 32700) + zone;

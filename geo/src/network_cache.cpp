@@ -25,7 +25,7 @@ namespace kitaku::geo::netimport {
 namespace {
 
 // Bump when the importer's output for the same input and options changes.
-constexpr std::uint32_t kCacheVersion = 2;  // 2: carriageway widths and default sidewalks
+constexpr std::uint32_t kCacheVersion = 3;  // 2: carriageway widths and default sidewalks; 3: the report counts OSM ways with missing nodes
 constexpr char kMagic[8] = {'K', 'I', 'T', 'N', 'E', 'T', 0, 0};
 constexpr std::uint32_t kByteOrder = 0x01020304;
 
@@ -68,6 +68,11 @@ nlohmann::json report_to_json(const ImportReport& r) {
   j["self_loops_dropped"] = r.self_loops_dropped;
   j["zero_length_dropped"] = r.zero_length_dropped;
   j["duplicate_edges_dropped"] = r.duplicate_edges_dropped;
+  j["ways_cut_short"] = r.ways_cut_short;
+  j["ways_dropped_missing_nodes"] = r.ways_dropped_missing_nodes;
+  nlohmann::json ex = nlohmann::json::array();
+  for (const auto& w : r.missing_nodes_examples) ex.push_back({w.way_id, w.found, w.listed});
+  j["missing_nodes_examples"] = ex;
   const auto& c = r.components;
   j["components"] = {c.components, c.kept_nodes, c.kept_edges, c.dropped_nodes, c.dropped_edges, c.dropped_length_m};
   j["length_by_class_m"] = r.length_by_class_m;
@@ -86,6 +91,9 @@ ImportReport report_from_json(const nlohmann::json& j) {
   r.self_loops_dropped = j.at("self_loops_dropped");
   r.zero_length_dropped = j.at("zero_length_dropped");
   r.duplicate_edges_dropped = j.at("duplicate_edges_dropped");
+  r.ways_cut_short = j.at("ways_cut_short");
+  r.ways_dropped_missing_nodes = j.at("ways_dropped_missing_nodes");
+  for (const auto& w : j.at("missing_nodes_examples")) r.missing_nodes_examples.push_back({w.at(0), w.at(1), w.at(2)});
   const auto& c = j.at("components");
   r.components = {c.at(0), c.at(1), c.at(2), c.at(3), c.at(4), c.at(5)};
   r.length_by_class_m = j.at("length_by_class_m");

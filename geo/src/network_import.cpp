@@ -12,6 +12,8 @@
 #include <cstring>
 #include <filesystem>
 #include <numeric>
+#include <optional>
+#include <regex>
 #include <toml++/toml.h>
 #include <unistd.h>
 
@@ -269,6 +271,35 @@ class LineCollector {
   NameTable names_;
 };
 
+// GDAL's OSM debug messages about missing nodes, as of GDAL 3.6:
+// "For way 11, got only 2 nodes instead of 4" and "Way 12 with 0 nodes that could be
+// found. Discarding it".
+void note_missing_nodes(std::string_view message, ImportReport& rep) {
+  static const std::regex cut(R"(For way (-?[0-9]+), got only ([0-9]+) nodes instead of ([0-9]+))");
+  static const std::regex dropped(R"(Way (-?[0-9]+) with ([0-9]+) nodes? that could be found)");
+  const std::string m(message);
+  std::smatch g;
+  ImportReport::MissingNodesWay w;
+  if (std::regex_search(m, g, cut)) {
+    w = {std::stoll(g[1]), std::stoul(g[2]), std::stoul(g[3])};
+    ++rep.ways_cut_short;
+  } else if (std::regex_search(m, g, dropped)) {
+    w = {std::stoll(g[1]), std::stoul(g[2]), 0};
+    ++rep.ways_dropped_missing_nodes;
+  } else {
+    return;
+  }
+  if (rep.missing_nodes_examples.size() < ImportReport::kMissingNodesExamples) rep.missing_nodes_examples.push_back(w);
+}
+
+// A read failure in words: GDAL's cause (its first message) and, for a file that is
+// only beyond a reader's limits, what that limit is rather than "damaged".
+std::string read_error_text(std::size_t features, std::string gdal) {
+  const std::string hint = gdal_limit_hint(gdal);
+  return "read error after " + std::to_string(features) + " features: " + gdal +
+         (hint.empty() ? " (truncated or damaged file?)" : hint);
+}
+
 std::string excluded_summary(const ImportReport& r) {
   std::vector<std::pair<std::size_t, std::string>> v;
   for (const auto& [why, n] : r.excluded) v.emplace_back(n, why);
@@ -312,7 +343,11 @@ NetworkData import_ogr(const std::string& path, const ImportOptions& opt,
   const Fields fields = map_fields(*layer, path, opt.mapping, osm);
 
   LineCollector lines(opt, rep, osm);
-  CPLErrorReset();
+  clear_gdal_error();
+  // GDAL's OSM reader tells only in debug messages of the ways it cut short or
+  // dropped because the file lacks some of their nodes.
+  std::optional<GdalDebugCapture> osm_debug;
+  if (osm) osm_debug.emplace("OSM", [&rep](std::string_view m) { note_missing_nodes(m, rep); });
   if (osm) {
     // The OSM driver must be read interleaved: features of every layer arrive from
     // one pass over the file; those of other layers are discarded.
@@ -333,10 +368,10 @@ NetworkData import_ogr(const std::string& path, const ImportOptions& opt,
       if (total > 0 && (++seen & 0xFFF) == 0) opt.progress(kReadShare * static_cast<double>(seen) / static_cast<double>(total));
     }
   }
+  osm_debug.reset();
   if (opt.progress) opt.progress(kReadShare);
   if (CPLGetLastErrorType() == CE_Failure)
-    throw InputError(path, place, "read error (truncated or damaged file?) after " +
-                                      std::to_string(rep.features_read) + " features: " + CPLGetLastErrorMsg());
+    throw InputError(path, place, read_error_text(rep.features_read, last_gdal_error()));
   if (rep.features_read == 0) throw InputError(path, place, "the layer has no features");
   if (rep.features_walkable == 0)
     throw InputError(path, place, "no walkable features among " + std::to_string(rep.features_read) +
@@ -375,7 +410,12 @@ NetworkData import_ogr(const std::string& path, const ImportOptions& opt,
     double cx = (box.min_x + box.max_x) / 2, cy = (box.min_y + box.max_y) / 2;
     if (!src.IsGeographic()) {
       Transform to_wgs(src, wgs84());
-      if (!to_wgs.apply(cx, cy)) throw InputError(path, place, "cannot locate the data's centre in WGS84");
+      if (!to_wgs.apply(cx, cy) || !(std::fabs(cx) <= 180 && std::fabs(cy) <= 90)) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "the data's centre (%.6g, %.6g) in its CRS has no longitude/latitude",
+                      (box.min_x + box.max_x) / 2, (box.min_y + box.max_y) / 2);
+        throw InputError(path, place, std::string(buf) + " (coordinates out of the CRS's range?)");
+      }
     }
     dst = srs_from_epsg(utm_epsg(cx, cy));
   }

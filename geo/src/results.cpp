@@ -14,8 +14,11 @@
 #include <nlohmann/json.hpp>
 #include <ogrsf_frmts.h>
 #include <stdexcept>
+#include <signal.h>
+#include <unistd.h>
 
 #include "kitaku/geo/gdal_util.hpp"
+#include "kitaku/geo/sha256.hpp"
 #include "kitaku/sim/error.hpp"
 
 namespace kitaku::geo {
@@ -524,6 +527,24 @@ void write_peak_density_png(const std::string& path, const Network& net, const C
   write_atomically(path, [&](const std::string& tmp) { write_bytes(path, tmp, png.data(), png.size()); });
 }
 
+std::size_t remove_stale_temp_files(const std::string& dir) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(".tmp-", 0) != 0) continue;
+    // .tmp-PID-NAME: kept while process PID lives (it may be writing it now).
+    const char* digits = name.c_str() + 5;
+    char* stop = nullptr;
+    const long pid = std::strtol(digits, &stop, 10);
+    if (stop == digits || *stop != '-' || pid <= 0) continue;
+    if (pid != ::getpid() && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) continue;
+    std::error_code rm;
+    if (fs::remove_all(it->path(), rm) > 0 && !rm) ++removed;
+  }
+  return removed;
+}
+
 void write_run_outputs(const std::string& dir, const RunOutputs& out) {
   if (!out.network) throw std::invalid_argument("write_run_outputs: no network");
   check_sizes(*out.network, out.city, out.edges, out.facilities);
@@ -534,27 +555,50 @@ void write_run_outputs(const std::string& dir, const RunOutputs& out) {
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir))
     throw InputError(dir, "", "cannot create the output folder: " + (ec ? ec.message() : "a file of that name exists"));
+  remove_stale_temp_files(dir);
   const fs::path d(dir);
   auto at = [&](std::string_view name) { return (d / name).string(); };
-  // Until the new summary.json lands, the folder must not look finished.
-  fs::remove(at(kSummaryFile), ec);
-  if (ec) throw InputError(at(kSummaryFile), "", "cannot remove the previous run's summary: " + ec.message());
 
-  write_timeseries_csv(at(kTimeseriesFile), out.timeseries);
-  if (out.population) {
-    static const City kNoCity;
-    write_agents_csv(at(kAgentsFile), *out.population, out.city ? *out.city : kNoCity, out.agents, out.quake_clock_s);
-  }
-  write_results_gpkg(at(kResultsGpkgFile), *out.network, out.city, out.edges, out.facilities);
-  write_command_log(at(kCommandLogFile), out.commands);
-  write_text_file(at(kScenarioFile), out.scenario_toml);
-  write_peak_density_png(at(kPeakDensityPngFile), *out.network, out.city, out.edges);
+  // 1. Stage: every file is written into DIR/.tmp-PID-staging/ first; the previous
+  // run's set stays whole (with its manifest) while that takes time.
+  const fs::path staging = d / (".tmp-" + std::to_string(::getpid()) + "-staging");
+  fs::remove_all(staging, ec);
+  fs::create_directory(staging, ec);
+  if (ec) throw InputError(staging.string(), "", "cannot create the staging folder: " + ec.message());
+  struct RemoveStaging {
+    fs::path p;
+    ~RemoveStaging() { std::error_code e; fs::remove_all(p, e); }
+  } cleanup{staging};
+  auto staged = [&](std::string_view name) { return (staging / name).string(); };
   std::vector<std::string> names;
   if (out.population) names.emplace_back(kAgentsFile);
-  for (const std::string_view n : {kTimeseriesFile, kResultsGpkgFile, kCommandLogFile, kScenarioFile,
-                                   kPeakDensityPngFile, kSummaryFile})
-    names.emplace_back(n);
-  write_summary_json(at(kSummaryFile), out.summary, out.scenario_name, out.kitaku_version, names);
+  for (const std::string_view n : kRunOutputFiles) names.emplace_back(n);
+  write_timeseries_csv(staged(kTimeseriesFile), out.timeseries);
+  if (out.population) {
+    static const City kNoCity;
+    write_agents_csv(staged(kAgentsFile), *out.population, out.city ? *out.city : kNoCity, out.agents,
+                     out.quake_clock_s);
+  }
+  write_results_gpkg(staged(kResultsGpkgFile), *out.network, out.city, out.edges, out.facilities);
+  write_command_log(staged(kCommandLogFile), out.commands);
+  write_text_file(staged(kScenarioFile), out.scenario_toml);
+  write_peak_density_png(staged(kPeakDensityPngFile), *out.network, out.city, out.edges);
+  write_summary_json(staged(kSummaryFile), out.summary, out.scenario_name, out.kitaku_version, names);
+  std::string manifest;
+  for (const std::string& n : names) manifest += sha256_file(staged(n)) + "  " + n + "\n";
+
+  // 2. Swap: until the new manifest lands the folder must not look finished, so the
+  // old manifest and summary.json go first and the new summary.json is moved last.
+  for (const std::string_view n : {kManifestFile, kSummaryFile}) {
+    fs::remove(at(n), ec);
+    if (ec) throw InputError(at(n), "", "cannot remove the previous run's " + std::string(n) + ": " + ec.message());
+  }
+  for (const std::string& n : names) {
+    fs::rename(staged(n), at(n), ec);
+    if (ec) throw InputError(at(n), "", "cannot move the new file into place: " + ec.message());
+  }
+  // 3. The manifest, last: its presence with matching hashes marks a whole run.
+  write_file_atomically(at(kManifestFile), manifest);
 }
 
 }  // namespace kitaku::geo

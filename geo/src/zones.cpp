@@ -11,10 +11,17 @@
 #include "kitaku/geo/facilities.hpp"
 #include "kitaku/geo/gdal_util.hpp"
 #include "kitaku/sim/error.hpp"
+#include "kitaku/sim/limits.hpp"
 #include "point_table.hpp"
 
 namespace kitaku::geo {
 namespace {
+
+// "the plausible maximum N (docs/facilities.md, "Plausible ranges")"; shares end at 1.
+std::string max_text(double max) {
+  if (max == 1.0) return "1 (a share)";
+  return "the plausible maximum of " + limits::text(max) + " persons (docs/facilities.md, \"Plausible ranges\")";
+}
 
 using Ring = std::vector<Point>;
 using Part = std::vector<Ring>;  // outer ring, then holes
@@ -220,13 +227,14 @@ std::vector<Zone> load_zones(const std::string& path, const std::string& crs_wkt
   report.shares_from_fields = present != 0;
   report.source_crs = detail::srs_name(&srs[0]);
 
-  auto number = [&](OGRFeature& f, int i, const std::string& place) {
+  auto number = [&](OGRFeature& f, int i, const std::string& place, double max) {
     const char* name = defn->GetFieldDefn(i)->GetNameRef();
     if (!f.IsFieldSetAndNotNull(i)) throw InputError(path, place, std::string(name) + " is empty");
     const std::string text = f.GetFieldAsString(i);
     const auto v = detail::parse_number(text);
     if (!v) throw InputError(path, place, std::string(name) + " '" + text + "' is not a number");
     if (*v < 0) throw InputError(path, place, std::string(name) + " " + text + " is negative");
+    if (*v > max) throw InputError(path, place, std::string(name) + " " + text + " is above " + max_text(max));
     return *v;
   };
   std::vector<RawZone> raws;
@@ -239,11 +247,11 @@ std::vector<Zone> load_zones(const std::string& path, const std::string& crs_wkt
     std::string why;
     z.parts = read_parts(f->GetGeometryRef(), why);
     if (z.parts.empty()) throw InputError(path, z.place, why);
-    z.day = number(*f, day, z.place);
-    z.night = number(*f, night, z.place);
+    z.day = number(*f, day, z.place, limits::kMaxZonePopulation);
+    z.night = number(*f, night, z.place, limits::kMaxZonePopulation);
     if (present) {
       double sum = 0;
-      for (std::size_t b = 0; b < kHomeBands; ++b) sum += z.share[b] = number(*f, share[b], z.place);
+      for (std::size_t b = 0; b < kHomeBands; ++b) sum += z.share[b] = number(*f, share[b], z.place, 1.0);
       if (std::fabs(sum - 1) > 1e-3) {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.6g", sum);
@@ -306,6 +314,9 @@ std::vector<Zone> load_mesh_zones(const std::string& polygons_path, const std::s
     const auto pop = detail::parse_number(text(f_pop));
     if (!pop) throw InputError(csv_path, row.place, "population '" + text(f_pop) + "' is not a number");
     if (*pop < 0) throw InputError(csv_path, row.place, "population " + text(f_pop) + " is negative");
+    if (*pop > limits::kMaxMeshPopulation)
+      throw InputError(csv_path, row.place, "population " + text(f_pop) + " is above " +
+                                                max_text(limits::kMaxMeshPopulation));
     Values& m = meshes[code];
     bool& has = tz == 0 ? m.has_day : m.has_night;
     std::string& first = tz == 0 ? m.day_row : m.night_row;

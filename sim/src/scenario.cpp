@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "kitaku/sim/error.hpp"
+#include "kitaku/sim/toml_error.hpp"
 #include "scenario_text.hpp"
 
 namespace kitaku {
@@ -622,7 +623,8 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
   try {
     root = toml::parse(text, origin);
   } catch (const toml::parse_error& e) {
-    throw InputError(origin, "line " + std::to_string(e.source().begin.line), std::string(e.description()));
+    const long line = static_cast<long>(e.source().begin.line);
+    throw InputError(origin, "line " + std::to_string(line), toml_error_text(e.description(), text, line));
   }
   Scenario s;
   s.origin = origin;

@@ -134,7 +134,7 @@ Csv check_timeseries(const std::string& path, long long interval_s, long long ag
 }
 
 const std::vector<std::string> kOutputs = {"timeseries.csv", "agents.csv",    "results.gpkg",    "summary.json",
-                                           "commands.log",   "scenario.toml", "peak_density.png"};
+                                           "commands.log",   "scenario.toml", "peak_density.png", "manifest.sha256"};
 
 void check_output_set(const fs::path& out) {
   for (const auto& name : kOutputs) {

@@ -211,3 +211,12 @@ TEST_CASE("broken CrowdWalk maps") {
   write_file(tmp / "cut.xml", head + "  <Node id='n1' x='-5000' y='36000' height='0.0'/>\n  <Link id='l1' fr");
   expect_error(tmp / "cut.xml", {}, "", {"not a readable XML file"});
 }
+
+TEST_CASE("projected coordinates beyond the CRS's range are an error, not a bad cast (found by fuzz_network_geojson)") {
+  TempDir tmp;
+  write_file(tmp / "far.geojson",
+             R"({"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::6638"}},"features":[)"
+             R"({"type":"Feature","properties":{"highway":"primary"},"geometry":{"type":"LineString","coordinates":)"
+             R"([[-4901,-3.4933333333333333e115],[-5000,-35000]]}}]})");
+  expect_error(tmp / "far.geojson", {}, "", {"layer 'far'", "has no longitude/latitude"});
+}

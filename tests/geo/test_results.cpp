@@ -12,6 +12,7 @@
 #include "kitaku/geo/gdal_util.hpp"
 #include "kitaku/geo/results.hpp"
 #include "kitaku/sim/agents_csv.hpp"
+#include "kitaku/geo/sha256.hpp"
 #include "kitaku/sim/error.hpp"
 #include "test_util.hpp"
 
@@ -259,6 +260,22 @@ TEST_CASE("Fruin level of service letters follow DOMAIN.md's space-per-person ba
   CHECK(geo::fruin_los(6) == 'F');
 }
 
+TEST_CASE("sha256 matches the FIPS 180-4 examples") {
+  CHECK(geo::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(geo::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(geo::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  geo::Sha256 h;  // a million 'a's, fed unevenly
+  const std::string chunk(997, 'a');
+  std::size_t left = 1'000'000;
+  while (left > 0) {
+    const std::size_t n = std::min(left, chunk.size());
+    h.update(chunk.data(), n);
+    left -= n;
+  }
+  CHECK(h.hex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
 TEST_CASE("write_run_outputs writes the whole set, each file readable") {
   const Network net = test_network();
   const City city = test_city();
@@ -268,10 +285,27 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
   geo::write_run_outputs(dir, out);
   const fs::path d(dir);
   for (const char* f : {"timeseries.csv", "results.gpkg", "summary.json", "commands.log", "scenario.toml",
-                        "peak_density.png"})
+                        "peak_density.png", "manifest.sha256"})
     CHECK_MESSAGE(fs::is_regular_file(d / f), f);
   CHECK(temp_files(d) == 0);
-  CHECK(std::distance(fs::directory_iterator(d), fs::directory_iterator()) == 6);
+  CHECK(std::distance(fs::directory_iterator(d), fs::directory_iterator()) == 7);
+
+  SUBCASE("manifest.sha256: every file of the set with its SHA-256, as sha256sum -c reads it") {
+    const auto lines = split(slurp((d / "manifest.sha256").string()), '\n');
+    REQUIRE(lines.size() >= 6);
+    std::size_t listed = 0;
+    for (const std::string& line : lines) {
+      if (line.empty()) continue;
+      REQUIRE(line.size() > 66);
+      const std::string name = line.substr(66);
+      CHECK(line.substr(64, 2) == "  ");
+      CHECK(line.substr(0, 64) == geo::sha256_file((d / name).string()));
+      ++listed;
+    }
+    CHECK(listed == 6);
+    const auto r = kitaku::test::run_shell("cd '" + dir + "' && sha256sum --quiet -c manifest.sha256");
+    CHECK_MESSAGE(r.code == 0, r.output);
+  }
 
   SUBCASE("timeseries.csv") {
     const auto lines = split(slurp((d / "timeseries.csv").string()), '\n');
@@ -536,6 +570,7 @@ TEST_CASE("failed writes throw and leave no partial or finished-looking set") {
     fs::create_directories(tmp / "out/peak_density.png/blocker");  // a non-empty folder cannot be renamed over
     CHECK_THROWS(geo::write_run_outputs(dir, out));
     CHECK_FALSE(fs::exists(tmp / "out/summary.json"));  // the old one is gone, no new one
+    CHECK_FALSE(fs::exists(tmp / "out/manifest.sha256"));
     CHECK(temp_files(dir) == 0);
   }
   SUBCASE("a file in a missing folder") {

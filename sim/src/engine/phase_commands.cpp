@@ -9,6 +9,7 @@
 #include "engine.hpp"
 #include "kitaku/sim/allocation_planner.hpp"
 #include "kitaku/sim/error.hpp"
+#include "kitaku/sim/limits.hpp"
 #include "kitaku/sim/optimiser.hpp"
 #include "kitaku/sim/rng.hpp"
 #include "kitaku/sim/snapshot.hpp"
@@ -291,6 +292,10 @@ void check_command(const Inputs& in, const Command& c, const std::string& file, 
     throw InputError(where, at, name + ": the share must be in [0, 1]");
   if ((c.type == CommandType::kCloseArea || c.type == CommandType::kReopenArea) && !(c.radius_m > 0))
     throw InputError(where, at, name + ": radius_m must be positive");
+  if (c.type == CommandType::kSetCapacity && c.value > limits::kMaxFacilityCapacity)
+    throw InputError(where, at, name + ": capacity " + (std::ostringstream() << c.value).str() + " is above " +
+                                    limits::text(limits::kMaxFacilityCapacity) +
+                                    " persons, the most one facility can plausibly hold");
   if (c.type == CommandType::kResumeRail) {
     const std::size_t L = in.sc.hazards.rail_lines.size();
     if (c.value != std::floor(c.value) || c.value >= static_cast<double>(L))

@@ -3,8 +3,10 @@
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace kitaku::geo {
 
@@ -12,8 +14,34 @@ namespace kitaku::geo {
 /// last_gdal_error() instead of stderr.
 void gdal_init();
 
-/// The most recent GDAL error message on this thread ("" if none).
+/// The most recent GDAL error message on this thread ("" if none), preceded by the
+/// first failure since the last clear when that differs (often the real cause).
 std::string last_gdal_error();
+
+/// " (why)" when GDAL's `message` is about one of its readers' size limits (a huge
+/// OSM tag, a 10 MB GeoJSON string), which is not damage; else "". Drops GDAL's
+/// misleading "File probably corrupted" from `message` then.
+std::string gdal_limit_hint(std::string& message);
+
+/// Forgets this thread's GDAL messages (open_vector and create_vector do it too).
+void clear_gdal_error();
+
+/// While it lives, GDAL's debug messages of `category` ("OSM") emitted on this
+/// thread go to `sink` (e.g. "OSM: For way 11, got only 2 nodes instead of 4"):
+/// how a reader learns what a driver dropped without failing.
+class GdalDebugCapture {
+ public:
+  GdalDebugCapture(const char* category, std::function<void(std::string_view)> sink);
+  ~GdalDebugCapture();
+  GdalDebugCapture(const GdalDebugCapture&) = delete;
+  GdalDebugCapture& operator=(const GdalDebugCapture&) = delete;
+
+ private:
+  std::function<void(std::string_view)> sink_;
+  const std::function<void(std::string_view)>* previous_sink_;
+  std::string previous_;
+  bool had_previous_ = false;
+};
 
 struct DatasetCloser {
   void operator()(GDALDataset* ds) const noexcept { if (ds) GDALClose(ds); }

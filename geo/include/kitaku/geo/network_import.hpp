@@ -62,6 +62,18 @@ struct ImportReport {
   std::size_t self_loops_dropped = 0;
   std::size_t zero_length_dropped = 0;
   std::size_t duplicate_edges_dropped = 0;
+  /// OSM ways listing nodes the file does not hold (an extract cut at its edge, a
+  /// damaged file). GDAL keeps such a way with the nodes it found ("cut short"), or
+  /// drops it when fewer than two are left; either way its tags are not checked first.
+  struct MissingNodesWay {
+    std::int64_t way_id = 0;
+    std::size_t found = 0;   // nodes found
+    std::size_t listed = 0;  // nodes the way lists (0: not known, for a dropped way)
+  };
+  std::size_t ways_cut_short = 0;
+  std::size_t ways_dropped_missing_nodes = 0;
+  std::vector<MissingNodesWay> missing_nodes_examples;  // the first kMissingNodesExamples, in file order
+  static constexpr std::size_t kMissingNodesExamples = 5;
   ComponentReport components;
   std::array<double, kRoadClassCount> length_by_class_m{};
   std::size_t stairs_edges = 0;

@@ -42,13 +42,30 @@ inline constexpr std::string_view kCommandLogFile = "commands.log";
 inline constexpr std::string_view kScenarioFile = "scenario.toml";
 inline constexpr std::string_view kPeakDensityPngFile = "peak_density.png";
 inline constexpr std::string_view kSummaryFile = "summary.json";
+/// The manifest, written after the set: "SHA256  NAME" per file (sha256sum's format).
+inline constexpr std::string_view kManifestFile = "manifest.sha256";
+/// The files of every run's set, in the order they are moved into place (summary.json
+/// last); agents.csv, when written, goes first.
+inline constexpr std::string_view kRunOutputFiles[] = {kTimeseriesFile, kResultsGpkgFile, kCommandLogFile,
+                                                      kScenarioFile,   kPeakDensityPngFile, kSummaryFile};
 
-/// Writes DIR/timeseries.csv, agents.csv (when there is a population), results.gpkg, summary.json, commands.log, scenario.toml and
-/// peak_density.png, each atomically, creating DIR. The inputs are checked before anything
-/// is written (std::invalid_argument when sizes disagree with the network or city); an old
-/// DIR/summary.json is removed first, and the new one is written last, so its presence
-/// marks a finished set. Throws InputError(DIR or file, "", why) when a file cannot be written.
+/// Writes DIR/timeseries.csv, agents.csv (when there is a population), results.gpkg,
+/// summary.json, commands.log, scenario.toml and peak_density.png, creating DIR, then
+/// DIR/manifest.sha256 listing each with its SHA-256. The inputs are checked before
+/// anything is written (std::invalid_argument when sizes disagree with the network or
+/// city). The set is first written whole into a staging folder in DIR (the previous set,
+/// if any, stays whole meanwhile); then the old manifest and summary.json are removed,
+/// the new files renamed into place (summary.json last) and the manifest written. A kill
+/// at any point leaves either a whole set whose manifest matches, or no manifest
+/// (docs/outputs.md, "Complete and partial sets"). Stale temporary files of dead
+/// processes are removed first. Throws InputError(DIR or file, "", why) when a file
+/// cannot be written.
 void write_run_outputs(const std::string& dir, const RunOutputs& out);
+
+/// Removes DIR/.tmp-PID-* files and folders whose process PID is no longer running
+/// (left by a killed run: partial outputs, GeoPackage journals, checkpoints, staging
+/// folders), and this process's own. Returns how many it removed; errors are ignored.
+std::size_t remove_stale_temp_files(const std::string& dir);
 
 /// The columns of timeseries.csv, in order: time_s, agents, one state_<name> per
 /// AgentState (agents in that state), persons_sheltered, persons_walking, persons_ge4,

@@ -2,6 +2,7 @@
 // Error types thrown at I/O boundaries. The CLI prints what() and exits non-zero.
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace kitaku {
 
@@ -22,6 +23,11 @@ class InputError : public std::runtime_error {
   }
   std::string file_, place_, problem_;
 };
+
+/// `s` with control bytes (below 0x20 but tab, and 0x7F) and bytes that are
+/// not UTF-8 written as \xHH: an error quoting a binary file's text cannot drive the
+/// terminal. Valid UTF-8 (Japanese names) is kept as it is.
+std::string printable(std::string_view s);
 
 /// A broken internal invariant (validate(network) and friends): names the invariant.
 class InvariantError : public std::logic_error {
