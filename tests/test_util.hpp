@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the test suites.
 #include <doctest/doctest.h>
+#include <sys/types.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace kitaku::test {
 
@@ -80,5 +82,8 @@ struct CommandResult { int code; std::string output; };
 CommandResult run_kitaku(const std::string& args);
 /// Runs a shell command line (sh -c); returns {exit code, stdout+stderr}.
 CommandResult run_shell(const std::string& command);
+/// Starts the kitaku binary with `args` (stdout and stderr into `log`) without
+/// waiting; returns its pid (for tests that kill a run).
+pid_t spawn_kitaku(const std::vector<std::string>& args, const std::string& log);
 
 }  // namespace kitaku::test

@@ -21,9 +21,8 @@
 
 #include "test_util.hpp"
 
-extern char** environ;
-
 using kitaku::test::run_kitaku;
+using kitaku::test::spawn_kitaku;
 using kitaku::test::run_shell;
 using kitaku::test::slurp;
 using kitaku::test::TempDir;
@@ -102,22 +101,6 @@ void check_same_outputs(const fs::path& a, const fs::path& b) {
   CHECK(slurp((a / "scenario.toml").string()) == slurp((b / "scenario.toml").string()));
 }
 
-// Starts kitaku with `args` (output to `log`); returns its pid.
-pid_t spawn_kitaku(const std::vector<std::string>& args, const std::string& log) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  std::vector<std::string> all = {KITAKU_BINARY};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  REQUIRE(posix_spawn(&pid, KITAKU_BINARY, &fa, nullptr, argv.data(), environ) == 0);
-  posix_spawn_file_actions_destroy(&fa);
-  return pid;
-}
 
 // Waits until `file` exists; false if the process ended first (or after 120 s).
 bool wait_for_file(pid_t pid, const fs::path& file, int& status) {

@@ -22,9 +22,8 @@
 
 #include "test_util.hpp"
 
-extern char** environ;
-
 using kitaku::test::run_kitaku;
+using kitaku::test::spawn_kitaku;
 using kitaku::test::run_shell;
 using kitaku::test::slurp;
 using kitaku::test::TempDir;
@@ -52,22 +51,6 @@ std::string small_scenario(double hours, int seed = 5, const std::string& extra 
          "[run]\nduration_h = " + std::to_string(hours) + "\nstep_s = 10\noutput_interval_s = 600\n" + extra;
 }
 
-// Starts kitaku with `args`, its stdout and stderr into `log`; returns its pid.
-pid_t spawn_kitaku(const std::vector<std::string>& args, const std::string& log) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  std::vector<std::string> all = {KITAKU_BINARY};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  REQUIRE(posix_spawn(&pid, KITAKU_BINARY, &fa, nullptr, argv.data(), environ) == 0);
-  posix_spawn_file_actions_destroy(&fa);
-  return pid;
-}
 
 // Polls every millisecond until `ready()` or the process ends (or 120 s pass).
 // True when ready() came first; `status` is set when the process ended.
