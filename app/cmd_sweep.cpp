@@ -14,10 +14,12 @@
 #include <deque>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "commands.hpp"
+#include "out_lock.hpp"
 #include "kitaku/sim/error.hpp"
 #include "kitaku/sim/progress.hpp"
 #include "run_job.hpp"
@@ -111,9 +113,15 @@ void run_sweep(const SweepOptions& o) {
   std::vector<RunRecord> records;
   std::exception_ptr failure;
   std::string failure_text;
+  // Rank 0 holds DIR/.kitaku-lock for the whole sweep, taken before prepare_dir looks
+  // at (and cleans) DIR: a second sweep into the same folder is refused instead of
+  // removing the first one's runs in progress as "unfinished".
+  std::optional<OutDirLock> lock;
   try {
     plan = load_sweep(o.file, kDefaultScenarioToml);
     if (root) {
+      ensure_writable_dir(o.out);
+      lock.emplace(o.out);
       prepared = prepare_dir(o.out, plan, kitaku_version());
       records = scan_runs(o.out, plan);
     }

@@ -139,7 +139,7 @@ Prepared prepare_dir(const std::string& dir, const SweepPlan& plan, const std::s
   } else {
     for (const auto& e : fs::directory_iterator(root)) {
       const std::string name = e.path().filename().string();
-      const bool ours = name == "runs" || name.rfind(".tmp-", 0) == 0 ||
+      const bool ours = name == "runs" || name == ".kitaku-lock" || name.rfind(".tmp-", 0) == 0 ||
                         std::any_of(std::begin(kFrozenFiles), std::end(kFrozenFiles), [&](const char* f) { return name == f; });
       if (!ours)
         throw InputError(dir, "", "is not empty and holds no sweep (no plan.json; found " + name +

@@ -304,7 +304,8 @@ TEST_CASE("files beyond a reader's limits say so, not 'damaged'; binary text is 
       " <way id=\"10\"><nd ref=\"1\"/><nd ref=\"2\"/><tag k=\"highway\" v=\"footway\"/><tag k=\"width\" v=\"" +
           std::string(5'000'000, '9') + "\"/></way>\n</osm>\n");
   auto r = run_kitaku("network info --no-cache " + quoted(osm));
-  CAPTURE(r.output.substr(0, 600));
+  const std::string head = r.output.substr(0, 600);
+  CAPTURE(head);
   CHECK(r.code == 1);
   CHECK(has(r.output, "an element holds more text than GDAL's OSM reader takes"));
   CHECK(!has(r.output, "damaged"));
@@ -316,7 +317,8 @@ TEST_CASE("files beyond a reader's limits say so, not 'damaged'; binary text is 
           std::string(10'000'000, 'x') +
           R"("},"geometry":{"type":"LineString","coordinates":[[139.7,35.6],[139.701,35.6]]}}]})");
   r = run_kitaku("network info --no-cache " + quoted(gj));
-  CAPTURE(r.output.substr(0, 600));
+  const std::string head2 = r.output.substr(0, 600);
+  CAPTURE(head2);
   CHECK(r.code == 1);
   CHECK(has(r.output, "longer than GDAL's GeoJSON reader takes, 10,000,000 characters"));
 
@@ -363,6 +365,21 @@ TEST_CASE("network info reports OSM ways with missing nodes, with way ids and co
   CHECK(j.at("ways_missing_nodes").at("dropped") == 1);
   CHECK(j.at("ways_missing_nodes").at("examples").at(0).at("way_id") == 11);
   CHECK(j.at("ways_missing_nodes").at("examples").at(0).at("nodes_listed") == 4);
+
+  // The same file as PBF (GDAL reads both through one OSM driver): the same report.
+  if (std::system("command -v osmium >/dev/null 2>&1") != 0) {
+    MESSAGE("SKIPPED the PBF half: osmium is not installed (scripts/setup.sh installs osmium-tool)");
+    return;
+  }
+  const std::string pbf = (dir / "m.osm.pbf");
+  REQUIRE(std::system(("osmium cat " + quoted(osm) + " -o " + quoted(pbf) + " 2>&1").c_str()) == 0);
+  r = run_kitaku("network info --no-cache " + quoted(pbf));
+  CAPTURE(r.output);
+  CHECK(r.code == 0);
+  CHECK(has(r.output, "kitaku: warning: " + pbf + ": 2 ways list nodes the file does not hold: 1 cut short, 1 dropped "
+                      "(way 11: 2 of 4 nodes found, way 12: 0 nodes found)"));
+  CHECK(has(r.output, "    cut short                        1"));
+  CHECK(has(r.output, "    dropped                          1"));
 }
 
 // ---- 7. A running sweep's index.csv -----------------------------------------------
@@ -387,6 +404,10 @@ TEST_CASE("a running sweep writes index.csv at once, and updates it within secon
   bool ok = wait_until(pid, [&] { return fs::exists(out / "index.csv"); }, status);
   const std::size_t finished_then = finished_runs();
   std::string index = ok ? slurp(out / "index.csv") : "";
+  // A second sweep into the folder of a live one is refused (it would otherwise clean
+  // away the first one's runs in progress as unfinished leftovers).
+  const auto second = ok ? run_kitaku("sweep " + quoted(sweep) + " --out " + quoted(out.string()) + " --jobs 1")
+                         : kitaku::test::CommandResult{-1, ""};
   // Then, once a run is done, the index says so within a few seconds.
   ok = ok && wait_until(pid, [&] { return finished_runs() > 0; }, status);
   const auto t_done = std::chrono::steady_clock::now();
@@ -394,9 +415,14 @@ TEST_CASE("a running sweep writes index.csv at once, and updates it within secon
   const double lag_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_done).count();
   const bool running = ok && ::waitpid(pid, &status, WNOHANG) == 0;
   if (running) kill9(pid);
-  CAPTURE(slurp(dir / "sweep.log"));
+  const std::string sweep_log = slurp(dir / "sweep.log");
+  CAPTURE(sweep_log);
   REQUIRE_MESSAGE(running, "the sweep ended before its live index.csv was seen");
   CHECK(finished_then == 0);  // written before the first run finished
+  CAPTURE(second.output);
+  CHECK(second.code == 1);
+  CHECK(has(second.output, "kitaku: error: " + out.string() + ": another kitaku run (pid " + std::to_string(pid) +
+                               ") is writing into this folder"));
   CHECK(has(index, "id,point,policy.retention_share,seed,status"));
   CHECK(std::count(index.begin(), index.end(), '\n') == 9);  // the header and every run, all pending
   CHECK(lag_s < 4);

@@ -124,7 +124,8 @@ TEST_CASE("every preset in scenarios/ runs headless (its first simulated hour)")
   CHECK(all.size() >= 9);
   int ran = 0;
   for (const fs::path& p : all) {
-    CAPTURE(p.filename().string());
+    const std::string name = p.filename().string();
+    CAPTURE(name);
     const auto text = portable_text(p);
     if (!text) continue;  // needs ../shared/data (message printed)
     const fs::path copy = fs::path(dir.path) / p.filename();

@@ -57,7 +57,8 @@ TEST_CASE("kitaku run --replay leaves the hazard plan's commands to the plan, ap
   CAPTURE(r1.output);
   REQUIRE(r1.code == 0);
   const auto first = log_lines(dir / "first/commands.log");
-  CAPTURE(slurp(dir / "first/commands.log"));
+  const std::string first_log = slurp(dir / "first/commands.log");
+  CAPTURE(first_log);
   REQUIRE(first.size() == 3);
   CHECK(count_with(first, "type=close_edge", "source=scenario") == 1);
   CHECK(count_with(first, "type=resume_rail", "source=hazard") == 1);
@@ -89,7 +90,8 @@ TEST_CASE("kitaku run --replay leaves the hazard plan's commands to the plan, ap
   CAPTURE(r2.output);
   REQUIRE(r2.code == 0);
   const auto replayed = log_lines(dir / "replayed/commands.log");
-  CAPTURE(slurp(dir / "replayed/commands.log"));
+  const std::string replayed_log = slurp(dir / "replayed/commands.log");
+  CAPTURE(replayed_log);
   CHECK(replayed.size() == 3);
   CHECK(count_with(replayed, "type=resume_rail") == 1);
   CHECK(count_with(replayed, "type=pause_walkers") == 1);

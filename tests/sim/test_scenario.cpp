@@ -835,7 +835,8 @@ TEST_CASE("every scenario shipped in scenarios/ and bench/ parses") {
   for (const char* dir : {"/scenarios", "/bench"})
     for (const auto& e : fs::directory_iterator(std::string(KITAKU_SOURCE_DIR) + dir)) {
       if (e.path().extension() != ".toml") continue;
-      CAPTURE(e.path().string());
+      const std::string path = e.path().string();
+      CAPTURE(path);
       CHECK_NOTHROW(load_scenario(e.path().string()));
       ++n;
     }

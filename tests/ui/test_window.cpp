@@ -125,7 +125,8 @@ TEST_CASE("every preset in scenarios/ opens in the dashboard under Xvfb") {
     if (e.path().extension() == ".toml") presets.push_back(e.path());
   std::sort(presets.begin(), presets.end());
   for (const fs::path& p : presets) {
-    CAPTURE(p.filename().string());
+    const std::string name = p.filename().string();
+    CAPTURE(name);
     const std::string text = kitaku::test::slurp(p);
     if (text.find("shared/data/") != std::string::npos && !shared) {
       MESSAGE("skipped " << p.filename().string() << ": ../shared/data is absent");
