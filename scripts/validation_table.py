@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Kitaku's figures beside the published ones: the table of docs/validation.md.
+
+    scripts/validation_table.py RUNS_DIR
+
+RUNS_DIR holds one `kitaku run` output folder per preset, named after it
+(scripts/validate.sh makes them all):
+
+    panel_2008_everyone_walks/  tohoku_0311/  everyone_at_once/
+    retention_3days/  everyone_delayed_3h/
+
+Each row reads summary.json, timeseries.csv or agents.csv of one or two of them
+and prints: published figure | source | Kitaku | how measured | within 2x? |
+direction right?  as a Markdown table. Python's standard library only, so it
+runs wherever Kitaku builds. Every conversion from the published wording to
+what Kitaku measures is stated in the row; those that are our judgement say so
+(docs/validation.md).
+"""
+import csv
+import json
+import math
+import os
+import statistics
+import sys
+
+# Area-equivalent radius of the 3 central wards (Chiyoda 11.66, Chuo 10.21,
+# Minato 20.37 km2; GSI area statistics): sqrt(42.24 / pi) = 3.67 km.
+CENTRAL_WARDS_R_M = 3670.0
+# Marunouchi is next to Tokyo station, the synthetic city's centre: its station
+# 中央 (docs/synthetic-city.md), found among the agents' origins.
+MARUNOUCHI_R_M = 1000.0
+CENTRE_STATION = "中央"
+# Usual commute (door to door, by train) to straight-line home distance: about
+# 20 km/h door to door (judgement: Tokyo's average commute, 70 min in
+# DOMAIN.md, against home distances of 15-30 km). So < 30 min: < 10 km, ...
+COMMUTE_KM_PER_MIN = 20.0 / 60.0
+
+
+def load(runs, name):
+    d = os.path.join(runs, name)
+    if not os.path.isdir(d):
+        sys.exit(f"validation_table: {d}: no such run (scripts/validate.sh makes it)")
+    with open(os.path.join(d, "summary.json"), encoding="utf-8") as f:
+        summary = json.load(f)
+    return d, summary
+
+
+def agents(run_dir):
+    path = os.path.join(run_dir, "agents.csv")
+    with open(path, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            yield r
+
+
+def num(v):
+    return None if v == "" else float(v)
+
+
+def hours(s):
+    return f"{int(s // 3600)} h {int(round(s % 3600 / 60)):02d}"
+
+
+def weighted_median(pairs):
+    """Median of values weighted by persons: pairs of (value, weight)."""
+    pairs = sorted(pairs)
+    total = sum(w for _, w in pairs)
+    if total <= 0:
+        return None
+    acc = 0.0
+    for v, w in pairs:
+        acc += w
+        if acc >= total / 2:
+            return v
+    return pairs[-1][0]
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, published, source, kitaku, how, ratio=None, direction=None):
+        """ratio: Kitaku / published (None: not comparable); direction: True/False/None."""
+        within = "—" if ratio is None else ("**yes**" if 0.5 <= ratio <= 2.0 else f"no ({ratio:.2g}×)")
+        right = "—" if direction is None else ("yes" if direction else "**no**")
+        self.rows.append((published, source, kitaku, how, within, right))
+
+    def print(self):
+        print("| published figure | source | Kitaku | how Kitaku measures it | within 2×? | direction right? |")
+        print("|---|---|---|---|---|---|")
+        for r in self.rows:
+            print("| " + " | ".join(r) + " |")
+        n = sum(1 for r in self.rows if r[4] == "**yes**" and r[5] != "**no**")
+        print(f"\n{len(self.rows)} rows; {n} within 2x with the right direction (or no direction to get wrong).")
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__.strip().splitlines()[2].strip())
+    runs = sys.argv[1]
+    t = Table()
+    panel_dir, panel = load(runs, "panel_2008_everyone_walks")
+    tohoku_dir, tohoku = load(runs, "tohoku_0311")
+    _, at_once = load(runs, "everyone_at_once")
+    _, retention = load(runs, "retention_3days")
+    _, delayed = load(runs, "everyone_delayed_3h")
+
+    # 1. 16 % of walkers 3 h or more at >= 6 p/m2.
+    share = panel["share_walkers_ge6_3h"]
+    t.add("16 % of walkers spend ≥ 3 h at ≥ 6 p/m²", "2008 panel", f"{100 * share:.1f} %",
+          "`share_walkers_ge6_3h`, panel preset", share / 0.16, None)
+
+    # 2-3. By origin: the 3 central wards (38 %), and those leaving the city (31 %).
+    cx = cy = None
+    for r in agents(panel_dir):
+        if r["origin"] == "station" and r["origin_name"] == CENTRE_STATION:
+            cx, cy = float(r["origin_x"]), float(r["origin_y"])
+            break
+    if cx is None:
+        sys.exit(f"validation_table: {panel_dir}/agents.csv: nobody starts at the station {CENTRE_STATION}, the centre")
+    central = [0.0, 0.0]
+    leaving = [0.0, 0.0]
+    wako_trip, wako_crowd = [], []
+    for r in agents(panel_dir):
+        dep = num(r["departure_s"])
+        if dep is None or float(r["walked_network_m"]) <= 0:
+            continue  # not a walker
+        w = float(r["weight"])
+        exposed = float(r["seconds_ge6"]) >= 3 * 3600
+        x, y = float(r["origin_x"]) - cx, float(r["origin_y"]) - cy
+        if math.hypot(x, y) <= CENTRAL_WARDS_R_M:
+            central[0] += w
+            central[1] += w * exposed
+        if float(r["walked_off_network_m"]) > 1000:
+            leaving[0] += w
+            leaving[1] += w * exposed
+        home_km = float(r["home_km"])
+        arr = num(r["arrival_home_s"])
+        if math.hypot(x, y) <= MARUNOUCHI_R_M and 19 <= home_km <= 23 and arr is not None:
+            wako_trip.append((arr - dep, w))
+            wako_crowd.append((float(r["seconds_ge6"]), w))
+    s_central = central[1] / central[0] if central[0] else 0
+    t.add("38 % of those leaving the 3 central wards", "2008 panel", f"{100 * s_central:.1f} %",
+          f"walkers starting within {CENTRAL_WARDS_R_M / 1000:.2f} km of the centre (the 3 wards' area as a disc), panel preset",
+          s_central / 0.38, s_central > share)
+    s_leaving = leaving[1] / leaving[0] if leaving[0] else 0
+    t.add("31 % of those leaving the 23 wards", "2008 panel", f"{100 * s_leaving:.1f} %",
+          "walkers whose home is beyond the city's network (> 1 km walked off it; the R = 10 km city is half the wards' area), panel preset",
+          s_leaving / 0.31, s_leaving > share)
+
+    # 4-5. Marunouchi -> Wako (21 km): 15 h, 9 h of it in packed crowds.
+    trip = weighted_median(wako_trip)
+    crowd = weighted_median(wako_crowd)
+    if trip is not None:
+        t.add("Marunouchi → Wako (21 km) takes 15 h instead of 5 h", "2008 panel", hours(trip),
+              f"median trip of walkers from within 1 km of the centre with home 19–23 km ({len(wako_trip)} agents), panel preset",
+              trip / (15 * 3600), trip > 5 * 3600)
+        t.add("… 9 h of it in crowds of ≥ 6 p/m²", "2008 panel", hours(crowd), "median `seconds_ge6` of the same walkers",
+              crowd / (9 * 3600) if crowd > 0 else 0.0, None)
+    else:
+        t.add("Marunouchi → Wako (21 km) takes 15 h instead of 5 h", "2008 panel", "none home", "no such walker got home in the run")
+
+    # 6-7. Policies: a third go home the next day (~ -50 %), a 3 h delay (~ -20 %).
+    base = at_once["person_minutes_ge6"]
+    cut = retention["person_minutes_ge6"] / base - 1
+    t.add("a third go home the next day: people in crowds about −50 %", "2008 panel", f"{100 * cut:+.0f} %",
+          "`person_minutes_ge6`, retention_3days (30 % of employers keep staff 3 days) against everyone_at_once",
+          cut / -0.5, cut < 0)
+    cut = delayed["person_minutes_ge6"] / base - 1
+    t.add("departure delayed 3 h: about −20 %", "2008 panel", f"{100 * cut:+.0f} %",
+          "`person_minutes_ge6`, everyone_delayed_3h (everyone kept 3 h, then released over 30 min) against everyone_at_once",
+          cut / -0.2, cut < 0)
+
+    # 8. Hiroi: road length at >= 6 p/m2, everyone at once against 3.11: 137x.
+    a, b = panel["peak_km_road_ge6"], tohoku["peak_km_road_ge6"]
+    ratio = a / b if b > 0 else math.inf
+    t.add("road length at ≥ 6 p/m², everyone at once vs 3.11: ≈ 137×", "Hiroi et al. 2016", f"{ratio:.1f}×",
+          f"`peak_km_road_ge6`: panel preset {a:.1f} km / tohoku_0311 {b:.1f} km", ratio / 137, ratio > 1)
+
+    # 9. 3.11: > 70 % of people outdoors set off within 1 hour.
+    dep_w = [0.0, 0.0]
+    bands = {0: [], 1: [], 2: []}
+    speeds = []
+    for r in agents(tohoku_dir):
+        dep = num(r["departure_s"])
+        w = float(r["weight"])
+        if dep is not None:
+            dep_w[0] += w
+            dep_w[1] += w * (dep <= 3600)
+        arr = num(r["arrival_home_s"])
+        if arr is None or dep is None:
+            continue
+        band = int(float(r["home_km"]) / (30 * COMMUTE_KM_PER_MIN))
+        if band in bands:
+            bands[band].append((arr, w))
+        walk_s = float(r["walking_s"])
+        if 15 <= float(r["home_km"]) <= 25 and walk_s > 0:
+            speeds.append((float(r["walked_network_m"]) / walk_s * 3.6, w))  # walking_s: on the network only
+    s = dep_w[1] / dep_w[0]
+    t.add("3.11: > 70 % of people outdoors set off within 1 h", "Osaragi group", f"{100 * s:.0f} %",
+          "persons setting off within 1 h of all who set off in 24 h, tohoku_0311", s / 0.7, None)
+
+    # 10-12. Weathernews: time home on 3.11 by usual commute.
+    for band, (label, published) in enumerate([("< 30 min", 3 * 60 + 58), ("30–60 min", 7 * 60 + 8), ("60–90 min", 11 * 60 + 6)]):
+        lo, hi = band * 30 * COMMUTE_KM_PER_MIN, (band + 1) * 30 * COMMUTE_KM_PER_MIN
+        m = weighted_median(bands[band])
+        if m is None:
+            t.add(f"3.11, usual commute {label}: home after {hours(published * 60)}", "Weathernews", "none home",
+                  f"nobody with home {lo:.0f}–{hi:.0f} km got home in the run")
+            continue
+        t.add(f"3.11, usual commute {label}: home after {hours(published * 60)}", "Weathernews", hours(m),
+              f"median time from the quake to home of those home {lo:.0f}–{hi:.0f} km away who got home ({len(bands[band])} agents; 20 km/h door to door, judgement), tohoku_0311",
+              m / (published * 60), None)
+
+    # 13. 3.11 walking speed: about 5 km/h (20 km in 4 h).
+    v = weighted_median(speeds)
+    if v is not None:
+        t.add("3.11: walkers made ≈ 5 km/h (20 km in 4 h)", "Osaragi group", f"{v:.1f} km/h",
+              "median distance walked on the network / time walking on it, of walkers home 15–25 km away, tohoku_0311", v / 5.0, None)
+
+    t.print()
+
+
+if __name__ == "__main__":
+    main()
