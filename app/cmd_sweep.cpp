@@ -40,13 +40,6 @@ using Clock = std::chrono::steady_clock;
 // run and as many runs as there are cores.
 constexpr int kDefaultThreadsPerRun = 1;
 
-struct SweepOptions {
-  std::string file;
-  std::string out;
-  int threads_per_run = -1;  // -1: the sweep file's, else kDefaultThreadsPerRun; 0: all cores
-  int jobs = 0;              // 0: cores / threads_per_run
-};
-
 std::atomic<bool> g_stop{false};
 
 extern "C" void on_sweep_sigint(int) {
@@ -101,6 +94,8 @@ void on_any_rank(World& world, F&& f) {
     world.abort(2);
   }
 }
+
+}  // namespace
 
 void run_sweep(const SweepOptions& o) {
   World world;
@@ -277,8 +272,6 @@ void run_sweep(const SweepOptions& o) {
     throw InputError(o.out, "", std::to_string(failed) + " run" + (failed == 1 ? "" : "s") +
                                     " failed (see above, and runs/.<id>.failed); the same command retries them");
 }
-
-}  // namespace
 
 void add_sweep_command(CLI::App& app) {
   auto opts = std::make_shared<SweepOptions>();

@@ -18,6 +18,17 @@ void add_dashboard_command(CLI::App& app);   // kitaku dashboard [SCENARIO] (bui
 void add_sweep_command(CLI::App& app);       // kitaku sweep SWEEP.toml --out DIR: batch runs (docs/research.md)
 void add_rerun_command(CLI::App& app);       // kitaku rerun DIR/runs/<id>: reproduce one run of a sweep
 void add_report_command(CLI::App& app);      // kitaku report DIR: distributions from agents.csv
+void add_calibrate_command(CLI::App& app);   // kitaku calibrate CALIB.toml --out DIR: fit parameters to figures
+
+/// `kitaku sweep FILE --out DIR` as a function: also the engine of `kitaku calibrate`.
+struct SweepOptions {
+  std::string file;
+  std::string out;
+  int threads_per_run = -1;  // -1: the sweep file's, else 1; 0: all cores
+  int jobs = 0;              // 0: cores / threads_per_run
+};
+/// Runs (or resumes) the sweep; throws InputError when a run failed, Interrupted on Ctrl-C.
+void run_sweep(const SweepOptions& options);
 
 /// Thrown after a run stopped by Ctrl-C has written its partial outputs; main exits 130.
 struct Interrupted : std::runtime_error {

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   kitaku::app::add_sweep_command(app);
   kitaku::app::add_rerun_command(app);
   kitaku::app::add_report_command(app);
+  kitaku::app::add_calibrate_command(app);
 #ifdef KITAKU_WITH_UI
   kitaku::app::add_dashboard_command(app);
 #endif
