@@ -275,6 +275,8 @@ EdgeStats Simulation::edge_stats() const {
   const std::size_t E = tb.ed.count.size();
   s.peak_density = ac.peak_density.raw();
   s.peak_flow = ac.peak_flow.raw();
+  s.peak_density_s = ac.peak_t.raw();
+  s.first_ge6_s = ac.first_ge6.raw();
   s.seconds_ge4.resize(E);
   s.seconds_ge6.resize(E);
   s.walkable_m.resize(E);

@@ -21,6 +21,9 @@ struct EdgeAccounting {
   IdVector<EdgeId, std::int64_t> acc_t;
   IdVector<EdgeId, std::int64_t> sec_ge4, sec_ge6;
   IdVector<EdgeId, float> peak_density, peak_flow;
+  IdVector<EdgeId, std::int64_t> peak_t;     // when peak_density was reached (-1: nobody yet)
+  IdVector<EdgeId, std::int64_t> ge6_since;  // start of the current spell at >= 6 p/m2 (-1: below)
+  IdVector<EdgeId, std::int64_t> first_ge6;  // start of the first spell at >= 6 p/m2 (-1: never)
   std::int64_t agents_ge4 = 0, agents_ge6 = 0;  // agents on edges at >= 4 / >= 6 p/m2 now
   std::int64_t cm_ge6 = 0;                      // centimetres of road at >= 6 p/m2 now
 
@@ -32,6 +35,9 @@ struct EdgeAccounting {
     f("edge seconds at 6 p/m2", s.sec_ge6, Keep::kSaved);
     f("edge peak densities", s.peak_density, Keep::kSaved);
     f("edge peak flows", s.peak_flow, Keep::kSaved);
+    f("edge peak density times", s.peak_t, Keep::kSaved);
+    f("edge crush spell starts", s.ge6_since, Keep::kSaved);
+    f("edge first crush times", s.first_ge6, Keep::kSaved);
     f("agents at 4 p/m2", s.agents_ge4, Keep::kSaved);
     f("agents at 6 p/m2", s.agents_ge6, Keep::kSaved);
     f("road at 6 p/m2", s.cm_ge6, Keep::kSaved);

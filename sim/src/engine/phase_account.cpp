@@ -33,9 +33,16 @@ void account_edges(const StepContext& cx, const EdgeParams& edge, EdgeState& ed,
     dcm += (c >= edge.thr6[e] ? cm : 0) - (old >= edge.thr6[e] ? cm : 0);
     acct.acc_count[e] = c;
     acct.acc_t[e] = now;
+    if (c >= edge.thr6[e] && old < edge.thr6[e]) {
+      acct.ge6_since[e] = now;
+      if (acct.first_ge6[e] < 0) acct.first_ge6[e] = now;
+    } else if (c < edge.thr6[e]) {
+      acct.ge6_since[e] = -1;
+    }
     const double rho = c * w / edge.area[e];
     if (rho > acct.peak_density[e]) {
       acct.peak_density[e] = static_cast<float>(rho);
+      acct.peak_t[e] = now;
       const double q = rho * mp.v0_mean * weidmann_factor(rho, mp.gamma, mp.rho_max, mp.v_floor / mp.v0_mean);
       acct.peak_flow[e] = std::max(acct.peak_flow[e], static_cast<float>(q));
     }

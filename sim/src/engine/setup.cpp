@@ -75,6 +75,9 @@ void setup_edges(const Inputs& in, const HazardPlan& plan, Tables& tb) {
   ac.sec_ge6.assign(E, 0);
   ac.peak_density.assign(E, 0);
   ac.peak_flow.assign(E, 0);
+  ac.peak_t.assign(E, -1);
+  ac.ge6_since.assign(E, -1);
+  ac.first_ge6.assign(E, -1);
   tb.ed.touch_stamp.assign(E, -1);
   tb.ed.req_count.assign(E, 0);
 }

@@ -23,6 +23,7 @@ void fill_snapshot(const Inputs& in, const Tables& tb, Snapshot& out, bool with_
   out.edge_density.resize(E);
   out.edge_speed.resize(E);
   out.edge_closed.assign(tb.ed.closed.begin(), tb.ed.closed.end());
+  out.edge_ge6_since_s.assign(tb.acct.ge6_since.begin(), tb.acct.ge6_since.end());
   const double v0 = in.sc.movement.v0_mean;
   for (const EdgeId e : tb.ed.count.ids()) {
     const float rho = static_cast<float>(tb.ed.count[e] * w / tb.edge.area[e]);
@@ -36,11 +37,13 @@ void fill_snapshot(const Inputs& in, const Tables& tb, Snapshot& out, bool with_
   out.facility_capacity = fac.cap.raw();
   out.facility_occupancy.resize(F);
   out.facility_reserved.resize(F);
+  out.facility_full_since_s.resize(F);
   for (const ShelterId f : fac.cap.ids()) {
     const auto i = index(f);
     out.facility_open_at_s[i] = fac.op_closed[f] ? -1 : fac.opened_time[f] >= 0 ? fac.opened_time[f] : fac.open_at[f];
     out.facility_occupancy[i] = fac.occupied[f] * w;
     out.facility_reserved[i] = fac.reserved[f] * w;
+    out.facility_full_since_s[i] = fac.state[f] == FacilityState::kFull ? fac.full_since[f] : -1;
   }
   out.has_agents = with_agents;
   if (with_agents) {

@@ -86,6 +86,8 @@ struct EdgeStats {
   std::vector<float> seconds_ge4, seconds_ge6;
   std::vector<float> peak_flow;      // persons/(m s): density x Weidmann speed, at its peak
   std::vector<float> walkable_m;     // the walkable width densities are taken over (docs/model.md)
+  std::vector<std::int64_t> peak_density_s;  // when the peak density was first reached (s; -1: nobody ever)
+  std::vector<std::int64_t> first_ge6_s;     // when it first reached 6 p/m2 (s; -1: never)
 };
 
 /// Per facility, over the whole run.

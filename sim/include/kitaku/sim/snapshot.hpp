@@ -29,6 +29,9 @@ struct Snapshot {
   /// Why each edge is closed: an EdgeClosure code (0 open, 1 by a command, 2 blocked
   /// by collapse, 3 fire). Non-zero means closed.
   std::vector<std::uint8_t> edge_closed;
+  /// When each edge's current spell at >= 6 p/m2 began (s after the quake; -1 when
+  /// below 6 now): the time a crush alert is stamped with.
+  std::vector<std::int64_t> edge_ge6_since_s;
 
   /// The hazard plan's fire cells (shared with the simulation, set once: the same
   /// pointer in every snapshot of a run; null or empty without fire). A cell burns
@@ -44,6 +47,7 @@ struct Snapshot {
   std::vector<double> facility_capacity;         // persons
   std::vector<double> facility_occupancy;        // persons inside
   std::vector<double> facility_reserved;         // persons inside + on their way
+  std::vector<std::int64_t> facility_full_since_s;  // when it last became full (no whole agent fits); -1 when not full
 
   // Per agent, filled only when asked for (AgentId order).
   bool has_agents = false;
