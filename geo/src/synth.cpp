@@ -845,7 +845,9 @@ class Builder {
       FacilityOut f;
       f.area = district(pos);
       char num[16];
-      std::snprintf(num, sizeof num, "%05zu", city_.facilities.size() + 1);
+      // Numbered by its facility id (ShelterId, from 0), the number commands, logs and
+      // the dashboard use: 「… 00017」 is facility=17.
+      std::snprintf(num, sizeof num, "%05zu", city_.facilities.size());
       f.name = f.area + " 一時滞在施設 " + num;
       f.pos = pos;
       f.capacity = cap;

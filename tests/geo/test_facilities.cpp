@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -477,6 +478,14 @@ TEST_CASE("the synthetic city's facilities, stations and zones load and sit on i
   CHECK(cap == doctest::Approx(city.facility_capacity));
   CHECK(day == doctest::Approx(city.day_population));
   CHECK(zr.shares_from_fields);
+  // One id space: the number in a facility's name is its id (ShelterId, the index
+  // commands, logs and the dashboard use), so "facility=17" is 「… 00017」.
+  REQUIRE(f.size() > 2);
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    char num[16];
+    std::snprintf(num, sizeof num, " %05zu", i);
+    CHECK_MESSAGE(f[i].name.ends_with(num), "facility " << i << " is named " << f[i].name);
+  }
 
   geo::ImportOptions io;
   io.cache_dir = (dir.path / "cache").string();
