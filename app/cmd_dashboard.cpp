@@ -44,7 +44,8 @@ struct DashOptions {
   double speed = 60;
   bool play = false;
   double advance_min = 0;
-  std::string lang = "en";
+  std::string lang;  // empty: the saved view's, else en
+  float ui_scale = 0;  // 0: the saved view's
   std::string tab = "facilities";
   bool no_vsync = false;
   double refresh_hz = 0;  // 0: by size
@@ -117,10 +118,19 @@ void dashboard(const DashOptions& o) {
   for (const auto& s : city.stations) names.push_back(s.name);
   const ui::FontReport font = ui::load_fonts(names);
   if (!font.cjk) std::fprintf(stderr, "kitaku: warning: %s\n", font.message.c_str());
-  ui::set_language(o.lang == "ja" ? ui::Lang::kJapanese : ui::Lang::kEnglish);
+  // The saved view (UI scale, language); the command line overrides it.
+  ui::DashboardOptions dopt;
+  dopt.view_path = ui::view_settings_path();
+  if (!dopt.view_path.empty()) {
+    std::string error;
+    if (!ui::load_view_settings(dopt.view_path, dopt.view, &error))
+      throw InputError(dopt.view_path, "", error + " (fix or delete the file)");
+  }
+  if (o.ui_scale > 0) dopt.view.ui_scale = o.ui_scale;
+  const std::string lang = !o.lang.empty() ? o.lang : !dopt.view.lang.empty() ? dopt.view.lang : "en";
+  ui::set_language(lang == "ja" ? ui::Lang::kJapanese : ui::Lang::kEnglish);
 
   ui::DashboardContext ctx(runner.simulation().scenario(), net, city, runner, *backend);
-  ui::DashboardOptions dopt;
   dopt.tab = o.tab;
   ui::Dashboard dash(ctx, dopt);
   dash.set_font_report(font);
@@ -215,7 +225,10 @@ void add_dashboard_command(CLI::App& app) {
   cmd->add_flag("--play", o->play, "Start playing at once");
   cmd->add_option("--advance-min", o->advance_min, "Simulate this many minutes before the window opens")
       ->check(CLI::Range(0.0, 336.0 * 60));
-  cmd->add_option("--lang", o->lang, "Language: en or ja")->check(CLI::IsMember({"en", "ja"}))->capture_default_str();
+  cmd->add_option("--lang", o->lang, "Language: en or ja (default: the saved view's, else en)")
+      ->check(CLI::IsMember({"en", "ja"}));
+  cmd->add_option("--ui-scale", o->ui_scale, "UI scale, 0.75 to 3 (default: the saved view's, else 1; A-/A+ in the window)")
+      ->check(CLI::Range(0.75, 3.0));
   cmd->add_option("--tab", o->tab, "Operations tab shown first")
       ->check(CLI::IsMember({"facilities", "allocation", "drill", "network"}))->capture_default_str();
   cmd->add_option("--refresh-hz", o->refresh_hz,

@@ -100,6 +100,14 @@ TEST_CASE("allocation panel: guidance from a suggestion is sent, logged, marked 
   CHECK(a.guidance_facility == f);
   const double unsheltered_before = static_cast<double>(a.unsheltered_in(cell));
   h.click("allocation.send", draw);
+  // Nothing is sent before the operator confirms the target the form names.
+  REQUIRE(a.pending_guidance().has_value());
+  CHECK(a.pending_guidance()->facility == f);
+  CHECK(h.ctx.guidance.empty());
+  h.click("allocation.confirm", draw);
+  CHECK_FALSE(a.pending_guidance().has_value());
+  CHECK(h.ctx.status.find(h.city.facilities[index(f)].name) != std::string::npos);
+  CHECK(h.ctx.status.find("#" + std::to_string(index(f))) != std::string::npos);
 
   const auto centre = a.grid().centre(cell);
   const double radius = 250 * std::sqrt(2.0) / 2;
@@ -351,4 +359,84 @@ TEST_CASE("allocation panel: plan cells nest in the areas and grow when there wo
   CHECK(pruned.plan()->plan.pruned);
   CHECK(pruned.plan()->plan.served > 0);
   CHECK(pruned.plan()->plan.cost >= capped.plan()->plan.cost);
+}
+
+TEST_CASE("allocation panel: the suggestion list holds its order under the mouse, so Use picks the facility shown") {
+  // The southern facility (1) is the nearer to the selected area but closed; only the
+  // northern one (0) is suggested. The operator moves onto its Use button; before the
+  // click, the southern one opens and, without the hold, would take the first row
+  // under the cursor: the click would choose the wrong facility.
+  test::UiHarness h;
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kSetCapacity, 0, -1, 3000)));
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kSetCapacity, 1, -1, 3000)));
+  h.advance(kAllOpen);
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kCloseFacility, 1)));
+  h.advance(1);
+  ui::AllocationPanel a;
+  const auto draw = [&] { a.Draw(h.ctx); };
+  h.frames(2, draw);
+  h.ctx.selected_area = a.grid().cell_of(650, 150);  // next to the southern facility
+  h.frames(2, draw);
+  REQUIRE(a.suggestions().size() == 1);
+  REQUIRE(a.suggestions()[0].facility == make_id<ShelterId>(0));
+
+  // Onto the first row's Use button.
+  const auto it = h.ctx.widgets.find("allocation.suggest.0");
+  REQUIRE(it != h.ctx.widgets.end());
+  ImGuiIO& io = ImGui::GetIO();
+  io.MousePos = ImVec2((it->second.first.x + it->second.second.x) / 2, (it->second.first.y + it->second.second.y) / 2);
+  h.frame(draw);
+  CHECK(a.holding_suggestions());
+
+  // The southern facility opens; the next snapshot arrives under the cursor.
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kOpenFacility, 1)));
+  h.advance(1);
+  REQUIRE(ui::facility_status(*h.runner.latest(), 1) == ui::FacilityStatus::kOpen);
+  io.MouseDown[0] = true;
+  h.frame(draw);
+  io.MouseDown[0] = false;
+  h.frame(draw);
+  REQUIRE(a.suggestions().size() == 1);  // held: the row the operator saw
+  CHECK(a.guidance_facility == make_id<ShelterId>(0));
+
+  // Send asks to confirm, naming the facility by name and id; confirming sends it there.
+  h.click("allocation.send", draw);
+  REQUIRE(a.pending_guidance().has_value());
+  CHECK(a.pending_guidance()->facility == make_id<ShelterId>(0));
+  h.click("allocation.confirm", draw);
+  h.advance(1);
+  h.frame(draw);
+  const Command& c = h.ctx.snap->command_log.back();
+  CHECK(c.type == CommandType::kGuidance);
+  CHECK(c.facility == make_id<ShelterId>(0));
+  CHECK(h.ctx.status.find("#0 " + h.city.facilities[0].name) != std::string::npos);
+
+  // Once the mouse has left the list it is sorted again: the nearer facility first.
+  io.MousePos = ImVec2(-100, -100);
+  h.frames(2, draw);
+  CHECK_FALSE(a.holding_suggestions());
+  REQUIRE(a.suggestions().size() == 2);
+  CHECK(a.suggestions()[0].facility == make_id<ShelterId>(1));
+}
+
+TEST_CASE("allocation panel: a guidance form cancelled, or changed before confirming, sends nothing") {
+  test::UiHarness h;
+  h.advance(kAllOpen);
+  ui::AllocationPanel a;
+  const auto draw = [&] { a.Draw(h.ctx); };
+  h.frames(2, draw);
+  h.ctx.selected_area = a.grid().cell_of(650, 150);
+  a.guidance_facility = make_id<ShelterId>(0);
+  h.click("allocation.send", draw);
+  REQUIRE(a.pending_guidance().has_value());
+  h.click("allocation.cancel", draw);
+  CHECK_FALSE(a.pending_guidance().has_value());
+  h.click("allocation.send", draw);
+  REQUIRE(a.pending_guidance().has_value());
+  a.guidance_facility = make_id<ShelterId>(1);  // another target: the confirmation no longer applies
+  h.frame(draw);
+  CHECK_FALSE(a.pending_guidance().has_value());
+  h.advance(1);
+  CHECK(h.runner.latest()->command_log.empty());
+  CHECK(h.ctx.guidance.empty());
 }

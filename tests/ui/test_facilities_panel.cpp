@@ -139,7 +139,9 @@ TEST_CASE("facilities panel: clicking a header sorts, clicking it again reverses
   h.click("facilities.header.capacity", draw);
   CHECK(p.order() == std::vector<std::int32_t>{1, 0});
 
-  // The order is cached: frames with the same snapshot do not rebuild it; a new one does.
+  // The order is cached: frames with the same snapshot do not rebuild it; a new one
+  // does (once the mouse is off the table, which holds its order).
+  h.mouse_away(draw);
   const int rebuilds = p.rebuilds();
   h.frames(5, draw);
   CHECK(p.rebuilds() == rebuilds);
@@ -179,6 +181,7 @@ TEST_CASE("facilities panel: the text and state filters hide rows that do not ma
   CHECK(p.order().size() == 2);
   // Once they open, the "opening" filter empties with the next snapshot. By 30 min
   // the southern facility (400 places, nearer the crowd) is full.
+  h.mouse_away(draw);
   h.advance(kAllOpen);
   h.frame(draw);
   REQUIRE(ui::facility_status(*h.ctx.snap, 0) == ui::FacilityStatus::kOpen);
@@ -206,4 +209,81 @@ TEST_CASE("facilities panel: widget IDs stay the same in Japanese") {
   h.click("facilities.close", draw);
   h.advance(1);
   CHECK(h.runner.latest()->facility_state[1] == FacilityState::kClosed);
+}
+
+TEST_CASE("facilities panel: places in persons; 'full' only when the persons reserved reach the capacity") {
+  // 80 agents for 20,000 persons: one agent stands for 250. The southern facility
+  // (400 places) takes one agent; the simulation then calls it full with 150 places left.
+  Scenario sc = test::ui_grid_scenario();
+  sc.population.agents = 80;
+  test::UiHarness h(sc);
+  h.advance(kAllOpen);
+  ui::FacilitiesPanel p;
+  const auto draw = [&] { p.Draw(h.ctx); };
+  h.frames(2, draw);
+  const auto s = h.ctx.snap;
+  REQUIRE(s->persons_per_agent == doctest::Approx(250));
+  REQUIRE(s->facility_state[1] == FacilityState::kFull);
+  REQUIRE(s->facility_reserved[1] < s->facility_capacity[1]);
+  CHECK(ui::agent_places(*s, 1) == 1);
+  CHECK(ui::free_places(*s, 1) == doctest::Approx(s->facility_capacity[1] - s->facility_reserved[1]));
+  CHECK(ui::facility_status(*s, 1) == ui::FacilityStatus::kNoAgentRoom);
+  CHECK(std::string(ui::facility_status_label(ui::facility_status(*s, 1))) == "no room for an agent");
+  CHECK(p.totals().full == 0);
+  CHECK(p.totals().no_agent_room >= 1);
+  CHECK(p.totals().open == 2);
+  // The notice explains it: 1000 places, of which 250 fit no whole agent (150 + 100).
+  CHECK(p.coarse_notice());
+  CHECK(h.ctx.widgets.count("facilities.coarse_notice") == 1);
+  CHECK(p.totals().stranded_places == doctest::Approx(250));
+
+  // Filled to the last person, it is full.
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kSetCapacity, 1, -1, 250)));
+  h.advance(1);
+  h.frame(draw);
+  CHECK(ui::facility_status(*h.ctx.snap, 1) == ui::FacilityStatus::kFull);
+  CHECK(p.totals().full == 1);
+}
+
+TEST_CASE("facilities panel: no coarse-agent notice when agents are fine; ids shown and sortable") {
+  test::UiHarness h;  // 5 persons per agent
+  h.advance(kAllOpen);
+  ui::FacilitiesPanel p;
+  const auto draw = [&] { p.Draw(h.ctx); };
+  h.frames(2, draw);
+  CHECK_FALSE(p.coarse_notice());
+  h.click("facilities.header.id", draw);
+  h.mouse_away(draw);
+  h.frame(draw);
+  CHECK(p.order() == std::vector<std::int32_t>{0, 1});
+  h.click("facilities.header.id", draw);
+  h.mouse_away(draw);
+  h.frame(draw);
+  CHECK(p.order() == std::vector<std::int32_t>{1, 0});
+}
+
+TEST_CASE("facilities panel: the row order is held while the mouse is over the table") {
+  test::UiHarness h;
+  h.advance(kAllOpen);
+  ui::FacilitiesPanel p;
+  const auto draw = [&] { p.Draw(h.ctx); };
+  h.frames(2, draw);
+  h.click("facilities.header.capacity", draw);  // 600 and 400: largest first
+  h.mouse_away(draw);
+  REQUIRE(p.order() == std::vector<std::int32_t>{0, 1});
+  // Over the first row, the capacities swap; the rows stay, then re-sort once the mouse leaves.
+  const auto it = h.ctx.widgets.find("facilities.row.0");
+  REQUIRE(it != h.ctx.widgets.end());
+  ImGui::GetIO().MousePos = ImVec2((it->second.first.x + it->second.second.x) / 2, (it->second.first.y + it->second.second.y) / 2);
+  h.frame(draw);
+  CHECK(p.holding_order());
+  REQUIRE(h.ctx.send(test::make_command(CommandType::kSetCapacity, 1, -1, 2000)));
+  h.advance(1);
+  h.frames(2, draw);
+  CHECK(p.order() == std::vector<std::int32_t>{0, 1});
+  h.click("facilities.row.0", draw);
+  CHECK(h.ctx.selected_facility == make_id<ShelterId>(0));
+  h.mouse_away(draw);
+  h.frame(draw);
+  CHECK(p.order() == std::vector<std::int32_t>{1, 0});
 }

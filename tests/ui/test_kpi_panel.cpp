@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kitaku/sim/timeseries_csv.hpp"
 #include "kitaku/ui/after_action.hpp"
 #include "kitaku/ui/i18n.hpp"
 #include "panels/kpi_panel.hpp"
@@ -134,7 +135,8 @@ TEST_CASE("facilities becoming full, damaged or closed by a command raise alerts
   });
   panel.update_alerts(h.ctx);
   REQUIRE(h.ctx.alerts.size() == 2);
-  CHECK(h.ctx.alerts[1].kind == ui::Alert::Kind::kInfo);
+  CHECK(h.ctx.alerts[1].kind == ui::Alert::Kind::kFacilityDamaged);
+  CHECK(h.ctx.alerts[1].severity == ui::Alert::Severity::kCritical);
   CHECK(h.ctx.alerts[1].facility == make_id<ShelterId>(1));
   CHECK(h.ctx.alerts[1].text.find("南の施設") != std::string::npos);
   CHECK(h.ctx.alerts[1].text.find("inject") != std::string::npos);
@@ -147,6 +149,115 @@ TEST_CASE("facilities becoming full, damaged or closed by a command raise alerts
   REQUIRE(h.ctx.alerts.size() == 3);
   CHECK(h.ctx.alerts[2].text.find("北の施設") != std::string::npos);
   CHECK(h.ctx.alerts[2].text.find("operator") != std::string::npos);
+}
+
+TEST_CASE("alerts carry the time they happened, also when the first snapshot comes late (--advance-min)") {
+  // A crossing the snapshot dates: the road has been at >= 6 p/m2 since 40 s.
+  {
+    test::UiHarness h;
+    ui::KpiPanel panel;
+    SnapshotFeed feed{h};
+    for (int i = 0; i < 20; ++i) feed.next([](Snapshot&) {});
+    feed.next([](Snapshot& s) {
+      s.edge_density[5] = 7;
+      s.edge_ge6_since_s[5] = 40;
+    });
+    panel.update_alerts(h.ctx);
+    REQUIRE(h.ctx.alerts.size() == 1);
+    CHECK(h.ctx.snap->time_s == 105);
+    CHECK(h.ctx.alerts[0].time_s == 40);
+  }
+  // The real simulation, advanced 30 min before the dashboard sees it (as
+  // --advance-min does): the southern facility filled well before then, and its alert
+  // says when; the scripted closure applied at 10 min says 10 min.
+  Scenario sc = test::ui_grid_scenario();
+  Command close = test::make_command(CommandType::kCloseFacility, 0);
+  close.time_s = 600;
+  sc.commands.push_back(close);
+  test::UiHarness h(sc);
+  h.advance(360);
+  ui::KpiPanel panel;
+  h.frame([&] { panel.update_alerts(h.ctx); });
+  const auto s = h.ctx.snap;
+  REQUIRE(s->time_s == 1800);
+  REQUIRE(s->facility_state[1] == FacilityState::kFull);
+  const std::int64_t full_since = s->facility_full_since_s[1];
+  REQUIRE(full_since > 0);
+  REQUIRE(full_since < s->time_s);
+  std::int64_t full_alert = -1, close_alert = -1;
+  for (const ui::Alert& a : h.ctx.alerts) {
+    if (a.kind == ui::Alert::Kind::kFacilityFull && a.facility == make_id<ShelterId>(1)) full_alert = a.time_s;
+    if (a.kind == ui::Alert::Kind::kFacilityClosed) close_alert = a.time_s;
+  }
+  CHECK(full_alert == full_since);
+  CHECK(close_alert == 600);
+  // Logged in the order they happened.
+  for (std::size_t i = 1; i < h.ctx.alerts.size(); ++i) CHECK(h.ctx.alerts[i - 1].time_s <= h.ctx.alerts[i].time_s);
+}
+
+TEST_CASE("repeated alerts group by kind and source, open to list them, and are acknowledged and filtered") {
+  test::UiHarness h;
+  ui::KpiPanel panel;
+  SnapshotFeed feed{h};
+  // Twelve facility damages by the quake (two snapshots), then one closure by an operator.
+  for (int round = 0; round < 2; ++round)
+    feed.next([](Snapshot& s) {
+      for (int i = 0; i < 6; ++i) {
+        Command c = test::make_command(CommandType::kDamageFacility, i % 2);
+        c.source = "hazard";
+        c.time_s = s.time_s;
+        s.command_log.push_back(c);
+      }
+    });
+  feed.next([](Snapshot& s) {
+    Command c = test::make_command(CommandType::kCloseFacility, 0);
+    c.source = "operator";
+    c.time_s = s.time_s;
+    s.command_log.push_back(c);
+  });
+  panel.update_alerts(h.ctx);
+  REQUIRE(h.ctx.alerts.size() == 13);
+  CHECK(ui::KpiPanel::unacknowledged(h.ctx) == 13);
+
+  // The harness takes the runner's snapshot each frame; the alerts are already made.
+  const auto draw = [&] { panel.Draw(h.ctx); };
+  panel.show_tab = "alerts";
+  h.frames(3, draw);
+  REQUIRE(panel.groups().size() == 2);
+  CHECK(panel.groups()[0].kind == ui::Alert::Kind::kFacilityClosed);  // the newest first
+  CHECK(panel.groups()[0].members.size() == 1);
+  const auto& quake = panel.groups()[1];
+  CHECK(quake.kind == ui::Alert::Kind::kFacilityDamaged);
+  CHECK(quake.source == "hazard");
+  CHECK(quake.members.size() == 12);
+  CHECK(quake.severity == ui::Alert::Severity::kCritical);
+  const std::string group = "kpi.alerts.group." + std::to_string(static_cast<int>(ui::Alert::Kind::kFacilityDamaged)) + ".hazard";
+  // Closed, the group is one line: its members have no rows.
+  h.ctx.widgets.clear();
+  h.frame(draw);
+  REQUIRE(h.ctx.widgets.count(group) == 1);
+  const std::size_t member = quake.members.front();
+  CHECK(h.ctx.widgets.count("kpi.alerts.row." + std::to_string(member)) == 0);
+  h.click(group, draw);
+  h.ctx.widgets.clear();
+  h.frame(draw);
+  CHECK(h.ctx.widgets.count("kpi.alerts.row." + std::to_string(member)) == 1);
+
+  // One member acknowledged, then the whole group.
+  h.click("kpi.alerts.ack_row." + std::to_string(member), draw);
+  CHECK(h.ctx.alerts[member].acknowledged);
+  CHECK(ui::KpiPanel::unacknowledged(h.ctx) == 12);
+  h.click("kpi.alerts.ack." + std::to_string(static_cast<int>(ui::Alert::Kind::kFacilityDamaged)) + ".hazard", draw);
+  CHECK(ui::KpiPanel::unacknowledged(h.ctx) == 1);
+  h.click("kpi.alerts.hide_ack", draw);
+  REQUIRE(panel.groups().size() == 1);
+  CHECK(panel.groups()[0].kind == ui::Alert::Kind::kFacilityClosed);
+  h.click("kpi.alerts.hide_ack", draw);
+  // Filter by kind: closures hidden.
+  h.click("kpi.alerts.kind." + std::to_string(static_cast<int>(ui::Alert::Kind::kFacilityClosed)), draw);
+  REQUIRE(panel.groups().size() == 1);
+  CHECK(panel.groups()[0].kind == ui::Alert::Kind::kFacilityDamaged);
+  CHECK(h.ctx.alerts.size() == 13);  // filtering hides, it does not drop
 }
 
 TEST_CASE("the alert log is capped, keeps the newest, and the clear button empties it") {
@@ -255,22 +366,28 @@ TEST_CASE("Export KPIs writes the columns of timeseries.csv atomically") {
   CHECK_FALSE(fs::exists(dir / "k.csv.tmp"));
   const auto lines = test::lines_of(path);
   REQUIRE(!lines.empty());
-  CHECK(lines[0] ==
-        "time_s,agents,state_waiting,state_retained,state_staying,state_walking_home,state_to_facility,"
-        "state_sheltered,state_unsheltered,state_by_rail,state_arrived_home,persons_sheltered,persons_walking,"
-        "persons_ge4,persons_ge6,km_road_ge6,facilities_open,facilities_full");
+  std::string header;
+  for (const std::string& c : timeseries_columns()) header += (header.empty() ? "" : ",") + c;
+  CHECK(lines[0] == header);  // exactly a run's timeseries.csv columns
+  CHECK(lines[0].find(",state_by_rail_persons,") != std::string::npos);
   const auto rows = ui::rows_until(snap->timeseries, snap->row);
   REQUIRE(rows.size() == 6);  // 0, 5, ..., 25 min
   REQUIRE(lines.size() == rows.size() + 1);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto f = split(lines[i + 1]);
-    REQUIRE(f.size() == 2 + kAgentStates + 7);
+    REQUIRE(f.size() == 3 + 2 * kAgentStates + 7);
     const TimeseriesRow& r = rows[i];
     CHECK(std::stoll(f[0]) == r.time_s);
     CHECK(std::stoll(f[1]) == r.agents);
-    for (int k = 0; k < kAgentStates; ++k) CHECK(std::stoll(f[2 + static_cast<std::size_t>(k)]) == r.state[static_cast<std::size_t>(k)]);
+    CHECK(std::stod(f[2]) == doctest::Approx(snap->persons_per_agent));
+    for (int k = 0; k < kAgentStates; ++k) {
+      const auto ks = static_cast<std::size_t>(k);
+      CHECK(std::stoll(f[3 + ks]) == r.state[ks]);
+      CHECK(std::stod(f[3 + kAgentStates + ks]) ==
+            doctest::Approx(static_cast<double>(r.state[ks]) * snap->persons_per_agent));
+    }
     const double reals[] = {r.persons_sheltered, r.persons_walking, r.persons_ge4, r.persons_ge6, r.km_ge6};
-    constexpr std::size_t kReal = 2 + kAgentStates;  // the first column after the states
+    constexpr std::size_t kReal = 3 + 2 * kAgentStates;  // the first column after the states
     for (std::size_t k = 0; k < 5; ++k) CHECK(std::abs(std::stod(f[kReal + k]) - reals[k]) <= 0.0005);
     CHECK(std::stoll(f[kReal + 5]) == r.facilities_open);
     CHECK(std::stoll(f[kReal + 6]) == r.facilities_full);

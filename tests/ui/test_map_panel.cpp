@@ -435,10 +435,14 @@ TEST_CASE("facility markers follow the facility's state") {
   f.frame();
   CHECK(f.vertices_of(ui::kMapFacilityDamaged) > damaged0);
   CHECK(f.vertices_of(IM_COL32_WHITE) > 0);  // the X (and the station)
-  // A facility filled to its capacity is full.
+  // A facility filled to its capacity is full; one the simulation calls full with
+  // places left (fewer than an agent stands for) is marked apart.
   Snapshot full = *s;
   full.facility_state[0] = FacilityState::kFull;
+  full.facility_reserved[0] = full.facility_capacity[0];
   CHECK(ui::facility_marker_colour(&full, 0) == ui::kMapFacilityFull);
+  full.facility_reserved[0] = full.facility_capacity[0] - full.persons_per_agent / 2 - 1;
+  CHECK(ui::facility_marker_colour(&full, 0) == ui::kMapFacilityNoAgentRoom);
 }
 
 TEST_CASE("centre requests, guidance marks, the selected area and the area grid") {

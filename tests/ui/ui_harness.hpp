@@ -104,6 +104,12 @@ class UiHarness {
     frame(draw);
   }
 
+  /// Moves the mouse off every widget (lists hold their order while it is over them).
+  void mouse_away(const std::function<void()>& draw) {
+    ImGui::GetIO().MousePos = ImVec2(-1000, -1000);
+    frame(draw);
+  }
+
   /// Steps the simulation synchronously and publishes a snapshot.
   int advance(int steps) { return runner.advance(steps); }
 

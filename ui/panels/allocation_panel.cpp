@@ -85,15 +85,34 @@ void AllocationPanel::recount(const DashboardContext& ctx) {
       if (count) ++(*count)[static_cast<std::size_t>(grid_.cell_of(s.agent_x[a], s.agent_y[a]))];
     }
   }
-  rows_.clear();
-  for (std::size_t c = 0; c < cells; ++c)
-    if (unsheltered_[c] > 0 || to_facility_[c] > 0)
-      rows_.push_back({static_cast<int>(c), unsheltered_[c], to_facility_[c], retained_[c]});
-  std::sort(rows_.begin(), rows_.end(), [](const AreaRow& a, const AreaRow& b) {
-    if (a.unsheltered != b.unsheltered) return a.unsheltered > b.unsheltered;
-    if (a.to_facility != b.to_facility) return a.to_facility > b.to_facility;
-    return a.cell < b.cell;
-  });
+  const auto row_of = [&](std::size_t c) {
+    return AreaRow{static_cast<int>(c), unsheltered_[c], to_facility_[c], retained_[c]};
+  };
+  if (hold_areas_ && !rows_.empty()) {
+    // The mouse is over the table: the same areas in the same order, with today's
+    // counts; areas that have become non-empty go at the end.
+    std::vector<std::uint8_t> listed(cells, 0);
+    for (AreaRow& r : rows_) {
+      const auto c = static_cast<std::size_t>(r.cell);
+      if (c < cells) {
+        r = row_of(c);
+        listed[c] = 1;
+      }
+    }
+    for (std::size_t c = 0; c < cells; ++c)
+      if (!listed[c] && (unsheltered_[c] > 0 || to_facility_[c] > 0)) rows_.push_back(row_of(c));
+    areas_unsorted_ = true;
+  } else {
+    areas_unsorted_ = false;
+    rows_.clear();
+    for (std::size_t c = 0; c < cells; ++c)
+      if (unsheltered_[c] > 0 || to_facility_[c] > 0) rows_.push_back(row_of(c));
+    std::sort(rows_.begin(), rows_.end(), [](const AreaRow& a, const AreaRow& b) {
+      if (a.unsheltered != b.unsheltered) return a.unsheltered > b.unsheltered;
+      if (a.to_facility != b.to_facility) return a.to_facility > b.to_facility;
+      return a.cell < b.cell;
+    });
+  }
   counted_for_ = SnapshotKey::of(ctx.snap.get());
   ++recounts_;
 }
@@ -101,6 +120,7 @@ void AllocationPanel::recount(const DashboardContext& ctx) {
 void AllocationPanel::update_suggestions(const DashboardContext& ctx) {
   const Snapshot& s = *ctx.snap;
   suggestions_.clear();
+  suggestions_unsorted_ = false;
   suggested_for_ = SnapshotKey::of(ctx.snap.get());
   suggested_area_ = ctx.selected_area;
   if (ctx.selected_area < 0 || ctx.selected_area >= grid_.count()) return;
@@ -121,6 +141,18 @@ void AllocationPanel::update_suggestions(const DashboardContext& ctx) {
   suggestions_.resize(keep);
 }
 
+void AllocationPanel::refresh_held_suggestions(const DashboardContext& ctx) {
+  const Snapshot& s = *ctx.snap;
+  for (Suggestion& g : suggestions_) {
+    const auto f = index(g.facility);
+    if (f >= s.facility_state.size()) continue;
+    g.room = room_of(s, f);
+    g.available = facility_status(s, f) == FacilityStatus::kOpen && g.room > 0;
+  }
+  suggestions_unsorted_ = true;
+  suggested_for_ = SnapshotKey::of(ctx.snap.get());
+}
+
 void AllocationPanel::Draw(DashboardContext& ctx) {
   if (worker_.joinable() && worker_done_.load(std::memory_order_acquire)) {
     worker_.join();
@@ -133,10 +165,16 @@ void AllocationPanel::Draw(DashboardContext& ctx) {
   }
   if (guidance_share < 0) guidance_share = static_cast<float>(ctx.scenario.behaviour.guidance_compliance);
   const SnapshotKey key = SnapshotKey::of(ctx.snap.get());
-  if (!(counted_for_ == key)) recount(ctx);
+  // A list held while the mouse was over it is sorted again once the mouse has left.
+  if (!(counted_for_ == key) || (areas_unsorted_ && !hold_areas_)) recount(ctx);
 
   draw_areas(ctx);  // may change the selected area
-  if (!(suggested_for_ == key) || suggested_area_ != ctx.selected_area) update_suggestions(ctx);
+  if (suggested_area_ != ctx.selected_area || (!(suggested_for_ == key) && !hold_suggestions_) ||
+      (suggestions_unsorted_ && !hold_suggestions_))
+    update_suggestions(ctx);
+  else if (!(suggested_for_ == key))
+    refresh_held_suggestions(ctx);
+  if (pending_ && (pending_->cell != ctx.selected_area || pending_->facility != guidance_facility)) pending_.reset();
   draw_guidance(ctx);
   draw_suggestions(ctx);
   draw_effects(ctx);
@@ -146,6 +184,7 @@ void AllocationPanel::Draw(DashboardContext& ctx) {
 }
 
 void AllocationPanel::draw_areas(DashboardContext& ctx) {
+  hold_areas_ = false;
   const Snapshot& s = *ctx.snap;
   const double w = s.persons_per_agent;
   const auto& st = s.row.state;
@@ -164,13 +203,19 @@ void AllocationPanel::draw_areas(DashboardContext& ctx) {
     ImGui::TextDisabled("%s", L("Nobody is stranded outdoors now.", "現在、屋外滞留者はいません。"));
     return;
   }
-  if (!begin_table("areas_table",
+  const HoverZone zone;
+  const bool shown = begin_table("areas_table",
                    {{L("Area##area", "地域##area"), 0.8f},
                     {L("Unsheltered##unsheltered", "屋外滞留##unsheltered"), 1.0f},
                     {L("Heading to facility##to_facility", "施設へ移動中##to_facility"), 1.2f},
                     {L("Retained##retained", "待機中##retained"), 1.0f}},
-                   kListTable | ImGuiTableFlags_BordersV, ImVec2(0, rows_height(rows_.size(), 8))))
-    return;
+                   kListTable | ImGuiTableFlags_BordersV, ImVec2(0, rows_height(rows_.size(), 8)));
+  if (shown) draw_area_rows(ctx);
+  hold_areas_ = shown && zone.hovered();
+}
+
+void AllocationPanel::draw_area_rows(DashboardContext& ctx) {
+  const double w = ctx.snap->persons_per_agent;
   ImGuiListClipper clipper;
   clipper.Begin(static_cast<int>(rows_.size()));
   while (clipper.Step()) {
@@ -205,7 +250,6 @@ void AllocationPanel::draw_guidance(DashboardContext& ctx) {
     return;
   }
   const int cell = static_cast<int>(area);
-  const Point centre = grid_.centre(cell);
   const double w = s.persons_per_agent;
   ImGui::Text(L("Area %s: %.0f unsheltered, %.0f heading to a facility; radius %.0f m",
                 "地域 %s：屋外滞留 %.0f 人、施設へ移動中 %.0f 人、半径 %.0f m"),
@@ -246,58 +290,94 @@ void AllocationPanel::draw_guidance(DashboardContext& ctx) {
                          ctx.city.facilities[f].name.c_str(), facility_status_label(st));
   }
   ImGui::BeginDisabled(!have_facility);
-  if (ImGui::Button(L("Send guidance##send_guidance", "誘導を指示##send_guidance"))) {
-    Command c;
-    c.time_s = s.time_s;
-    c.type = CommandType::kGuidance;
-    c.x = centre.x;
-    c.y = centre.y;
-    c.radius_m = area_radius_m();
-    c.facility = guidance_facility;
-    c.value = std::clamp(static_cast<double>(guidance_share), 0.0, 1.0);
-    const double share = c.value;
-    if (ctx.send(std::move(c))) {
-      refusal_.clear();
-      const auto f = index(guidance_facility);
-      ctx.guidance.push_back({centre, area_radius_m(), guidance_facility, s.time_s});
-      sent_.push_back({cell, guidance_facility, share, s.time_s, static_cast<double>(unsheltered_in(cell)) * w,
-                       arrivals_of(s, f)});
-      ctx.status = std::string(L("Guidance sent: ", "誘導を指示: ")) + grid_.label(cell) + " -> " + ctx.city.facilities[f].name;
-    } else {
-      refusal_ = ctx.status;
-    }
-  }
+  if (ImGui::Button(L("Send guidance...##send_guidance", "誘導を指示...##send_guidance")))
+    pending_ = PendingGuidance{cell, guidance_facility, std::clamp(static_cast<double>(guidance_share), 0.0, 1.0)};
   ctx.mark("allocation.send");
   ImGui::EndDisabled();
+  if (!pending_) return;
+  // The confirmation names the target the order will carry, by name and id.
+  const PendingGuidance p = *pending_;
+  ImGui::TextColored(kLateColour, L("Send the stranded in %s to %s (facility #%zu), %.0f %% following?",
+                                    "%s の滞留者を %s（施設 #%zu）へ誘導しますか（従う割合 %.0f %%）？"),
+                     grid_.label(p.cell).c_str(), ctx.city.facilities[index(p.facility)].name.c_str(),
+                     static_cast<std::size_t>(index(p.facility)),
+                     100.0 * p.share);
+  if (ImGui::Button(L("Confirm guidance##guidance_confirm", "誘導を確定##guidance_confirm"))) {
+    pending_.reset();
+    send_guidance(ctx, p);
+  }
+  ctx.mark("allocation.confirm");
+  ImGui::SameLine();
+  if (ImGui::Button(L("Cancel##guidance_cancel", "取消##guidance_cancel"))) pending_.reset();
+  ctx.mark("allocation.cancel");
+}
+
+void AllocationPanel::send_guidance(DashboardContext& ctx, const PendingGuidance& p) {
+  const Snapshot& s = *ctx.snap;
+  if (!valid_facility(ctx, p.facility)) return;
+  const Point centre = grid_.centre(p.cell);
+  Command c;
+  c.time_s = s.time_s;
+  c.type = CommandType::kGuidance;
+  c.x = centre.x;
+  c.y = centre.y;
+  c.radius_m = area_radius_m();
+  c.facility = p.facility;
+  c.value = p.share;
+  if (ctx.send(std::move(c))) {
+    refusal_.clear();
+    const auto f = index(p.facility);
+    ctx.guidance.push_back({centre, area_radius_m(), p.facility, s.time_s});
+    sent_.push_back({p.cell, p.facility, p.share, s.time_s,
+                     static_cast<double>(unsheltered_in(p.cell)) * s.persons_per_agent, arrivals_of(s, f)});
+    ctx.status = std::string(L("Guidance sent: ", "誘導を指示: ")) + grid_.label(p.cell) + " -> " +
+                 facility_label(ctx.city, p.facility);
+  } else {
+    refusal_ = ctx.status;
+  }
 }
 
 void AllocationPanel::draw_suggestions(DashboardContext& ctx) {
+  hold_suggestions_ = false;
   if (ctx.selected_area < 0 || ctx.selected_area >= grid_.count()) return;
   section(L("Nearest available now", "現在受け入れ可能な近い施設"));
   if (suggestions_.empty()) {
     ImGui::TextDisabled("%s", L("No open facility has room.", "空きのある開設施設はありません。"));
     return;
   }
-  if (!begin_table("suggestions_table",
-                   {{L("Facility##facility", "施設##facility"), 3.0f},
-                    {L("Room##room", "空き##room"), 1.0f},
-                    {L("Distance##distance", "距離##distance"), 1.0f},
-                    {"##use", 0.8f}},
-                   kPlainTable))
-    return;
-  for (const Suggestion& g : suggestions_) {
-    const auto f = index(g.facility);
-    ImGui::TableNextRow();
-    next_cell(ctx.city.facilities[f].name);
-    next_cellf("%.0f", g.room);
-    next_cellf("%.0f m", g.distance_m);
-    ImGui::TableNextColumn();
-    ImGui::PushID(static_cast<int>(f));
-    if (ImGui::SmallButton(L("Use##use", "選択##use"))) guidance_facility = g.facility;
-    ctx.mark("allocation.suggest." + std::to_string(f));
-    ImGui::PopID();
+  const HoverZone zone;
+  if (begin_table("suggestions_table",
+                  {{"###id", 0.5f},
+                   {L("Facility##facility", "施設##facility"), 3.0f},
+                   {L("Free places##room", "空き（人）##room"), 1.0f},
+                   {L("Distance##distance", "距離##distance"), 1.0f},
+                   {"##use", 0.8f}},
+                  kPlainTable)) {
+    for (const Suggestion& g : suggestions_) {
+      const auto f = index(g.facility);
+      ImGui::TableNextRow();
+      next_cellf("#%zu", static_cast<std::size_t>(f));
+      next_cell(ctx.city.facilities[f].name);
+      if (g.available) next_cellf("%.0f", g.room);
+      else {
+        ImGui::TableNextColumn();
+        ImGui::TextColored(kRefusedColour, "%s", facility_status_label(facility_status(*ctx.snap, f)));
+      }
+      next_cellf("%.0f m", g.distance_m);
+      ImGui::TableNextColumn();
+      // The button's ID is the facility's: it can only ever choose this facility.
+      ImGui::PushID(static_cast<int>(f));
+      ImGui::BeginDisabled(!g.available);
+      if (ImGui::SmallButton(L("Use##use", "選択##use"))) guidance_facility = g.facility;
+      ImGui::EndDisabled();
+      ctx.mark("allocation.suggest." + std::to_string(f));
+      ImGui::PopID();
+    }
+    ImGui::EndTable();
   }
-  ImGui::EndTable();
+  hold_suggestions_ = zone.hovered();
+  if (hold_suggestions_)
+    ImGui::TextDisabled("%s", L("Order held while the mouse is over the list.", "マウスが一覧上にある間は並びを固定しています。"));
 }
 
 void AllocationPanel::draw_effects(DashboardContext& ctx) {

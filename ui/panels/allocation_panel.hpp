@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +38,14 @@ struct AllocationPanel {
     ShelterId facility = kNoShelter;
     double room = 0;        // persons: capacity - reserved
     double distance_m = 0;  // straight line from the area centre
+    bool available = true;  // open with room (false: a held row that has since filled or closed)
+  };
+  /// Guidance the operator has asked for and not yet confirmed: its target is fixed
+  /// (by ShelterId) when Send is pressed, and the confirmation names it.
+  struct PendingGuidance {
+    int cell = 0;
+    ShelterId facility = kNoShelter;
+    double share = 0;
   };
   /// A guidance order this panel sent, with what it looked like then.
   struct Sent {
@@ -92,8 +101,15 @@ struct AllocationPanel {
   /// Agents per state in one area (all areas are counted, not only those listed).
   std::int64_t unsheltered_in(int cell) const;
   std::int64_t to_facility_in(int cell) const;
-  /// For the selected area: open, non-full facilities by distance.
+  /// For the selected area: open, non-full facilities by distance. While the mouse is
+  /// over the list its order and rows are held (values still update), so that a click
+  /// lands on the row the operator was looking at; it is re-sorted once the mouse leaves.
   const std::vector<Suggestion>& suggestions() const { return suggestions_; }
+  bool holding_suggestions() const { return hold_suggestions_; }
+  /// The areas table's order is held the same way.
+  bool holding_areas() const { return hold_areas_; }
+  /// Guidance waiting for the operator's confirmation (none when empty).
+  const std::optional<PendingGuidance>& pending_guidance() const { return pending_; }
   const std::vector<Sent>& sent() const { return sent_; }
   /// Recounts so far (caching is tested).
   int recounts() const { return recounts_; }
@@ -111,7 +127,10 @@ struct AllocationPanel {
  private:
   void recount(const DashboardContext& ctx);
   void update_suggestions(const DashboardContext& ctx);
+  void refresh_held_suggestions(const DashboardContext& ctx);
+  void send_guidance(DashboardContext& ctx, const PendingGuidance& p);
   void draw_areas(DashboardContext& ctx);
+  void draw_area_rows(DashboardContext& ctx);
   void draw_guidance(DashboardContext& ctx);
   void draw_suggestions(DashboardContext& ctx);
   void draw_effects(DashboardContext& ctx);
@@ -140,6 +159,9 @@ struct AllocationPanel {
   SnapshotKey counted_for_, suggested_for_;
   std::int64_t suggested_area_ = -2;
   int recounts_ = 0;
+  bool hold_areas_ = false, hold_suggestions_ = false;  // the mouse was over the list last frame
+  bool areas_unsorted_ = false, suggestions_unsorted_ = false;  // refreshed while held, not re-sorted
+  std::optional<PendingGuidance> pending_;
   std::string refusal_;
   // The optimiser: inputs kept between plans, the plan shown, and the worker.
   std::shared_ptr<PlanInputs> inputs_;  // spatial index, facility nodes, priority flags

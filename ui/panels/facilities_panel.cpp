@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string_view>
+#include <vector>
 
 #include "kitaku/ui/i18n.hpp"
 #include "panels/widgets.hpp"
@@ -13,15 +14,28 @@ FacilityStatus facility_status(const Snapshot& s, std::size_t f) {
   if (f < s.facility_damaged.size() && s.facility_damaged[f]) return FacilityStatus::kDamaged;
   switch (s.facility_state[f]) {
     case FacilityState::kOpen: return FacilityStatus::kOpen;
-    case FacilityState::kFull: return FacilityStatus::kFull;
+    case FacilityState::kFull:
+      // The simulation is full when no whole agent fits; in persons, only when the
+      // places reserved reach the capacity (half a person of rounding allowed).
+      return s.facility_reserved[f] >= s.facility_capacity[f] - 0.5 ? FacilityStatus::kFull : FacilityStatus::kNoAgentRoom;
     case FacilityState::kClosed: break;
   }
   const std::int64_t at = f < s.facility_open_at_s.size() ? s.facility_open_at_s[f] : -1;
   return at > s.time_s ? FacilityStatus::kOpening : FacilityStatus::kClosed;
 }
 
+double free_places(const Snapshot& s, std::size_t f) {
+  return std::max(0.0, s.facility_capacity[f] - s.facility_reserved[f]);
+}
+
+std::int64_t agent_places(const Snapshot& s, std::size_t f) {
+  const double w = s.persons_per_agent > 0 ? s.persons_per_agent : 1;
+  return static_cast<std::int64_t>(std::floor(s.facility_capacity[f] / w + 1e-9));  // as the engine counts
+}
+
 const char* facility_status_label(FacilityStatus st) {
   switch (st) {
+    case FacilityStatus::kNoAgentRoom: return L("no room for an agent", "1エージェント分の空きなし");
     case FacilityStatus::kClosed: return L("closed", "閉鎖");
     case FacilityStatus::kOpening: return L("opening", "開設準備中");
     case FacilityStatus::kOpen: return L("open", "開設");
@@ -37,11 +51,16 @@ ImVec4 status_colour(FacilityStatus st) {
   switch (st) {
     case FacilityStatus::kOpen: return {0.45f, 0.85f, 0.45f, 1};
     case FacilityStatus::kFull: return {0.95f, 0.45f, 0.35f, 1};
+    case FacilityStatus::kNoAgentRoom: return {0.95f, 0.65f, 0.35f, 1};
     case FacilityStatus::kOpening: return {0.95f, 0.8f, 0.3f, 1};
     case FacilityStatus::kDamaged: return {0.6f, 0.6f, 0.6f, 1};
     case FacilityStatus::kClosed: break;
   }
   return {0.75f, 0.75f, 0.75f, 1};
+}
+
+bool is_open(FacilityStatus st) {
+  return st == FacilityStatus::kOpen || st == FacilityStatus::kFull || st == FacilityStatus::kNoAgentRoom;
 }
 
 double percent_full(const Snapshot& s, std::size_t f) {
@@ -89,15 +108,27 @@ void FacilitiesPanel::update_totals(const DashboardContext& ctx) {
   const std::size_t n = std::min(ctx.city.facilities.size(), s.facility_state.size());
   totals_ = {};
   totals_.facilities = static_cast<int>(n);
+  const double w = s.persons_per_agent;
+  std::vector<double> caps(n);
   for (std::size_t f = 0; f < n; ++f) {
     const FacilityStatus st = facility_status(s, f);
-    totals_.open += st == FacilityStatus::kOpen || st == FacilityStatus::kFull;
+    totals_.open += is_open(st);
     totals_.full += st == FacilityStatus::kFull;
+    totals_.no_agent_room += st == FacilityStatus::kNoAgentRoom;
     totals_.opening += st == FacilityStatus::kOpening;
     totals_.damaged += st == FacilityStatus::kDamaged;
-    if (st == FacilityStatus::kOpen || st == FacilityStatus::kFull) totals_.capacity += s.facility_capacity[f];
+    if (is_open(st)) {
+      totals_.capacity += s.facility_capacity[f];
+      totals_.stranded_places += s.facility_capacity[f] - static_cast<double>(agent_places(s, f)) * w;
+    }
     totals_.occupancy += s.facility_occupancy[f];
+    totals_.reserved += s.facility_reserved[f];
     totals_.arrivals += arrivals(s, f);
+    caps[f] = s.facility_capacity[f];
+  }
+  if (n > 0) {
+    std::nth_element(caps.begin(), caps.begin() + static_cast<std::ptrdiff_t>(n / 2), caps.end());
+    totals_.median_capacity = caps[n / 2];
   }
   totals_for_ = SnapshotKey::of(ctx.snap.get());
 }
@@ -121,6 +152,7 @@ void FacilitiesPanel::rebuild(const DashboardContext& ctx, const ImGuiTableSortS
     auto cmp_col = [&](ImGuiID col, std::size_t a, std::size_t b) -> int {
       auto three = [](auto x, auto y) { return x < y ? -1 : y < x ? 1 : 0; };
       switch (col) {
+        case kId: return three(a, b);
         case kName: return fac[a].name.compare(fac[b].name);
         case kArea: return fac[a].area.compare(fac[b].area);
         case kCapacity: return three(s.facility_capacity[a], s.facility_capacity[b]);
@@ -128,6 +160,7 @@ void FacilitiesPanel::rebuild(const DashboardContext& ctx, const ImGuiTableSortS
         case kPercentFull: return three(percent_full(s, a), percent_full(s, b));
         case kState: return three(static_cast<int>(facility_status(s, a)), static_cast<int>(facility_status(s, b)));
         case kArrivals: return three(arrivals(s, a), arrivals(s, b));
+        case kFree: return three(free_places(s, a), free_places(s, b));
         default: return 0;
       }
     };
@@ -154,13 +187,34 @@ void FacilitiesPanel::Draw(DashboardContext& ctx) {
   // Header: totals over the city.
   const SnapshotKey key = SnapshotKey::of(ctx.snap.get());
   if (!(totals_for_ == key)) update_totals(ctx);
-  if (!(built_for_ == key)) dirty_ = true;
+  // While the mouse is over the table a new snapshot updates the values shown but not
+  // the order, so the row under the cursor stays the one that gets the click.
+  if (!(built_for_ == key) && !hold_order_) dirty_ = true;
   const Totals& t = totals_;
-  ImGui::Text(L("Open %d of %d (full %d, opening %d, damaged %d)", "開設 %d / %d（満員 %d、準備中 %d、被災 %d）"), t.open,
-              t.facilities, t.full, t.opening, t.damaged);
-  ImGui::Text(L("Capacity %.0f · sheltered %.0f (%.1f %% full) · on their way %.0f persons",
-                "収容可能 %.0f 人・滞在 %.0f 人（%.1f %%）・移動中 %.0f 人"),
-              t.capacity, t.occupancy, t.capacity > 0 ? 100.0 * t.occupancy / t.capacity : 0.0, t.arrivals);
+  ImGui::Text(L("Open %d of %d (full %d, no room for an agent %d, opening %d, damaged %d)",
+                "開設 %d / %d（満員 %d、1エージェント分の空きなし %d、準備中 %d、被災 %d）"),
+              t.open, t.facilities, t.full, t.no_agent_room, t.opening, t.damaged);
+  ImGui::Text(L("Places %.0f · inside %.0f (%.1f %%) · on their way %.0f · free %.0f persons",
+                "収容可能 %.0f 人・滞在 %.0f 人（%.1f %%）・移動中 %.0f 人・空き %.0f 人"),
+              t.capacity, t.occupancy, t.capacity > 0 ? 100.0 * t.occupancy / t.capacity : 0.0, t.arrivals,
+              std::max(0.0, t.capacity - t.reserved));
+  const double w = ctx.snap->persons_per_agent;
+  coarse_notice_ = t.median_capacity > 0 && w >= coarse_share * t.median_capacity;
+  if (coarse_notice_) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(kLateColour,
+                       L("Coarse agents: one agent stands for %.0f persons and a facility takes whole agents, so a "
+                         "facility of the median %.0f places holds %lld agents (%.0f persons). %.0f places in open "
+                         "facilities fit no whole agent; 'no room for an agent' marks facilities with places left. "
+                         "Use more agents (population.agents) for facility detail.",
+                         "粗いエージェント：1エージェントは %.0f 人を表し、施設には整数のエージェントしか入りません。"
+                         "中央値 %.0f 人の施設には %lld エージェント（%.0f 人）まで。開設施設の %.0f 人分の枠は"
+                         "エージェントが入れません（「1エージェント分の空きなし」）。施設の詳細には population.agents を増やしてください。"),
+                       w, t.median_capacity, static_cast<long long>(std::floor(t.median_capacity / w + 1e-9)),
+                       std::floor(t.median_capacity / w + 1e-9) * w, t.stranded_places);
+    ImGui::PopTextWrapPos();
+    ctx.mark("facilities.coarse_notice");
+  }
 
   // Filters.
   ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x * 0.45f));
@@ -197,7 +251,9 @@ void FacilitiesPanel::Draw(DashboardContext& ctx) {
   // Leave room below the table for the actions.
   const float actions_h = ImGui::GetFrameHeightWithSpacing() * 6 + ImGui::GetTextLineHeightWithSpacing() * 2;
   const float table_h = std::max(ImGui::GetContentRegionAvail().y - actions_h, ImGui::GetFrameHeightWithSpacing() * 6);
+  const HoverZone zone;
   draw_table(ctx, table_h);
+  hold_order_ = zone.hovered();
   draw_actions(ctx);
 }
 
@@ -209,16 +265,19 @@ void FacilitiesPanel::draw_table(DashboardContext& ctx, float height) {
   if (!ImGui::BeginTable("facilities_table", kColumnCount, flags, ImVec2(0, height))) return;
   const ImGuiTableColumnFlags num = ImGuiTableColumnFlags_PreferSortDescending;
   ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("###id", 0, 0.5f, kId);
   ImGui::TableSetupColumn(L("Name##name", "名称##name"), ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_NoHide, 3.0f, kName);
-  ImGui::TableSetupColumn(L("Area##area", "地域##area"), 0, 1.5f, kArea);
-  ImGui::TableSetupColumn(L("Capacity##capacity", "収容人数##capacity"), num, 1.0f, kCapacity);
-  ImGui::TableSetupColumn(L("Occupancy##occupancy", "滞在者##occupancy"), num, 1.0f, kOccupancy);
-  ImGui::TableSetupColumn(L("% full##percent", "充足率##percent"), num, 0.8f, kPercentFull);
+  ImGui::TableSetupColumn(L("Area##area", "地域##area"), 0, 1.3f, kArea);
+  ImGui::TableSetupColumn(L("Places##capacity", "収容人数##capacity"), num, 0.9f, kCapacity);
+  ImGui::TableSetupColumn(L("Inside##occupancy", "滞在者##occupancy"), num, 0.9f, kOccupancy);
+  ImGui::TableSetupColumn(L("Arriving##arrivals", "到着予定##arrivals"), num, 0.9f, kArrivals);
+  ImGui::TableSetupColumn(L("Free##free", "空き##free"), num, 0.8f, kFree);
+  ImGui::TableSetupColumn(L("% inside##percent", "滞在率##percent"), num, 0.8f, kPercentFull);
   ImGui::TableSetupColumn(L("State##state", "状態##state"), 0, 1.3f, kState);
-  ImGui::TableSetupColumn(L("Arriving##arrivals", "到着予定##arrivals"), num, 1.0f, kArrivals);
 
   // Header row by hand so each header can be marked for tests.
-  static constexpr const char* kColumnIds[kColumnCount] = {"name", "area", "capacity", "occupancy", "percent", "state", "arrivals"};
+  static constexpr const char* kColumnIds[kColumnCount] = {"id",       "name", "area",    "capacity", "occupancy",
+                                                           "arrivals", "free", "percent", "state"};
   ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
   for (int c = 0; c < kColumnCount; ++c) {
     if (!ImGui::TableSetColumnIndex(c)) continue;
@@ -258,7 +317,8 @@ void FacilitiesPanel::draw_table(DashboardContext& ctx, float height) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::PushID(static_cast<int>(f));
-      if (ImGui::Selectable(fac.name.c_str(), ctx.selected_facility == make_id<ShelterId>(f),
+      const std::string id = format("%zu", f);
+      if (ImGui::Selectable(id.c_str(), ctx.selected_facility == make_id<ShelterId>(f),
                             ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap)) {
         ctx.selected_facility = make_id<ShelterId>(f);
         scrolled_to_ = ctx.selected_facility;  // chosen here: already in view
@@ -267,12 +327,12 @@ void FacilitiesPanel::draw_table(DashboardContext& ctx, float height) {
       }
       ctx.mark("facilities.row." + std::to_string(f));
       ImGui::PopID();
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(fac.area.c_str());
-      ImGui::TableNextColumn();
-      ImGui::Text("%.0f", s.facility_capacity[f]);
-      ImGui::TableNextColumn();
-      ImGui::Text("%.0f", s.facility_occupancy[f]);
+      next_cell(fac.name);
+      next_cell(fac.area);
+      next_cellf("%.0f", s.facility_capacity[f]);
+      next_cellf("%.0f", s.facility_occupancy[f]);
+      next_cellf("%.0f", arrivals(s, f));
+      next_cellf("%.0f", free_places(s, f));
       ImGui::TableNextColumn();
       if (s.facility_capacity[f] > 0) ImGui::Text("%.0f %%", percent_full(s, f));
       else ImGui::TextDisabled("-");
@@ -282,8 +342,10 @@ void FacilitiesPanel::draw_table(DashboardContext& ctx, float height) {
                            hhmm(ctx, s.facility_open_at_s[f], ":").c_str());
       else
         ImGui::TextColored(status_colour(st), "%s", facility_status_label(st));
-      ImGui::TableNextColumn();
-      ImGui::Text("%.0f", arrivals(s, f));
+      if (st == FacilityStatus::kNoAgentRoom && ImGui::IsItemHovered())
+        ImGui::SetTooltip(L("%.0f places left, but one agent stands for %.0f persons: nobody more is sent here.",
+                            "空き %.0f 人分ですが、1エージェントは %.0f 人のため、これ以上は誘導されません。"),
+                          free_places(s, f), s.persons_per_agent);
     }
   }
   ImGui::EndTable();
@@ -325,8 +387,8 @@ void FacilitiesPanel::draw_actions(DashboardContext& ctx) {
   ImGui::SameLine();
   ImGui::TextColored(status_colour(st), "[%s]", facility_status_label(st));
   ImGui::SameLine();
-  ImGui::TextDisabled(L("%.0f / %.0f persons, %.0f arriving", "%.0f / %.0f 人、到着予定 %.0f 人"), s.facility_occupancy[f],
-                      s.facility_capacity[f], arrivals(s, f));
+  ImGui::TextDisabled(L("#%zu · %.0f inside, %.0f arriving, %.0f free of %.0f places", "#%zu・滞在 %.0f 人、到着予定 %.0f 人、空き %.0f 人／%.0f 人"),
+                      f, s.facility_occupancy[f], arrivals(s, f), free_places(s, f), s.facility_capacity[f]);
 
   const bool damaged = st == FacilityStatus::kDamaged;
   ImGui::BeginDisabled(damaged);

@@ -19,16 +19,23 @@
 
 namespace kitaku::ui {
 
-/// What the panel (and the map) shows as a facility's state.
+/// What the panel (and the map) shows as a facility's state, in persons.
 enum class FacilityStatus : std::uint8_t {
   kClosed,   // shut, with no opening scheduled (or closed by an operator)
   kOpening,  // shut now, opens at its scheduled time
   kOpen,
-  kFull,
+  kFull,     // the persons reserved (inside and on their way) reach the capacity
   kDamaged,  // shut for good
+  /// Open with places left, but fewer than one agent stands for: the simulation
+  /// moves whole agents, so nobody more is sent there (docs/dashboard.md, "Coarse agents").
+  kNoAgentRoom,
 };
-inline constexpr int kFacilityStatusCount = 5;
+inline constexpr int kFacilityStatusCount = 6;
 FacilityStatus facility_status(const Snapshot& s, std::size_t f);
+/// Places (persons) a facility has left: capacity - reserved, at least 0.
+double free_places(const Snapshot& s, std::size_t f);
+/// Whole agents that fit in a facility's capacity (what the simulation counts).
+std::int64_t agent_places(const Snapshot& s, std::size_t f);
 /// "closed", "opening", ... in the current language.
 const char* facility_status_label(FacilityStatus st);
 
@@ -47,7 +54,11 @@ struct SnapshotKey {
 
 struct FacilitiesPanel {
   /// Table columns (also the ImGui column user ids the sort specs carry).
-  enum Column : int { kName, kArea, kCapacity, kOccupancy, kPercentFull, kState, kArrivals, kColumnCount };
+  enum Column : int { kId, kName, kArea, kCapacity, kOccupancy, kArrivals, kFree, kPercentFull, kState, kColumnCount };
+  /// The coarse-agent notice shows when one agent stands for at least this share of
+  /// the median facility's capacity (a facility of median size then holds at most
+  /// 1 / share agents).
+  double coarse_share = 0.1;
   /// State filter: -1 = all, otherwise a FacilityStatus.
   int state_filter = -1;
   /// Text filter over name and area ("北区", "-病院", "a,b" as ImGuiTextFilter reads it).
@@ -61,8 +72,12 @@ struct FacilitiesPanel {
   /// How many times the row order has been rebuilt (caching is tested).
   int rebuilds() const { return rebuilds_; }
   struct Totals {
-    int facilities = 0, open = 0 /* open or full */, full = 0, opening = 0, damaged = 0;
+    int facilities = 0, open = 0 /* open, full or no room for an agent */, full = 0, opening = 0, damaged = 0;
+    int no_agent_room = 0;   // open with places left that no whole agent fits
     double capacity = 0;   // persons, over open and full facilities
+    double reserved = 0;   // persons inside or on their way, over all facilities
+    double stranded_places = 0;  // persons: places that no whole agent fits, over open facilities
+    double median_capacity = 0;  // persons, over all facilities
     double occupancy = 0;  // persons, over all facilities
     double arrivals = 0;   // persons on their way, over all facilities
   };
@@ -70,6 +85,10 @@ struct FacilitiesPanel {
   /// The reason the last action was refused ("" when it was accepted).
   const std::string& last_refusal() const { return refusal_; }
   bool confirming_damage() const { return valid(confirm_damage_for_); }
+  /// Whether the last Draw showed the coarse-agent notice.
+  bool coarse_notice() const { return coarse_notice_; }
+  /// Whether the row order was held (mouse over the table) in the last Draw.
+  bool holding_order() const { return hold_order_; }
 
  private:
   ShelterId scrolled_to_ = kNoShelter;
@@ -88,6 +107,8 @@ struct FacilitiesPanel {
   bool dirty_ = true;
   int rebuilds_ = 0;
   Totals totals_;
+  bool coarse_notice_ = false;
+  bool hold_order_ = false;  // the mouse was over the table: a new snapshot does not re-sort it
   // Actions.
   ShelterId capacity_for_ = kNoShelter;  // facility the capacity field was filled from
   double capacity_input_ = 0;

@@ -76,6 +76,22 @@ std::string grouped(double v) {
   return neg ? "-" + out : out;
 }
 
+/// Facilities by what the dashboard shows (persons), not the simulation's whole-agent "full".
+struct FacilityCounts {
+  int open = 0, full = 0, no_agent_room = 0;
+};
+FacilityCounts count_facilities(const Snapshot& s) {
+  FacilityCounts c;
+  const std::size_t n = std::min({s.facility_state.size(), s.facility_capacity.size(), s.facility_reserved.size()});
+  for (std::size_t f = 0; f < n; ++f) {
+    const FacilityStatus st = facility_status(s, f);
+    c.open += st == FacilityStatus::kOpen || st == FacilityStatus::kFull || st == FacilityStatus::kNoAgentRoom;
+    c.full += st == FacilityStatus::kFull;
+    c.no_agent_room += st == FacilityStatus::kNoAgentRoom;
+  }
+  return c;
+}
+
 /// A round axis maximum at or above v.
 double nice_ceil(double v) {
   if (!(v > 0)) return 1;
@@ -112,12 +128,48 @@ void KpiPanel::reset_alert_state() {
   facility_state_.clear();
   commands_seen_ = 0;
   alerts_time_ = -1;
+  ended_ = false;
+}
+
+Alert::Severity KpiPanel::severity_of(Alert::Kind kind) {
+  switch (kind) {
+    case Alert::Kind::kEdgeCrush:
+    case Alert::Kind::kFacilityDamaged: return Alert::Severity::kCritical;
+    case Alert::Kind::kFacilityFull:
+    case Alert::Kind::kFacilityClosed: return Alert::Severity::kWarning;
+    case Alert::Kind::kInfo: break;
+  }
+  return Alert::Severity::kInfo;
 }
 
 void KpiPanel::push_alert(DashboardContext& ctx, Alert a) {
+  a.severity = severity_of(a.kind);
   ctx.alerts.push_back(std::move(a));
   while (ctx.alerts.size() > max_alerts) ctx.alerts.pop_front();
 }
+
+namespace {
+
+/// The same message in both languages (names of places and facilities are as in the source).
+template <class... A>
+Alert message(std::int64_t t, Alert::Kind kind, EdgeId e, ShelterId f, const char* en, const char* ja, A... args) {
+  Alert a;
+  a.time_s = t;
+  a.kind = kind;
+  a.edge = e;
+  a.facility = f;
+  a.text = format(en, args...);
+  a.text_ja = format(ja, args...);
+  return a;
+}
+
+/// When something the snapshot shows began: `since` when it is a time in [0, now], else now.
+std::int64_t began(const std::vector<std::int64_t>& since, std::size_t i, std::int64_t now) {
+  const std::int64_t t = i < since.size() ? since[i] : -1;
+  return t >= 0 && t <= now ? t : now;
+}
+
+}  // namespace
 
 void KpiPanel::update_alerts(DashboardContext& ctx) {
   const Snapshot* s = ctx.snap.get();
@@ -128,14 +180,19 @@ void KpiPanel::update_alerts(DashboardContext& ctx) {
   // A new run (time went back): start over.
   if (s->time_s < alerts_time_ || s->command_log.size() < commands_seen_) reset_alert_state();
   alerts_time_ = s->time_s;
-  const std::int64_t t = s->time_s;
+  const std::int64_t now = s->time_s;
+  // Every alert carries the time it happened, which may lie before this snapshot (the
+  // first after --advance-min covers all the time before it): new ones are logged in
+  // time order.
+  std::vector<Alert> raised;
 
-  // Roads reaching crush-risk density.
+  // Roads reaching crush-risk density, stamped with the start of their spell at >= 6 p/m2.
   const std::size_t E = s->edge_density.size();
   if (above_.size() != E) above_.assign(E, 0);
   std::vector<EdgeId> crossed;
   EdgeId worst = kNoEdge;
   float worst_density = 0;
+  std::int64_t first_crossing = now;
   for (std::size_t e = 0; e < E; ++e) {
     const float d = s->edge_density[e];
     if (above_[e]) {
@@ -143,27 +200,28 @@ void KpiPanel::update_alerts(DashboardContext& ctx) {
     } else if (d >= crush_density) {
       above_[e] = 1;
       crossed.push_back(make_id<EdgeId>(e));
+      first_crossing = std::min(first_crossing, began(s->edge_ge6_since_s, e, now));
       if (d > worst_density) {
         worst_density = d;
         worst = make_id<EdgeId>(e);
       }
     }
   }
+  const double crush = crush_density;
   if (crossed.size() > aggregate_over) {
-    push_alert(ctx, {t, Alert::Kind::kEdgeCrush, worst, kNoShelter,
-                     format(L("%zu roads above %.0f p/m² (worst: road %s, %.1f p/m²)",
-                              "%zu 本の道路で %.0f 人/m² 超（最大: 道路 %s、%.1f 人/m²）"),
-                            crossed.size(), static_cast<double>(crush_density), edge_label(ctx.network, worst).c_str(),
-                            static_cast<double>(worst_density))});
+    raised.push_back(message(first_crossing, Alert::Kind::kEdgeCrush, worst, kNoShelter,
+                             "%zu roads above %.0f p/m² (worst: road %s, %.1f p/m²)",
+                             "%zu 本の道路で %.0f 人/m² 超（最大: 道路 %s、%.1f 人/m²）", crossed.size(), crush,
+                             edge_label(ctx.network, worst).c_str(), static_cast<double>(worst_density)));
   } else {
     for (const EdgeId e : crossed)
-      push_alert(ctx, {t, Alert::Kind::kEdgeCrush, e, kNoShelter,
-                       format(L("Road %s above %.0f p/m² (%.1f p/m²)", "道路 %s で %.0f 人/m² 超（%.1f 人/m²）"),
-                              edge_label(ctx.network, e).c_str(), static_cast<double>(crush_density),
-                              static_cast<double>(s->edge_density[index(e)]))});
+      raised.push_back(message(began(s->edge_ge6_since_s, index(e), now), Alert::Kind::kEdgeCrush, e, kNoShelter,
+                               "Road %s above %.0f p/m² (%.1f p/m²)", "道路 %s で %.0f 人/m² 超（%.1f 人/m²）",
+                               edge_label(ctx.network, e).c_str(), crush, static_cast<double>(s->edge_density[index(e)])));
   }
 
-  // Facilities becoming full.
+  // Facilities that take nobody more: full in persons, or with places left that no
+  // whole agent fits (the simulation's "full"), stamped with when that began.
   const std::size_t F = s->facility_state.size();
   if (facility_state_.size() != F) facility_state_.assign(F, FacilityState::kClosed);
   std::vector<ShelterId> filled;
@@ -175,30 +233,54 @@ void KpiPanel::update_alerts(DashboardContext& ctx) {
   const auto capacity = [&](ShelterId f) {
     return index(f) < s->facility_capacity.size() ? s->facility_capacity[index(f)] : 0.0;
   };
+  const auto full_at = [&](ShelterId f) { return began(s->facility_full_since_s, index(f), now); };
   if (filled.size() > aggregate_over) {
-    push_alert(ctx, {t, Alert::Kind::kFacilityFull, kNoEdge, filled.front(),
-                     format(L("%zu facilities became full (first: %s)", "%zu 施設が満員（最初: %s）"), filled.size(),
-                            facility_label(ctx.city, filled.front()).c_str())});
+    std::int64_t first = now;
+    for (const ShelterId f : filled) first = std::min(first, full_at(f));
+    raised.push_back(message(first, Alert::Kind::kFacilityFull, kNoEdge, filled.front(),
+                             "%zu facilities take nobody more (first: %s)", "%zu 施設が受け入れ終了（最初: %s）",
+                             filled.size(), facility_label(ctx.city, filled.front()).c_str()));
   } else {
-    for (const ShelterId f : filled)
-      push_alert(ctx, {t, Alert::Kind::kFacilityFull, kNoEdge, f,
-                       format(L("%s is full (%s persons)", "%s が満員（%s 人）"), facility_label(ctx.city, f).c_str(),
-                              grouped(capacity(f)).c_str())});
+    for (const ShelterId f : filled) {
+      const bool persons_full = index(f) < s->facility_reserved.size() && facility_status(*s, index(f)) == FacilityStatus::kFull;
+      if (persons_full)
+        raised.push_back(message(full_at(f), Alert::Kind::kFacilityFull, kNoEdge, f, "%s is full (%s persons)",
+                                 "%s が満員（%s 人）", facility_label(ctx.city, f).c_str(), grouped(capacity(f)).c_str()));
+      else
+        raised.push_back(message(full_at(f), Alert::Kind::kFacilityFull, kNoEdge, f,
+                                 "%s has no room for an agent (%s of %s places reserved; 1 agent = %.0f persons)",
+                                 "%s は1エージェント分の空きなし（%s / %s 人予約、1エージェント = %.0f 人）",
+                                 facility_label(ctx.city, f).c_str(), grouped(s->facility_reserved[index(f)]).c_str(),
+                                 grouped(capacity(f)).c_str(), s->persons_per_agent));
+    }
   }
 
-  // Facilities closed or damaged by a command.
+  // Facilities closed or damaged by a command, at the command's time.
   for (std::size_t i = commands_seen_; i < s->command_log.size(); ++i) {
     const Command& c = s->command_log[i];
+    const std::int64_t t = std::clamp<std::int64_t>(c.time_s, 0, now);
+    Alert a;
     if (c.type == CommandType::kDamageFacility)
-      push_alert(ctx, {t, Alert::Kind::kInfo, kNoEdge, c.facility,
-                       format(L("%s damaged: closed for good (%s)", "%s が被災、閉鎖（%s）"),
-                              facility_label(ctx.city, c.facility).c_str(), c.source.c_str())});
+      a = message(t, Alert::Kind::kFacilityDamaged, kNoEdge, c.facility, "%s damaged: closed for good (%s)",
+                  "%s が被災、閉鎖（%s）", facility_label(ctx.city, c.facility).c_str(), c.source.c_str());
     else if (c.type == CommandType::kCloseFacility)
-      push_alert(ctx, {t, Alert::Kind::kInfo, kNoEdge, c.facility,
-                       format(L("%s closed by command (%s)", "%s を閉鎖（%s）"), facility_label(ctx.city, c.facility).c_str(),
-                              c.source.c_str())});
+      a = message(t, Alert::Kind::kFacilityClosed, kNoEdge, c.facility, "%s closed by command (%s)", "%s を閉鎖（%s）",
+                  facility_label(ctx.city, c.facility).c_str(), c.source.c_str());
+    else
+      continue;
+    a.source = c.source;
+    raised.push_back(std::move(a));
   }
   commands_seen_ = s->command_log.size();
+  if (s->done && !ended_) {
+    ended_ = true;
+    raised.push_back(message(now, Alert::Kind::kInfo, kNoEdge, kNoShelter,
+                             "The scenario has ended at %s (+%s): the simulation has stopped",
+                             "想定が終了しました（%s、%s）：シミュレーションは停止しています",
+                             ctx.clock_text(now).c_str(), DashboardContext::since_quake_text(now).c_str() + 1));
+  }
+  std::stable_sort(raised.begin(), raised.end(), [](const Alert& a, const Alert& b) { return a.time_s < b.time_s; });
+  for (Alert& a : raised) push_alert(ctx, std::move(a));
 }
 
 // ------------------------------------------------------------------ charts
@@ -378,13 +460,15 @@ void KpiPanel::draw_headline(DashboardContext& ctx) {
                      grouped(r.persons_sheltered).c_str(),
                      total_capacity_ > 0 ? 100.0 * r.persons_sheltered / total_capacity_ : 0.0);
   ImGui::SameLine();
-  ImGui::Text(L("facilities open %lld, full %lld", "開設 %lld、満員 %lld"), static_cast<long long>(r.facilities_open),
-              static_cast<long long>(r.facilities_full));
+  const FacilityCounts fc = count_facilities(s);
+  ImGui::Text(L("facilities open %d, full %d, no room for an agent %d", "開設 %d、満員 %d、1エージェント分の空きなし %d"),
+              fc.open, fc.full, fc.no_agent_room);
 }
 
 void KpiPanel::draw_values(DashboardContext& ctx) {
   const Snapshot& s = *ctx.snap;
   const TimeseriesRow& r = s.row;
+  const FacilityCounts fc = count_facilities(s);
   const double w = s.persons_per_agent;
   constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp;
   if (!begin_table("kpi_values", {{"##l1", 1.4f}, {"##v1", 1.0f}, {"##l2", 1.4f}, {"##v2", 1.0f}}, flags, ImVec2(0, 0),
@@ -408,7 +492,8 @@ void KpiPanel::draw_values(DashboardContext& ctx) {
                total_capacity_ > 0 ? 100.0 * r.persons_sheltered / total_capacity_ : 0.0),
         kFillColour);
   entry(L("facilities open / full", "開設／満員の施設"),
-        format("%lld / %lld (%zu)", static_cast<long long>(r.facilities_open), static_cast<long long>(r.facilities_full),
+        format(L("%d / %d (+%d no room for an agent) of %zu", "%d / %d（1エージェント分の空きなし +%d）/ %zu"),
+               fc.open, fc.full, fc.no_agent_room,
                s.facility_state.size()),
         plain);
   entry(L("places in open facilities", "開設施設の収容人数"), grouped(open_capacity_), plain);
@@ -416,44 +501,193 @@ void KpiPanel::draw_values(DashboardContext& ctx) {
   ImGui::EndTable();
 }
 
+namespace {
+
+const char* kind_label(Alert::Kind k) {
+  switch (k) {
+    case Alert::Kind::kEdgeCrush: return L("crush risk##kind0", "危険な密度##kind0");
+    case Alert::Kind::kFacilityFull: return L("facility full##kind1", "施設の満員##kind1");
+    case Alert::Kind::kFacilityClosed: return L("facility closed##kind2", "施設の閉鎖##kind2");
+    case Alert::Kind::kFacilityDamaged: return L("facility damaged##kind3", "施設の被災##kind3");
+    case Alert::Kind::kInfo: break;
+  }
+  return L("other##kind4", "その他##kind4");
+}
+
+const char* severity_label(Alert::Severity s) {
+  switch (s) {
+    case Alert::Severity::kCritical: return L("critical", "重大");
+    case Alert::Severity::kWarning: return L("warning", "警告");
+    case Alert::Severity::kInfo: break;
+  }
+  return L("info", "情報");
+}
+
+ImVec4 severity_colour(Alert::Severity s) {
+  switch (s) {
+    case Alert::Severity::kCritical: return {1.0f, 0.45f, 0.4f, 1};
+    case Alert::Severity::kWarning: return {1.0f, 0.75f, 0.3f, 1};
+    case Alert::Severity::kInfo: break;
+  }
+  return ImGui::GetStyleColorVec4(ImGuiCol_Text);
+}
+
+/// Who caused a group's alerts, as the operator reads it.
+std::string source_text(const std::string& source) {
+  if (source == "hazard") return L("by the quake", "地震による");
+  if (source.empty()) return "";
+  return format(L("by %s", "%s による"), source.c_str());
+}
+
+/// A group's one line: "240 facilities damaged by the quake".
+std::string group_text(const KpiPanel::AlertGroup& g) {
+  const std::string by = source_text(g.source);
+  switch (g.kind) {
+    case Alert::Kind::kEdgeCrush:
+      return format(L("%zu times roads reached crush-risk density", "危険な密度に達した道路 %zu 件"), g.members.size());
+    case Alert::Kind::kFacilityFull:
+      return format(L("%zu facilities took nobody more", "受け入れを終えた施設 %zu 件"), g.members.size());
+    case Alert::Kind::kFacilityClosed:
+      return format(L("%zu facilities closed %s", "%2$s閉鎖された施設 %1$zu 件"), g.members.size(), by.c_str());
+    case Alert::Kind::kFacilityDamaged:
+      return format(L("%zu facilities damaged %s", "%2$s被災した施設 %1$zu 件"), g.members.size(), by.c_str());
+    case Alert::Kind::kInfo: break;
+  }
+  return format(L("%zu notices %s", "%2$sのお知らせ %1$zu 件"), g.members.size(), by.c_str());
+}
+
+}  // namespace
+
+void KpiPanel::group_alerts(const DashboardContext& ctx) {
+  groups_.clear();
+  for (std::size_t i = 0; i < ctx.alerts.size(); ++i) {
+    const Alert& a = ctx.alerts[i];
+    if (!show_kind[static_cast<int>(a.kind)]) continue;
+    if (hide_acknowledged && a.acknowledged) continue;
+    auto g = std::find_if(groups_.begin(), groups_.end(),
+                          [&](const AlertGroup& x) { return x.kind == a.kind && x.source == a.source; });
+    if (g == groups_.end()) {
+      groups_.push_back({a.kind, a.source, {}, a.time_s, a.time_s, 0, a.severity});
+      g = groups_.end() - 1;
+    }
+    g->members.push_back(i);
+    g->first_s = std::min(g->first_s, a.time_s);
+    g->last_s = std::max(g->last_s, a.time_s);
+    g->unacknowledged += !a.acknowledged;
+    g->severity = std::max(g->severity, a.severity);
+  }
+  // The group with the newest alert first; members newest first.
+  std::stable_sort(groups_.begin(), groups_.end(), [](const AlertGroup& a, const AlertGroup& b) { return a.last_s > b.last_s; });
+  for (AlertGroup& g : groups_)
+    std::stable_sort(g.members.begin(), g.members.end(),
+                     [&](std::size_t a, std::size_t b) { return ctx.alerts[a].time_s > ctx.alerts[b].time_s; });
+}
+
+std::size_t KpiPanel::unacknowledged(const DashboardContext& ctx) {
+  return static_cast<std::size_t>(
+      std::count_if(ctx.alerts.begin(), ctx.alerts.end(), [](const Alert& a) { return !a.acknowledged; }));
+}
+
 void KpiPanel::draw_alerts(DashboardContext& ctx) {
+  // Filters by kind, and acknowledged ones hidden or not.
+  for (int k = 0; k < Alert::kKinds; ++k) {
+    if (k > 0) ImGui::SameLine();
+    ImGui::Checkbox(kind_label(static_cast<Alert::Kind>(k)), &show_kind[k]);
+    ctx.mark("kpi.alerts.kind." + std::to_string(k));
+  }
+  ImGui::Checkbox(L("Hide acknowledged##hide_ack", "確認済みを隠す##hide_ack"), &hide_acknowledged);
+  ctx.mark("kpi.alerts.hide_ack");
+  ImGui::SameLine();
+  if (ImGui::Button(L("Acknowledge all##ack_all", "すべて確認##ack_all")))
+    for (Alert& a : ctx.alerts) a.acknowledged = true;
+  ctx.mark("kpi.alerts.ack_all");
+  ImGui::SameLine();
   if (ImGui::Button(L("Clear##clear_alerts", "消去##clear_alerts"))) ctx.alerts.clear();
   ctx.mark("kpi.alerts.clear");
   ImGui::SameLine();
-  ImGui::TextDisabled(L("%zu alerts, newest first (click to show on the map)", "%zu 件（新しい順、クリックで地図に表示）"),
-                      ctx.alerts.size());
-  if (!begin_table("kpi_alerts", {{L("Time##time", "時刻##time"), 1.0f}, {L("Alert##alert", "警報##alert"), 4.0f}},
+  ImGui::TextDisabled(L("%zu alerts, %zu not acknowledged; newest first, repeats grouped (click to show on the map)",
+                        "%zu 件（未確認 %zu 件）：新しい順、同種はまとめて表示（クリックで地図に表示）"),
+                      ctx.alerts.size(), unacknowledged(ctx));
+  group_alerts(ctx);
+  if (!begin_table("kpi_alerts",
+                   {{L("Time##time", "時刻##time"), 1.3f},
+                    {L("Severity##severity", "重要度##severity"), 0.7f},
+                    {L("Alert##alert", "警報##alert"), 4.0f},
+                    {"##ack", 0.8f}},
                    kListTable, ImVec2(0, rest_height(60))))
     return;
-  ImGuiListClipper clip;
-  clip.Begin(static_cast<int>(ctx.alerts.size()));
-  while (clip.Step()) {
-    for (int row = clip.DisplayStart; row < clip.DisplayEnd; ++row) {
-      const std::size_t i = ctx.alerts.size() - 1 - static_cast<std::size_t>(row);
-      const Alert& a = ctx.alerts[i];
-      ImGui::TableNextRow();
-      ImGui::TableNextColumn();
-      ImGui::PushID(row);
-      const std::string when = ctx.clock_text(a.time_s);
-      if (ImGui::Selectable(when.c_str(), false, ImGuiSelectableFlags_SpanAllColumns)) {
-        if (ctx.exists(a.edge)) {
-          const Point p = ctx.network.pos(ctx.network.from(a.edge)), q = ctx.network.pos(ctx.network.to(a.edge));
-          ctx.selected_edge = a.edge;
-          ctx.centre_on = {(p.x + q.x) / 2, (p.y + q.y) / 2};
-          ctx.centre_request = true;
-        } else if (ctx.exists(a.facility)) {
-          ctx.selected_facility = a.facility;
-          ctx.centre_on = ctx.city.facilities[index(a.facility)].pos;
-          ctx.centre_request = true;
-        }
-      }
-      ImGui::PopID();
-      ImGui::TableNextColumn();
-      const ImVec4 col = a.kind == Alert::Kind::kEdgeCrush     ? ImVec4(1.0f, 0.45f, 0.4f, 1)
-                         : a.kind == Alert::Kind::kFacilityFull ? ImVec4(1.0f, 0.75f, 0.3f, 1)
-                                                                 : ImGui::GetStyleColorVec4(ImGuiCol_Text);
-      ImGui::TextColored(col, "%s", a.text.c_str());
+  const auto show_on_map = [&](const Alert& a) {
+    if (ctx.exists(a.edge)) {
+      const Point p = ctx.network.pos(ctx.network.from(a.edge)), q = ctx.network.pos(ctx.network.to(a.edge));
+      ctx.selected_edge = a.edge;
+      ctx.centre_on = {(p.x + q.x) / 2, (p.y + q.y) / 2};
+      ctx.centre_request = true;
+    } else if (ctx.exists(a.facility)) {
+      ctx.selected_facility = a.facility;
+      ctx.centre_on = ctx.city.facilities[index(a.facility)].pos;
+      ctx.centre_request = true;
     }
+  };
+  // One alert's row; `indent` inside an opened group.
+  const auto alert_row = [&](std::size_t i, bool indent) {
+    Alert& a = ctx.alerts[i];
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::PushID(static_cast<int>(i));
+    if (indent) ImGui::Indent();
+    const std::string when = ctx.clock_text(a.time_s) + "  " + DashboardContext::since_quake_text(a.time_s);
+    if (ImGui::Selectable(when.c_str(), false, ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap))
+      show_on_map(a);
+    ctx.mark("kpi.alerts.row." + std::to_string(i));
+    if (indent) ImGui::Unindent();
+    ImGui::TableNextColumn();
+    ImGui::TextColored(severity_colour(a.severity), "%s", severity_label(a.severity));
+    ImGui::TableNextColumn();
+    if (a.acknowledged) ImGui::TextDisabled("%s", a.shown().c_str());
+    else ImGui::TextColored(severity_colour(a.severity), "%s", a.shown().c_str());
+    ImGui::TableNextColumn();
+    if (!a.acknowledged && ImGui::SmallButton(L("Ack##ack", "確認##ack"))) a.acknowledged = true;
+    ctx.mark("kpi.alerts.ack_row." + std::to_string(i));
+    ImGui::PopID();
+  };
+  for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+    const AlertGroup& g = groups_[gi];
+    const std::string id = format("%d.%s", static_cast<int>(g.kind), g.source.c_str());
+    if (g.members.size() == 1) {
+      alert_row(g.members.front(), false);
+      continue;
+    }
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::PushID(id.c_str());
+    const std::string span = DashboardContext::since_quake_text(g.first_s) + " - " + DashboardContext::since_quake_text(g.last_s);
+    const bool open = ImGui::TreeNodeEx("##group", ImGuiTreeNodeFlags_SpanFullWidth, "%s", span.c_str());
+    ctx.mark("kpi.alerts.group." + id);
+    ImGui::TableNextColumn();
+    ImGui::TextColored(severity_colour(g.severity), "%s", severity_label(g.severity));
+    ImGui::TableNextColumn();
+    const std::string line = group_text(g);
+    if (g.unacknowledged == 0) ImGui::TextDisabled("%s", line.c_str());
+    else if (g.unacknowledged < g.members.size())
+      ImGui::TextColored(severity_colour(g.severity), L("%s (%zu new)", "%s（新規 %zu 件）"), line.c_str(), g.unacknowledged);
+    else ImGui::TextColored(severity_colour(g.severity), "%s", line.c_str());
+    ImGui::TableNextColumn();
+    if (g.unacknowledged > 0 && ImGui::SmallButton(L("Ack all##ack_group", "すべて確認##ack_group")))
+      for (const std::size_t i : g.members) ctx.alerts[i].acknowledged = true;
+    ctx.mark("kpi.alerts.ack." + id);
+    if (open) {
+      const std::size_t shown = std::min(g.members.size(), max_group_rows);
+      for (std::size_t k = 0; k < shown; ++k) alert_row(g.members[k], true);
+      if (shown < g.members.size()) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TableNextColumn();
+        ImGui::TableNextColumn();
+        ImGui::TextDisabled(L("... and %zu older", "…ほか古い %zu 件"), g.members.size() - shown);
+      }
+      ImGui::TreePop();
+    }
+    ImGui::PopID();
   }
   ImGui::EndTable();
 }
@@ -467,7 +701,7 @@ bool KpiPanel::export_csv(const DashboardContext& ctx, const std::string& path, 
     if (error) *error = L("no simulation state to export yet", "出力できる状態がまだありません");
     return false;
   }
-  return write_text_atomically(path, timeseries_csv(rows_until(ctx.snap->timeseries, ctx.snap->row)), error);
+  return write_text_atomically(path, timeseries_csv(rows_until(ctx.snap->timeseries, ctx.snap->row), ctx.snap->persons_per_agent), error);
 }
 
 void KpiPanel::draw_export(DashboardContext& ctx) {
@@ -508,7 +742,8 @@ void KpiPanel::Draw(DashboardContext& ctx) {
     draw_chart(ctx, kChartCrush, h);
     draw_chart(ctx, kChartFill, h);
   });
-  const std::string alerts_label = format("%s (%zu)###alerts", L("Alerts", "警報"), ctx.alerts.size());
+  const std::string alerts_label = format(L("%s (%zu new)###alerts", "%s（未確認 %zu）###alerts"), L("Alerts", "警報"),
+                                          unacknowledged(ctx));
   tabs.tab(alerts_label.c_str(), "kpi.tab.alerts", [&] { draw_alerts(ctx); });
   tabs.tab(L("Export###export", "出力###export"), "kpi.tab.export", [&] { draw_export(ctx); });
   ImGui::EndTabBar();

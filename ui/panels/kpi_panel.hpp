@@ -26,7 +26,27 @@ struct KpiPanel {
   float crush_density = 6.0f;   // persons/m2: an edge reaching this raises an alert
   float rearm_density = 5.0f;   // ... and can raise another once it has dropped below this
   std::size_t aggregate_over = 5;  // more crossings than this in one snapshot: one alert for all
-  std::size_t max_alerts = 1000;   // the oldest alerts are dropped beyond this
+  std::size_t max_alerts = 5000;   // the oldest alerts are dropped beyond this
+  /// Alert kinds shown (Alert::Kind order), and whether acknowledged alerts are hidden.
+  bool show_kind[Alert::kKinds] = {true, true, true, true, true};
+  bool hide_acknowledged = false;
+  /// An opened group lists at most this many of its alerts (newest first).
+  std::size_t max_group_rows = 200;
+
+  /// Alerts of one kind and source (repeats), as the alert tab shows them: one line,
+  /// opened to list its members.
+  struct AlertGroup {
+    Alert::Kind kind = Alert::Kind::kInfo;
+    std::string source;
+    std::vector<std::size_t> members;  // indices into ctx.alerts, newest first
+    std::int64_t first_s = 0, last_s = 0;
+    std::size_t unacknowledged = 0;
+    Alert::Severity severity = Alert::Severity::kInfo;  // the highest of its members
+  };
+  /// The groups the last Draw of the alert tab showed (after the filters), newest first.
+  const std::vector<AlertGroup>& groups() const { return groups_; }
+  static std::size_t unacknowledged(const DashboardContext& ctx);
+  static Alert::Severity severity_of(Alert::Kind kind);
 
   /// Call once per frame (cheap unless ctx.snap is a new snapshot).
   void update_alerts(DashboardContext& ctx);
@@ -62,6 +82,7 @@ struct KpiPanel {
   void draw_values(DashboardContext& ctx);
   void draw_chart(DashboardContext& ctx, ChartId id, float height);
   void draw_alerts(DashboardContext& ctx);
+  void group_alerts(const DashboardContext& ctx);
   void draw_export(DashboardContext& ctx);
 
   // Alerts.
@@ -70,6 +91,8 @@ struct KpiPanel {
   std::vector<std::uint8_t> above_;           // per edge: counted as above crush_density
   std::vector<FacilityState> facility_state_;  // per facility, as last seen
   std::size_t commands_seen_ = 0;
+  std::vector<AlertGroup> groups_;
+  bool ended_ = false;  // the end of the scenario has been announced
   // Charts.
   SnapshotKey charts_for_;
   Chart charts_[kChartCount];

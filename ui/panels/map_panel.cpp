@@ -10,6 +10,8 @@
 
 #include "kitaku/ui/fruin.hpp"
 #include "kitaku/ui/i18n.hpp"
+#include "panels/facilities_panel.hpp"
+#include "panels/widgets.hpp"
 
 namespace kitaku::ui {
 
@@ -244,19 +246,25 @@ float MapPanel::facility_radius(const DashboardContext& ctx, std::size_t f) cons
 
 ImU32 facility_marker_colour(const Snapshot* s, std::size_t f) noexcept {
   if (!s || f >= s->facility_state.size()) return kMapFacilityClosed;
-  if (f < s->facility_damaged.size() && s->facility_damaged[f]) return kMapFacilityDamaged;
-  switch (s->facility_state[f]) {
-    case FacilityState::kFull: return kMapFacilityFull;
-    case FacilityState::kOpen: return kMapFacilityOpen;
-    case FacilityState::kClosed: break;
+  if (f >= s->facility_capacity.size() || f >= s->facility_reserved.size()) return kMapFacilityClosed;
+  switch (facility_status(*s, f)) {
+    case FacilityStatus::kDamaged: return kMapFacilityDamaged;
+    case FacilityStatus::kFull: return kMapFacilityFull;
+    case FacilityStatus::kNoAgentRoom: return kMapFacilityNoAgentRoom;
+    case FacilityStatus::kOpen: return kMapFacilityOpen;
+    case FacilityStatus::kOpening: return kMapFacilityOpening;
+    case FacilityStatus::kClosed: break;
   }
-  if (f < s->facility_open_at_s.size() && s->facility_open_at_s[f] > s->time_s) return kMapFacilityOpening;
   return kMapFacilityClosed;
 }
 
 void MapPanel::Draw(DashboardContext& ctx) {
   ensure_network(ctx);
   host_ = &ctx.textures;
+  coarse_agents_ = false;  // the legend lists "no room for an agent" only when a facility is
+  if (const Snapshot* s = ctx.snap.get())
+    for (std::size_t f = 0; f < s->facility_state.size() && !coarse_agents_; ++f)
+      coarse_agents_ = facility_marker_colour(s, f) == kMapFacilityNoAgentRoom;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   origin_ = ImGui::GetCursorScreenPos();
   view_.w = std::max(64, static_cast<int>(avail.x));
@@ -756,6 +764,7 @@ void MapPanel::draw_overlays(ImDrawList* dl) {
     rows.push_back({kMapFacilityOpen, L("open", "開設"), true});
     rows.push_back({kMapFacilityOpening, L("opening soon", "開設準備中"), true});
     rows.push_back({kMapFacilityFull, L("full", "満員"), true});
+    if (coarse_agents_) rows.push_back({kMapFacilityNoAgentRoom, L("no room for an agent", "1エージェント分の空きなし"), true});
     rows.push_back({kMapFacilityClosed, L("closed", "閉鎖"), true});
     rows.push_back({kMapFacilityDamaged, L("damaged", "被災"), true});
   }
@@ -799,17 +808,14 @@ void MapPanel::draw_tooltip(const DashboardContext& ctx) {
     const std::size_t f = index(hovered_facility);
     const Facility& fac = ctx.city.facilities[f];
     ImGui::BeginTooltip();
-    ImGui::TextUnformatted(fac.name.c_str());
+    ImGui::TextUnformatted(facility_label(ctx.city, make_id<ShelterId>(f)).c_str());
     if (!fac.area.empty()) ImGui::TextDisabled("%s", fac.area.c_str());
     if (s && f < s->facility_state.size()) {
-      ImGui::Text("%s %.0f / %.0f", L("Occupancy:", "収容:"), s->facility_occupancy[f], s->facility_capacity[f]);
-      ImGui::Text("%s %.0f", L("Reserved (inside + on the way):", "予約 (収容 + 移動中):"), s->facility_reserved[f]);
+      ImGui::Text(L("Places %.0f: inside %.0f, arriving %.0f, free %.0f (persons)", "収容 %.0f 人：滞在 %.0f、到着予定 %.0f、空き %.0f"),
+                  s->facility_capacity[f], s->facility_occupancy[f],
+                  std::max(0.0, s->facility_reserved[f] - s->facility_occupancy[f]), free_places(*s, f));
       const ImU32 col = facility_marker_colour(s, f);
-      const char* state = col == kMapFacilityDamaged  ? L("damaged", "被災")
-                          : col == kMapFacilityFull   ? L("full", "満員")
-                          : col == kMapFacilityOpen   ? L("open", "開設")
-                          : col == kMapFacilityOpening ? L("opening soon", "開設準備中")
-                                                       : L("closed", "閉鎖");
+      const char* state = facility_status_label(facility_status(*s, f));
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(col == kMapFacilityDamaged ? IM_COL32_WHITE : col), "%s", state);
       if (col == kMapFacilityOpening)
         ImGui::Text("%s %s", L("Opens at", "開設予定"), ctx.clock_text(s->facility_open_at_s[f]).c_str());

@@ -62,6 +62,7 @@ inline constexpr ImU32 kMapFacilityClosed = IM_COL32(150, 150, 150, 255);
 inline constexpr ImU32 kMapFacilityOpening = IM_COL32(60, 130, 255, 255);  // closed, opening later
 inline constexpr ImU32 kMapFacilityOpen = IM_COL32(40, 200, 70, 255);
 inline constexpr ImU32 kMapFacilityFull = IM_COL32(235, 40, 40, 255);
+inline constexpr ImU32 kMapFacilityNoAgentRoom = IM_COL32(245, 150, 40, 255);  // places left, no whole agent fits
 inline constexpr ImU32 kMapFacilityDamaged = IM_COL32(10, 10, 10, 255);  // with a white X
 /// The colour of an agent drawn as a point.
 ImU32 agent_state_colour(AgentState s) noexcept;
@@ -163,6 +164,8 @@ struct MapPanel {
   bool fitted_ = false, fit_pending_ = false;
   bool roads_vector_ = true;  // this frame draws roads as vectors (else the raster)
   MapFrameStats stats_;
+  bool coarse_agents_ = false;  // some facility shows "no room for an agent"
+
 
   // Per network.
   const Network* net_ = nullptr;

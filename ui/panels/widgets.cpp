@@ -25,8 +25,20 @@ std::string hhmm(const DashboardContext& ctx, std::int64_t time_s, const char* s
 
 std::string facility_label(const City& city, ShelterId f) {
   if (!valid(f)) return "-";
-  if (index(f) < city.facilities.size()) return city.facilities[index(f)].name;
-  return number_label(index(f));
+  std::string s = number_label(index(f));
+  if (index(f) < city.facilities.size()) {
+    s += ' ';
+    s += city.facilities[index(f)].name;
+  }
+  return s;
+}
+
+HoverZone::HoverZone() : min_(ImGui::GetCursorScreenPos()), width_(ImGui::GetContentRegionAvail().x) {}
+
+bool HoverZone::hovered() const {
+  const ImVec2 max(min_.x + width_, ImGui::GetCursorScreenPos().y);
+  return ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows | ImGuiHoveredFlags_AllowWhenBlockedByActiveItem) &&
+         ImGui::IsMouseHoveringRect(min_, max, /*clip=*/false);
 }
 
 std::string edge_label(const Network& net, EdgeId e) {

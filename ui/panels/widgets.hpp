@@ -28,10 +28,26 @@ std::string format(const char* fmt, auto... args) {
 /// The scenario clock of a time after the quake as "HH<sep>MM" ("1405", "14:05").
 std::string hhmm(const DashboardContext& ctx, std::int64_t time_s, const char* sep = "");
 
-/// A facility's name, "#N" when the city has no facility N, "-" for none.
+/// "#N name" for facility N, the id commands and logs use ("#N" when the city has no
+/// facility N; "-" for none).
 std::string facility_label(const City& city, ShelterId f);
 /// "#N name" for road N ("#N" when it has no name or the network no such edge; "-" for none).
 std::string edge_label(const Network& net, EdgeId e);
+
+/// The full-width band of the window from where it is made down to the cursor when
+/// hovered() is asked (a table drawn in between; a group's rectangle would not do:
+/// stretching table columns do not widen it). Lists that re-sort as the simulation
+/// runs hold their order while the mouse is over them, even while a button in them
+/// is held down, so the row under the cursor is the row that gets the click.
+class HoverZone {
+ public:
+  HoverZone();
+  bool hovered() const;
+
+ private:
+  ImVec2 min_;
+  float width_;
+};
 
 // ------------------------------------------------------------------ colours and lines
 

@@ -4,7 +4,13 @@
 
 #include <cstdio>
 
+#include "kitaku/ui/i18n.hpp"
+
 namespace kitaku::ui {
+
+const std::string& Alert::shown() const {
+  return language() == Lang::kJapanese && !text_ja.empty() ? text_ja : text;
+}
 
 void DashboardContext::mark(const std::string& name) {
   if (record_widgets) widgets[name] = {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};
@@ -20,7 +26,7 @@ bool DashboardContext::send(Command c) {
 std::string DashboardContext::clock_text(std::int64_t time_s) const {
   const std::int64_t s = scenario.quake.clock_s + time_s;
   char b[48];
-  std::snprintf(b, sizeof b, "day %lld %02lld:%02lld", static_cast<long long>(s / 86400 + 1),
+  std::snprintf(b, sizeof b, L("day %lld %02lld:%02lld", "%lld日目 %02lld:%02lld"), static_cast<long long>(s / 86400 + 1),
                 static_cast<long long>(s / 3600 % 24), static_cast<long long>(s / 60 % 60));
   return b;
 }

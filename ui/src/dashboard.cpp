@@ -2,6 +2,8 @@
 
 #include <imgui.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -27,12 +29,44 @@ struct Dashboard::Panels {
 };
 
 Dashboard::Dashboard(DashboardContext& ctx, DashboardOptions options)
-    : ctx_(ctx), p_(std::make_unique<Panels>()), tab_(options.tab), pending_tab_(options.tab) {
+    : ctx_(ctx),
+      p_(std::make_unique<Panels>()),
+      tab_(options.tab),
+      pending_tab_(options.tab),
+      view_(options.view),
+      view_path_(options.view_path) {
   ImGuiStyle& st = ImGui::GetStyle();
   ImGui::StyleColorsDark(&st);
   st.WindowRounding = 0;
   st.FrameRounding = 3;
   st.WindowBorderSize = 1;
+  base_style_ = st;
+  view_.ui_scale = std::clamp(view_.ui_scale, ViewSettings::kMinScale, ViewSettings::kMaxScale);
+  apply_scale();
+}
+
+void Dashboard::apply_scale() {
+  ImGuiStyle& st = ImGui::GetStyle();
+  st = base_style_;
+  st.ScaleAllSizes(view_.ui_scale);
+  ImGui::GetIO().FontGlobalScale = view_.ui_scale;
+}
+
+void Dashboard::save_view() {
+  view_.lang = language() == Lang::kJapanese ? "ja" : "en";
+  if (view_path_.empty()) return;
+  std::string error;
+  if (!save_view_settings(view_path_, view_, &error))
+    ctx_.status = std::string(L("View not saved: ", "表示設定を保存できません: ")) + error;
+}
+
+void Dashboard::set_ui_scale(float scale) {
+  // Steps of 0.05, so that repeated presses land on round scales.
+  const float s = std::round(std::clamp(scale, ViewSettings::kMinScale, ViewSettings::kMaxScale) * 20) / 20;
+  if (s == view_.ui_scale) return;
+  view_.ui_scale = s;
+  apply_scale();
+  save_view();
 }
 
 Dashboard::~Dashboard() = default;
@@ -60,7 +94,7 @@ void Dashboard::Draw() {
   const float W = io.DisplaySize.x, H = io.DisplaySize.y;
   const float top_h = ImGui::GetFrameHeightWithSpacing() + 2 * ImGui::GetStyle().WindowPadding.y;
   const float status_h = ImGui::GetTextLineHeightWithSpacing() + 2 * ImGui::GetStyle().WindowPadding.y;
-  const float right_w = std::max(560.0f, std::round(W * 0.38f));
+  const float right_w = std::min(W * 0.6f, std::max(560.0f * view_.ui_scale, std::round(W * 0.38f)));
   const float body_h = H - top_h - status_h;
   const float kpi_h = std::round(body_h * 0.55f);
   constexpr ImGuiWindowFlags kFixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
@@ -76,12 +110,36 @@ void Dashboard::Draw() {
   ImGui::TextDisabled("%s", ctx_.scenario.name.c_str());
   ImGui::SameLine();
   p_->time.Draw(ctx_);
-  ImGui::SameLine(W - 250);
+  if (ctx_.snap && ctx_.snap->done) {
+    // The scenario's duration has run: say so where the clock is.
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1), L("Scenario ended at %s: the simulation has stopped",
+                                                       "想定終了（%s）：シミュレーションは停止しました"),
+                       ctx_.clock_text(ctx_.snap->time_s).c_str());
+    ctx_.mark("top.ended");
+  }
+  const float scale = view_.ui_scale;
+  ImGui::SameLine(W - 370 * scale);
+  if (ImGui::Button("A-##scale_down")) set_ui_scale(view_.ui_scale - 0.25f);
+  ctx_.mark("top.scale_down");
+  ImGui::SameLine();
+  ImGui::Text("%.0f%%", 100.0 * static_cast<double>(view_.ui_scale));
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", L("UI scale (saved with the view)", "表示倍率（表示設定に保存）"));
+  ImGui::SameLine();
+  if (ImGui::Button("A+##scale_up")) set_ui_scale(view_.ui_scale + 0.25f);
+  ctx_.mark("top.scale_up");
+  ImGui::SameLine();
   int lang = language() == Lang::kJapanese ? 1 : 0;
-  if (ImGui::RadioButton("EN", &lang, 0)) set_language(Lang::kEnglish);
+  if (ImGui::RadioButton("EN", &lang, 0)) {
+    set_language(Lang::kEnglish);
+    save_view();
+  }
   ctx_.mark("top.lang.en");
   ImGui::SameLine();
-  if (ImGui::RadioButton("日本語", &lang, 1)) set_language(Lang::kJapanese);
+  if (ImGui::RadioButton("日本語", &lang, 1)) {
+    set_language(Lang::kJapanese);
+    save_view();
+  }
   ctx_.mark("top.lang.ja");
   ImGui::SameLine();
   if (ImGui::Button(L("Screenshot##shot", "画面保存##shot"))) {
@@ -156,7 +214,7 @@ void Dashboard::Draw() {
     ImGui::TextColored(ImVec4(1, 0.85f, 0.3f, 1), "%s", font_.message.c_str());
     ImGui::SameLine();
   }
-  ImGui::SameLine(std::max(0.0f, W - 330));
+  ImGui::SameLine(std::max(0.0f, W - 330 * view_.ui_scale));
   ImGui::TextDisabled("%.0f fps | %zu %s | %s %.2f", io.Framerate, ctx_.snap->agent_state.size(),
                       L("agents", "エージェント"), L("persons/agent", "人/エージェント"), ctx_.snap->persons_per_agent);
   ImGui::End();

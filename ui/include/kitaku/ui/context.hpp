@@ -20,14 +20,24 @@
 
 namespace kitaku::ui {
 
-/// A threshold crossing, kept in the alert log with its scenario time.
+/// Something the operator should know, kept in the alert log: stamped with the
+/// simulation time at which it happened (not when the dashboard saw it), a kind and
+/// severity to filter and group by, and whether the operator has acknowledged it.
 struct Alert {
-  enum class Kind : std::uint8_t { kEdgeCrush, kFacilityFull, kInfo };
+  enum class Kind : std::uint8_t { kEdgeCrush, kFacilityFull, kFacilityClosed, kFacilityDamaged, kInfo };
+  static constexpr int kKinds = 5;
+  enum class Severity : std::uint8_t { kInfo, kWarning, kCritical };
   std::int64_t time_s = 0;
   Kind kind = Kind::kInfo;
   EdgeId edge = kNoEdge;             // the crowded edge (kEdgeCrush)
-  ShelterId facility = kNoShelter;   // the facility (kFacilityFull, and info about one)
-  std::string text;                  // in the language at the time it was raised
+  ShelterId facility = kNoShelter;   // the facility (kFacility*, and info about one)
+  std::string text;                  // in English
+  std::string text_ja;               // in Japanese (empty: as `text`)
+  Severity severity = Severity::kInfo;
+  std::string source;                // who caused it ("hazard", "operator", ...); repeats group by kind and source
+  bool acknowledged = false;
+  /// The text in the language now.
+  const std::string& shown() const;
 };
 
 /// A pending guidance order drawn on the map (area circle and arrow to the facility).

@@ -6,16 +6,22 @@
 //   right, low  tabs: Facilities | Allocation | Drill | Network
 //   bottom      status line (last action or refusal, font notice, frame rate)
 // Draw() draws one frame's windows between Backend::begin_frame and end_frame.
+#include <imgui.h>
+
 #include <memory>
 #include <string>
 
 #include "kitaku/ui/context.hpp"
 #include "kitaku/ui/fonts.hpp"
+#include "kitaku/ui/view_settings.hpp"
 
 namespace kitaku::ui {
 
 struct DashboardOptions {
   std::string tab = "facilities";  // facilities | allocation | drill | network
+  ViewSettings view;               // the UI scale (and language) to start with
+  /// Where a changed view is saved (view_settings_path()); empty: not saved (tests).
+  std::string view_path;
 };
 
 class Dashboard {
@@ -38,6 +44,10 @@ class Dashboard {
   void panels_drill_tab(const std::string& tab);
   /// Zooms the map in by `factor` about its current centre.
   void zoom_map(double factor);
+  /// The view now (UI scale, language), as it would be saved.
+  const ViewSettings& view() const { return view_; }
+  /// Sets the UI scale (clamped to ViewSettings' range), applies it and saves the view.
+  void set_ui_scale(float scale);
 
   struct Panels;
   Panels& panels() { return *p_; }
@@ -47,6 +57,11 @@ class Dashboard {
   std::unique_ptr<Panels> p_;
   FontReport font_;
   std::string tab_, pending_tab_;
+  ViewSettings view_;
+  std::string view_path_;
+  ImGuiStyle base_style_;  // the style at scale 1
+  void apply_scale();
+  void save_view();
   bool screenshot_ = false;
   int screenshot_no_ = 0;
   std::string screenshot_path_;
