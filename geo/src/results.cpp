@@ -72,6 +72,9 @@ void check_sizes(const Network& net, const City* city, const EdgeStats& e, const
   edge_vec("seconds_ge6", e.seconds_ge6.size());
   edge_vec("peak_flow", e.peak_flow.size());
   edge_vec("walkable_m", e.walkable_m.size());
+  // The times are optional (statistics made by hand may leave them out): all or none.
+  if (!e.first_ge6_s.empty()) edge_vec("first_ge6_s", e.first_ge6_s.size());
+  if (!e.peak_density_s.empty()) edge_vec("peak_density_s", e.peak_density_s.size());
   const std::size_t nf = city ? city->facilities.size() : 0;
   auto fac_vec = [&](const char* what, std::size_t n) {
     if (n != nf)
@@ -129,7 +132,7 @@ constexpr std::array<Rgb, 6> kLosColours{{
 
 // A 5x7 bitmap font for the legend: each row's 5 bits, the leftmost pixel highest.
 struct Glyph { char c; std::array<std::uint8_t, 7> rows; };
-constexpr std::array<Glyph, 26> kFont{{
+constexpr std::array<Glyph, 55> kFont{{
     {'0', {0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E}},
     {'1', {0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E}},
     {'2', {0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F}},
@@ -156,7 +159,38 @@ constexpr std::array<Glyph, 26> kFont{{
     {'-', {0x00, 0x00, 0x00, 0x1F, 0x00, 0x00, 0x00}},
     {'<', {0x02, 0x04, 0x08, 0x10, 0x08, 0x04, 0x02}},
     {'>', {0x08, 0x04, 0x02, 0x01, 0x02, 0x04, 0x08}},
+    {'G', {0x0E, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0F}},
+    {'H', {0x11, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11}},
+    {'I', {0x0E, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E}},
+    {'J', {0x07, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0C}},
+    {'K', {0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11}},
+    {'M', {0x11, 0x1B, 0x15, 0x15, 0x11, 0x11, 0x11}},
+    {'N', {0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11}},
+    {'P', {0x1E, 0x11, 0x11, 0x1E, 0x10, 0x10, 0x10}},
+    {'Q', {0x0E, 0x11, 0x11, 0x11, 0x15, 0x12, 0x0D}},
+    {'R', {0x1E, 0x11, 0x11, 0x1E, 0x14, 0x12, 0x11}},
+    {'T', {0x1F, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04}},
+    {'U', {0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E}},
+    {'V', {0x11, 0x11, 0x11, 0x11, 0x11, 0x0A, 0x04}},
+    {'W', {0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0A}},
+    {'X', {0x11, 0x11, 0x0A, 0x04, 0x0A, 0x11, 0x11}},
+    {'Y', {0x11, 0x11, 0x11, 0x0A, 0x04, 0x04, 0x04}},
+    {'Z', {0x1F, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1F}},
+    {':', {0x00, 0x0C, 0x0C, 0x00, 0x0C, 0x0C, 0x00}},
+    {'+', {0x00, 0x04, 0x04, 0x1F, 0x04, 0x04, 0x00}},
+    {'(', {0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02}},
+    {')', {0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08}},
+    {',', {0x00, 0x00, 0x00, 0x00, 0x0C, 0x04, 0x08}},
+    {'=', {0x00, 0x00, 0x1F, 0x00, 0x1F, 0x00, 0x00}},
+    {'_', {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1F}},
+    {'%', {0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03}},
+    {'?', {0x0E, 0x11, 0x01, 0x02, 0x04, 0x00, 0x04}},
+    {'#', {0x0A, 0x0A, 0x1F, 0x0A, 0x1F, 0x0A, 0x0A}},
+    {'\'', {0x04, 0x04, 0x08, 0x00, 0x00, 0x00, 0x00}},
+    {'&', {0x0C, 0x12, 0x14, 0x08, 0x15, 0x12, 0x0D}},
 }};
+// Edges whose peak reached 6 p/m2 (the crush-risk level) are drawn over the levels in this.
+constexpr Rgb kCrushColour{200, 0, 200};
 
 class Canvas {
  public:
@@ -204,8 +238,19 @@ class Canvas {
       if (t == 1) set(x, y, c); else fill(x, y, t, t, c);
     }
   }
+  // Text in the 5x7 font: a letter with no lower-case glyph is drawn in upper case;
+  // any other character outside the font (a Japanese name) as '?', one per UTF-8
+  // character.
   void text(int x, int y, std::string_view s, int scale, Rgb c) {
-    for (const char ch : s) {
+    for (const char raw : s) {
+      const auto u = static_cast<unsigned char>(raw);
+      if (u >= 0x80 && u < 0xC0) continue;  // a UTF-8 continuation byte
+      char ch = u >= 0x80 ? '?' : raw;
+      const auto has = [](char k) {
+        return std::any_of(kFont.begin(), kFont.end(), [k](const Glyph& g) { return g.c == k; });
+      };
+      if (!has(ch) && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+      if (ch != ' ' && !has(ch)) ch = '?';
       for (const Glyph& g : kFont) {
         if (g.c != ch) continue;
         for (int row = 0; row < 7; ++row)
@@ -220,7 +265,7 @@ class Canvas {
   RgbImage& img_;
 };
 
-void draw_legend(Canvas& cv, int long_side) {
+void draw_legend(Canvas& cv, int long_side, int top) {
   const int scale = long_side >= 800 ? 2 : 1;
   const int row_h = 10 * scale, sq = 6 * scale, pad = 4 * scale;
   std::vector<std::pair<std::string, Rgb>> rows;
@@ -231,7 +276,8 @@ void draw_legend(Canvas& cv, int long_side) {
   for (std::size_t i = 1; i < 5; ++i)
     rows.emplace_back(std::string(1, static_cast<char>('A' + i)) + " " + cut[i - 1] + "-" + cut[i], kLosColours[i]);
   rows.emplace_back("F >" + cut[4], kLosColours[5]);
-  const std::string title = "LOS p/m2";
+  rows.emplace_back(">=6 CRUSH", kCrushColour);
+  const std::string title = "PEAK p/m2";
   std::size_t chars = title.size();
   for (const auto& r : rows) chars = std::max(chars, r.first.size() + 2);
   const int w = pad * 2 + static_cast<int>(chars) * 6 * scale;
@@ -239,7 +285,7 @@ void draw_legend(Canvas& cv, int long_side) {
   // The corner that hides the least of the map (a round city leaves its corners empty).
   int x0 = 8, y0 = 8;
   std::size_t least = SIZE_MAX;
-  for (const auto& [cx, cy] : {std::pair{8, 8}, std::pair{cv.width() - w - 8, 8},
+  for (const auto& [cx, cy] : {std::pair{8, top + 8}, std::pair{cv.width() - w - 8, top + 8},
                                std::pair{8, cv.height() - h - 8}, std::pair{cv.width() - w - 8, cv.height() - h - 8}}) {
     const std::size_t n = cv.drawn(cx, cy, w, h);
     if (n < least) {
@@ -286,8 +332,8 @@ void write_agents_csv(const std::string& path, const Population& pop, const City
   });
 }
 
-void write_timeseries_csv(const std::string& path, const std::vector<TimeseriesRow>& rows) {
-  write_file_atomically(path, timeseries_csv(rows));
+void write_timeseries_csv(const std::string& path, const std::vector<TimeseriesRow>& rows, double persons_per_agent) {
+  write_file_atomically(path, timeseries_csv(rows, persons_per_agent));
 }
 
 void write_results_gpkg(const std::string& path, const Network& net, const City* city, const EdgeStats& edges,
@@ -316,7 +362,8 @@ void write_results_gpkg(const std::string& path, const Network& net, const City*
                          {{"edge_id", OFTInteger64}, {"name", OFTString}, {"road_class", OFTString},
                           {"length_m", OFTReal}, {"width_m", OFTReal}, {"peak_density", OFTReal},
                           {"minutes_ge4", OFTReal}, {"minutes_ge6", OFTReal}, {"peak_flow", OFTReal},
-                          {"peak_los", OFTString}, {"walkable_m", OFTReal}});
+                          {"peak_los", OFTString}, {"walkable_m", OFTReal}, {"first_crush_min", OFTReal},
+                          {"peak_at_min", OFTReal}});
     OGRLayer* lf = layer("facilities", wkbPoint, true,
                          {{"facility_id", OFTInteger}, {"name", OFTString}, {"area", OFTString},
                           {"capacity", OFTReal}, {"peak_occupancy", OFTReal}, {"minutes_full", OFTReal},
@@ -345,6 +392,13 @@ void write_results_gpkg(const std::string& path, const Network& net, const City*
         const char letter[2] = {fruin_los(rho), 0};
         f.SetField(9, letter);
         f.SetField(10, static_cast<double>(edges.walkable_m[e]));
+        // Minutes after the quake; null when it never reached 6 p/m2 / nobody was ever on it.
+        const auto minutes = [&](int field, const std::vector<std::int64_t>& t) {
+          if (t.empty() || t[e] < 0) f.SetFieldNull(field);
+          else f.SetField(field, static_cast<double>(t[e]) / 60.0);
+        };
+        minutes(11, edges.first_ge6_s);
+        minutes(12, edges.peak_density_s);
         const auto g = net.geometry(id);
         ls.setNumPoints(static_cast<int>(g.size()), false);
         for (std::size_t i = 0; i < g.size(); ++i) ls.setPoint(static_cast<int>(i), g[i].x, g[i].y);
@@ -417,7 +471,8 @@ void write_command_log(const std::string& path, const std::vector<Command>& comm
 
 void write_text_file(const std::string& path, std::string_view text) { write_file_atomically(path, text); }
 
-RgbImage render_peak_density(const Network& net, const City* city, const EdgeStats& edges, int long_side_px) {
+RgbImage render_peak_density(const Network& net, const City* city, const EdgeStats& edges, int long_side_px,
+                             const MapCaption& caption) {
   if (edges.peak_density.size() != net.edge_count())
     throw std::invalid_argument("render_peak_density: " + std::to_string(edges.peak_density.size()) +
                                 " peak densities for " + std::to_string(net.edge_count()) + " edges");
@@ -429,21 +484,32 @@ RgbImage render_peak_density(const Network& net, const City* city, const EdgeSta
   const int inner = std::max(16, long_side_px - 2 * margin - 1);
   const double span = std::max({box.max_x - box.min_x, box.max_y - box.min_y, 1.0});
   const double scale = inner / span;  // px per metre
+  // The caption's lines above the map, in a band of their own.
+  std::vector<std::string> lines;
+  if (!caption.title.empty()) lines.push_back(caption.title);
+  for (const std::string& l : caption.lines) lines.push_back(l);
+  const int text_scale = long_side_px >= 800 ? 2 : 1;
+  const int band = lines.empty() ? 0 : 8 + static_cast<int>(lines.size()) * 10 * text_scale;
   RgbImage img;
   img.width = static_cast<int>(std::lround((box.max_x - box.min_x) * scale)) + 2 * margin + 1;
-  img.height = static_cast<int>(std::lround((box.max_y - box.min_y) * scale)) + 2 * margin + 1;
+  img.height = static_cast<int>(std::lround((box.max_y - box.min_y) * scale)) + 2 * margin + 1 + band;
   img.rgb.assign(static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height) * 3, 255);
   Canvas cv(img);
-  auto px = [&](Point p) { return std::pair{margin + (p.x - box.min_x) * scale, margin + (box.max_y - p.y) * scale}; };
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    cv.text(8, 8 + static_cast<int>(i) * 10 * text_scale, lines[i], text_scale, kBlack);
+  auto px = [&](Point p) {
+    return std::pair{margin + (p.x - box.min_x) * scale, band + margin + (box.max_y - p.y) * scale};
+  };
 
-  // Empty edges first, then by level, so the worst crowding is drawn on top.
-  std::array<std::vector<std::uint32_t>, 7> by_level;
+  // Empty edges first, then by level, so the worst crowding is drawn on top; last
+  // those whose peak reached 6 p/m2, in the crush colour.
+  std::array<std::vector<std::uint32_t>, 8> by_level;
   for (std::uint32_t e = 0; e < net.edge_count(); ++e) {
     const double rho = edges.peak_density[e];
-    by_level[rho > 0 ? 1 + static_cast<std::size_t>(fruin_index(rho)) : 0].push_back(e);
+    by_level[rho >= 6.0 ? 7 : rho > 0 ? 1 + static_cast<std::size_t>(fruin_index(rho)) : 0].push_back(e);
   }
   for (std::size_t level = 0; level < by_level.size(); ++level) {
-    const Rgb colour = level == 0 ? kEmptyGrey : kLosColours[level - 1];
+    const Rgb colour = level == 0 ? kEmptyGrey : level == 7 ? kCrushColour : kLosColours[level - 1];
     for (const std::uint32_t e : by_level[level]) {
       const EdgeId id{e};
       const double w = net.width(id);
@@ -462,7 +528,7 @@ RgbImage render_peak_density(const Network& net, const City* city, const EdgeSta
       const auto [x, y] = px(f.pos);
       cv.fill(static_cast<int>(std::lround(x)) - 2, static_cast<int>(std::lround(y)) - 2, 5, 5, kBlack);
     }
-  draw_legend(cv, std::max(img.width, img.height));
+  draw_legend(cv, std::max(img.width, img.height), band);
   return img;
 }
 
@@ -521,9 +587,29 @@ std::vector<std::uint8_t> encode_png(const RgbImage& img) {
   return png;
 }
 
+MapCaption peak_density_caption(const RunOutputs& out) {
+  const auto clock = [&](std::int64_t t) {
+    const std::int64_t c = out.quake_clock_s + t;
+    char b[48];
+    std::snprintf(b, sizeof b, "DAY %lld %02lld:%02lld", static_cast<long long>(c / 86400 + 1),
+                  static_cast<long long>(c / 3600 % 24), static_cast<long long>(c / 60 % 60));
+    return std::string(b);
+  };
+  const std::int64_t end = out.summary.sim_seconds;
+  char span[96];
+  std::snprintf(span, sizeof span, "PEAK OVER +0:00 TO +%lld:%02lld AFTER THE QUAKE (", static_cast<long long>(end / 3600),
+                static_cast<long long>(end / 60 % 60));
+  MapCaption c;
+  c.title = "PEAK PEDESTRIAN DENSITY, PERSONS PER M2";
+  c.lines.push_back("SCENARIO: " + (out.scenario_name.empty() ? std::string("-") : out.scenario_name));
+  c.lines.push_back(std::string(span) + clock(0) + " - " + clock(end) + ")" + (out.summary.partial ? ", STOPPED EARLY" : ""));
+  c.lines.push_back("MAGENTA: REACHED 6 P/M2 (CRUSH RISK); FACILITIES AS BLACK SQUARES");
+  return c;
+}
+
 void write_peak_density_png(const std::string& path, const Network& net, const City* city, const EdgeStats& edges,
-                            int long_side_px) {
-  const std::vector<std::uint8_t> png = encode_png(render_peak_density(net, city, edges, long_side_px));
+                            int long_side_px, const MapCaption& caption) {
+  const std::vector<std::uint8_t> png = encode_png(render_peak_density(net, city, edges, long_side_px, caption));
   write_atomically(path, [&](const std::string& tmp) { write_bytes(path, tmp, png.data(), png.size()); });
 }
 
@@ -573,7 +659,7 @@ void write_run_outputs(const std::string& dir, const RunOutputs& out) {
   std::vector<std::string> names;
   if (out.population) names.emplace_back(kAgentsFile);
   for (const std::string_view n : kRunOutputFiles) names.emplace_back(n);
-  write_timeseries_csv(staged(kTimeseriesFile), out.timeseries);
+  write_timeseries_csv(staged(kTimeseriesFile), out.timeseries, out.summary.persons_per_agent);
   if (out.population) {
     static const City kNoCity;
     write_agents_csv(staged(kAgentsFile), *out.population, out.city ? *out.city : kNoCity, out.agents,
@@ -582,7 +668,8 @@ void write_run_outputs(const std::string& dir, const RunOutputs& out) {
   write_results_gpkg(staged(kResultsGpkgFile), *out.network, out.city, out.edges, out.facilities);
   write_command_log(staged(kCommandLogFile), out.commands);
   write_text_file(staged(kScenarioFile), out.scenario_toml);
-  write_peak_density_png(staged(kPeakDensityPngFile), *out.network, out.city, out.edges);
+  write_peak_density_png(staged(kPeakDensityPngFile), *out.network, out.city, out.edges, 1600,
+                         peak_density_caption(out));
   write_summary_json(staged(kSummaryFile), out.summary, out.scenario_name, out.kitaku_version, names);
   std::string manifest;
   for (const std::string& n : names) manifest += sha256_file(staged(n)) + "  " + n + "\n";

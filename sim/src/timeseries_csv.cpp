@@ -28,17 +28,23 @@ void append_csv_real(std::string& s, double v) {
 }
 
 std::vector<std::string> timeseries_columns() {
-  std::vector<std::string> c{"time_s", "agents"};
-  for (int s = 0; s < kAgentStates; ++s) c.push_back("state_" + std::string(state_name(static_cast<AgentState>(s))));
+  std::vector<std::string> c{"time_s", "agents", "persons_per_agent"};
+  for (const char* unit : {"_agents", "_persons"})
+    for (int s = 0; s < kAgentStates; ++s) {
+      std::string name = "state_";
+      name += state_name(static_cast<AgentState>(s));
+      name += unit;
+      c.push_back(std::move(name));
+    }
   for (const char* n : {"persons_sheltered", "persons_walking", "persons_ge4", "persons_ge6", "km_road_ge6",
                         "facilities_open", "facilities_full"})
     c.emplace_back(n);
   return c;
 }
 
-std::string timeseries_csv(const std::vector<TimeseriesRow>& rows) {
+std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, double persons_per_agent) {
   std::string s;
-  s.reserve(256 + rows.size() * 160);
+  s.reserve(512 + rows.size() * 240);
   const auto cols = timeseries_columns();
   for (std::size_t i = 0; i < cols.size(); ++i) s += (i ? "," : "") + cols[i];
   s += '\n';
@@ -46,9 +52,15 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows) {
     append_csv_int(s, r.time_s);
     s += ',';
     append_csv_int(s, r.agents);
+    s += ',';
+    append_csv_real(s, persons_per_agent);
     for (const std::int64_t n : r.state) {
       s += ',';
       append_csv_int(s, n);
+    }
+    for (const std::int64_t n : r.state) {
+      s += ',';
+      append_csv_real(s, static_cast<double>(n) * persons_per_agent);
     }
     for (const double v : {r.persons_sheltered, r.persons_walking, r.persons_ge4, r.persons_ge6, r.km_ge6}) {
       s += ',';

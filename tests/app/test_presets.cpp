@@ -168,9 +168,9 @@ TEST_CASE("Ginza M7.3 on real data: blockage, fire and rail change the flows aga
 
   const fs::path m73 = dir / "m73", calm = dir / "calm";
   // Rail: people leave by the two resumed lines; without them nobody does.
-  const double by_rail = last_value(m73 / "timeseries.csv", "state_by_rail");
+  const double by_rail = last_value(m73 / "timeseries.csv", "state_by_rail_persons");
   CHECK(by_rail > 100);
-  CHECK(last_value(calm / "timeseries.csv", "state_by_rail") == 0);
+  CHECK(last_value(calm / "timeseries.csv", "state_by_rail_persons") == 0);
   // Fire and blockage: the command log carries the fire's road closures.
   const std::string log = slurp(m73 / "commands.log");
   CHECK(log.find("type=close_area") != std::string::npos);

@@ -63,7 +63,7 @@ TEST_CASE("kitaku run --replay leaves the hazard plan's commands to the plan, ap
   CHECK(count_with(first, "type=close_edge", "source=scenario") == 1);
   CHECK(count_with(first, "type=resume_rail", "source=hazard") == 1);
   CHECK(count_with(first, "type=pause_walkers", "source=hazard") == 1);
-  // People left by train: the last row's state_by_rail is above 0.
+  // People left by train: the last row's state_by_rail_persons is above 0.
   const std::string ts = slurp(dir / "first/timeseries.csv");
   {
     std::istringstream in(ts);
@@ -79,10 +79,10 @@ TEST_CASE("kitaku run --replay leaves the hazard plan's commands to the plan, ap
     };
     const auto h = fields(header), r = fields(last);
     std::size_t col = 0;
-    while (col < h.size() && h[col] != "state_by_rail") ++col;
+    while (col < h.size() && h[col] != "state_by_rail_persons") ++col;
     REQUIRE(col < h.size());
     REQUIRE(r.size() == h.size());
-    CHECK(std::stoll(r[col]) > 0);
+    CHECK(std::stod(r[col]) > 0);
   }
 
   const auto r2 = run_kitaku("run '" + path + "' --replay '" + (dir / "first/commands.log") + "' --out '" +

@@ -97,18 +97,26 @@ Csv read_csv(const std::string& path) {
   return csv;
 }
 
-// Checks timeseries.csv: time_s, agents, then the state_ columns, which sum to
-// agents on every row; one row per output interval from 0, the last row possibly
+// Checks timeseries.csv: time_s, agents, persons_per_agent, then the state_*_agents
+// columns, which sum to agents on every row, and the state_*_persons columns, each
+// its agents times persons_per_agent; one row per output interval from 0, the last row possibly
 // at the end of a stopped run. Returns the file.
 Csv check_timeseries(const std::string& path, long long interval_s, long long agents) {
   const Csv csv = read_csv(path);
   REQUIRE(csv.header.size() > 3);
   CHECK(csv.header[0] == "time_s");
   CHECK(csv.header[1] == "agents");
-  std::vector<std::size_t> states;
-  for (std::size_t i = 2; i < csv.header.size() && csv.header[i].rfind("state_", 0) == 0; ++i) states.push_back(i);
+  CHECK(csv.header[2] == "persons_per_agent");
+  std::vector<std::size_t> states, persons;
+  for (std::size_t i = 3; i < csv.header.size() && csv.header[i].rfind("state_", 0) == 0; ++i) {
+    const std::string& h = csv.header[i];
+    if (h.ends_with("_agents")) states.push_back(i);
+    else if (h.ends_with("_persons")) persons.push_back(i);
+    else FAIL_CHECK("a state column that does not say its unit: " << h);
+  }
   CHECK(states.size() == 9);  // kAgentStates, by_rail included
-  CHECK(states.front() == 2);
+  CHECK(states.front() == 3);
+  REQUIRE(persons.size() == states.size());
   for (const std::string& h : csv.header) {
     CHECK(h.find("wall") == std::string::npos);
     CHECK(h.find("clock") == std::string::npos);
@@ -129,6 +137,9 @@ Csv check_timeseries(const std::string& path, long long interval_s, long long ag
     long long sum = 0;
     for (std::size_t i : states) sum += std::stoll(row[i]);
     CHECK(sum == agents);
+    const double w = std::stod(row[2]);
+    for (std::size_t k = 0; k < states.size(); ++k)
+      CHECK(std::stod(row[persons[k]]) == doctest::Approx(std::stod(row[states[k]]) * w).epsilon(1e-6));
   }
   return csv;
 }
@@ -247,9 +258,9 @@ TEST_CASE("kitaku run writes a consistent timeseries.csv, one row per output int
     REQUIRE_MESSAGE(it != ts.header.end(), name);
     return static_cast<std::size_t>(it - ts.header.begin());
   };
-  CHECK(std::stoll(ts.rows.front()[col("state_arrived_home")]) == 0);
-  CHECK(std::stoll(ts.rows.back()[col("state_arrived_home")]) > 0);
-  CHECK(std::stoll(ts.rows.back()[col("state_waiting")]) < std::stoll(ts.rows.front()[col("state_waiting")]));
+  CHECK(std::stoll(ts.rows.front()[col("state_arrived_home_agents")]) == 0);
+  CHECK(std::stoll(ts.rows.back()[col("state_arrived_home_agents")]) > 0);
+  CHECK(std::stoll(ts.rows.back()[col("state_waiting_agents")]) < std::stoll(ts.rows.front()[col("state_waiting_agents")]));
 }
 
 TEST_CASE("kitaku run gives the same results for any thread count, and again on a second run") {

@@ -482,7 +482,7 @@ TEST_CASE("the synthetic city's facilities, stations and zones load and sit on i
   // commands, logs and the dashboard use), so "facility=17" is 「… 00017」.
   REQUIRE(f.size() > 2);
   for (std::size_t i = 0; i < f.size(); ++i) {
-    char num[16];
+    char num[32];
     std::snprintf(num, sizeof num, " %05zu", i);
     CHECK_MESSAGE(f[i].name.ends_with(num), "facility " << i << " is named " << f[i].name);
   }

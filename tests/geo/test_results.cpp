@@ -310,12 +310,20 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
   SUBCASE("timeseries.csv") {
     const auto lines = split(slurp((d / "timeseries.csv").string()), '\n');
     REQUIRE(lines.size() == 3);
+    // Every column says its unit: the states in agents, then in persons (x 2.5).
     CHECK(lines[0] ==
-          "time_s,agents,state_waiting,state_retained,state_staying,state_walking_home,state_to_facility,"
-          "state_sheltered,state_unsheltered,state_by_rail,state_arrived_home,persons_sheltered,persons_walking,"
-          "persons_ge4,persons_ge6,km_road_ge6,facilities_open,facilities_full");
-    CHECK(lines[1] == "0,1000,1000,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0");
-    CHECK(lines[2] == "600,1000,100,101,102,103,104,105,106,107,108,1234567.891,2.5,0.125,10000000,3.2,1,1");
+          "time_s,agents,persons_per_agent,"
+          "state_waiting_agents,state_retained_agents,state_staying_agents,state_walking_home_agents,"
+          "state_to_facility_agents,state_sheltered_agents,state_unsheltered_agents,state_by_rail_agents,"
+          "state_arrived_home_agents,"
+          "state_waiting_persons,state_retained_persons,state_staying_persons,state_walking_home_persons,"
+          "state_to_facility_persons,state_sheltered_persons,state_unsheltered_persons,state_by_rail_persons,"
+          "state_arrived_home_persons,"
+          "persons_sheltered,persons_walking,persons_ge4,persons_ge6,km_road_ge6,facilities_open,facilities_full");
+    CHECK(lines[1] == "0,1000,2.5,1000,0,0,0,0,0,0,0,0,2500,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0");
+    CHECK(lines[2] ==
+          "600,1000,2.5,100,101,102,103,104,105,106,107,108,250,252.5,255,257.5,260,262.5,265,267.5,270,"
+          "1234567.891,2.5,0.125,10000000,3.2,1,1");
     CHECK(geo::timeseries_columns().size() == split(lines[0], ',').size());
   }
 
@@ -452,9 +460,10 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
     REQUIRE(chunks.front().size == 13);
     const std::uint32_t w = be32(b, chunks.front().data_at), h = be32(b, chunks.front().data_at + 4);
     // The map is 600 x 400 m: the long side is 1600 px (1551 px of map, 24 px margins and
-    // one), and the short side follows the aspect: 400 * 1551 / 600 + 49.
+    // one), and the short side follows the aspect: 400 * 1551 / 600 + 49, under a
+    // caption band of 4 lines (8 + 4 x 20 px at 2x).
     CHECK(w == 1600);
-    CHECK(h == 1083);
+    CHECK(h == 1083 + 88);
     CHECK(b[chunks.front().data_at + 8] == 8);  // bit depth
     CHECK(b[chunks.front().data_at + 9] == 2);  // truecolour
     std::vector<std::uint8_t> z;
@@ -463,8 +472,15 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
                                      b.begin() + static_cast<std::ptrdiff_t>(c.data_at + c.size));
     const auto raw = inflate_stored(z);
     REQUIRE(raw.size() == static_cast<std::size_t>(h) * (1 + 3 * w));
-    // Same pixels as the in-memory render.
-    const geo::RgbImage img = geo::render_peak_density(net, &city, out.edges);
+    // Same pixels as the in-memory render with the run's caption: title and unit,
+    // scenario, the time span, and the 6 p/m2 key.
+    const geo::MapCaption cap = geo::peak_density_caption(out);
+    CHECK(cap.title.find("PERSONS PER M2") != std::string::npos);
+    REQUIRE(cap.lines.size() == 3);
+    CHECK(cap.lines[0] == "SCENARIO: " + out.scenario_name);
+    CHECK(cap.lines[1].find("+0:10 AFTER THE QUAKE") != std::string::npos);  // sim_seconds 600
+    CHECK(cap.lines[2].find("6 P/M2") != std::string::npos);
+    const geo::RgbImage img = geo::render_peak_density(net, &city, out.edges, 1600, cap);
     REQUIRE(img.width == static_cast<int>(w));
     REQUIRE(img.height == static_cast<int>(h));
     bool same = true;
@@ -505,17 +521,31 @@ TEST_CASE("peak density map: colours by level, grey when empty, white background
   CHECK(grey[1] == grey[2]);
   CHECK(grey[0] < 255);
   CHECK(grey[0] > 150);
-  CHECK(worst[0] > worst[1] + 50);  // dark red / purple
-  CHECK(worst[0] < 200);
+  CHECK(worst == std::array<int, 3>{200, 0, 200});  // reached 6 p/m2: the crush colour
   CHECK(good[1] > good[0] + 50);    // green
   CHECK(pixel(img, {kX0 + 300, kY0 + 300}) == std::array<int, 3>{255, 255, 255});  // inside a block
   CHECK(pixel(img, city.facilities[0].pos) == std::array<int, 3>{0, 0, 0});
 
-  // More crowding turns the same edge from green to red.
+  // More crowding turns the same edge from green to red; just under 6 it is F, not crush.
   out.edges.peak_density[10] = 3.0f;
+  out.edges.peak_density[7] = 5.9f;
   const geo::RgbImage img2 = geo::render_peak_density(net, &city, out.edges, 800);
   const auto red = pixel(img2, mid(10));
   CHECK(red[0] > red[1] + 50);
+  const auto f = pixel(img2, mid(7));
+  CHECK(f[0] > f[1] + 50);  // dark red / purple
+  CHECK(f[0] < 200);
+
+  // A caption adds a band above the map, with its text in it; the map moves down.
+  geo::MapCaption cap;
+  cap.title = "PEAK PEDESTRIAN DENSITY";
+  cap.lines = {"SCENARIO: Ginza"};
+  const geo::RgbImage img3 = geo::render_peak_density(net, &city, out.edges, 800, cap);
+  CHECK(img3.height == img2.height + 8 + 2 * 10 * 2);  // 2x text from 800 px
+  std::size_t ink = 0;
+  for (int y = 0; y < 8 + 40; ++y)
+    for (int x = 0; x < img3.width; ++x) ink += img3.rgb[(static_cast<std::size_t>(y) * static_cast<std::size_t>(img3.width) + static_cast<std::size_t>(x)) * 3] == 0;
+  CHECK(ink > 100);
 }
 
 TEST_CASE("rewriting a run folder replaces every file atomically") {
@@ -574,7 +604,7 @@ TEST_CASE("failed writes throw and leave no partial or finished-looking set") {
     CHECK(temp_files(dir) == 0);
   }
   SUBCASE("a file in a missing folder") {
-    CHECK_THROWS_AS(geo::write_timeseries_csv(tmp / "missing/timeseries.csv", out.timeseries), InputError);
+    CHECK_THROWS_AS(geo::write_timeseries_csv(tmp / "missing/timeseries.csv", out.timeseries, 2.5), InputError);
     CHECK_THROWS_AS(geo::write_results_gpkg(tmp / "missing/results.gpkg", net, &city, out.edges, out.facilities),
                     InputError);
     CHECK_FALSE(fs::exists(tmp / "missing"));

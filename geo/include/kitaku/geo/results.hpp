@@ -67,14 +67,15 @@ void write_run_outputs(const std::string& dir, const RunOutputs& out);
 /// folders), and this process's own. Returns how many it removed; errors are ignored.
 std::size_t remove_stale_temp_files(const std::string& dir);
 
-/// The columns of timeseries.csv, in order: time_s, agents, one state_<name> per
-/// AgentState (agents in that state), persons_sheltered, persons_walking, persons_ge4,
+/// The columns of timeseries.csv, in order: time_s, agents, persons_per_agent, one
+/// state_<name>_agents per AgentState (agents in that state), one state_<name>_persons
+/// (the same in persons), persons_sheltered, persons_walking, persons_ge4,
 /// persons_ge6, km_road_ge6, facilities_open, facilities_full.
 using kitaku::timeseries_columns;  // sim/timeseries_csv.hpp
 
 /// One line per row; integers as integers, persons and km with at most 3 decimals
 /// ('.' as the decimal point whatever the locale).
-void write_timeseries_csv(const std::string& path, const std::vector<TimeseriesRow>& rows);
+void write_timeseries_csv(const std::string& path, const std::vector<TimeseriesRow>& rows, double persons_per_agent);
 
 /// agents.csv (kitaku/sim/agents_csv.hpp, docs/outputs.md): one line per agent,
 /// formatted in pieces and streamed to the temporary file, then renamed into place.
@@ -115,11 +116,23 @@ struct RgbImage {
   std::vector<std::uint8_t> rgb;  // width * height * 3
 };
 
+/// Lines of text above a map: a title, then more lines (the 5x7 font draws ASCII;
+/// letters in upper case, anything else as '?').
+struct MapCaption {
+  std::string title;
+  std::vector<std::string> lines;
+};
+/// peak_density.png's caption for a run: the title and unit, the scenario, the time
+/// span the peaks are over (since the quake and on the local clock), and the key.
+MapCaption peak_density_caption(const RunOutputs& out);
+
 /// The peak-density map: every edge coloured by the Fruin level of its peak density
-/// (light grey when it stayed empty), facilities as black squares, and a legend.
-/// The long side is `long_side_px`; the aspect follows the network's bounding box.
+/// in persons/m2 (light grey when it stayed empty; magenta when it reached 6 p/m2,
+/// the crush-risk level), facilities as black squares, a legend, and `caption`
+/// in a band above the map. The map's long side is `long_side_px`; the aspect
+/// follows the network's bounding box.
 RgbImage render_peak_density(const Network& net, const City* city, const EdgeStats& edges,
-                             int long_side_px = 1600);
+                             int long_side_px = 1600, const MapCaption& caption = {});
 
 /// A PNG file's bytes (8-bit RGB, zlib stream of stored deflate blocks: no compression
 /// library needed).
@@ -127,6 +140,6 @@ std::vector<std::uint8_t> encode_png(const RgbImage& img);
 
 /// render_peak_density() then encode_png(), written atomically.
 void write_peak_density_png(const std::string& path, const Network& net, const City* city,
-                            const EdgeStats& edges, int long_side_px = 1600);
+                            const EdgeStats& edges, int long_side_px = 1600, const MapCaption& caption = {});
 
 }  // namespace kitaku::geo

@@ -10,11 +10,14 @@
 
 namespace kitaku {
 
-/// time_s, agents, state_<name> x 8, persons_sheltered, persons_walking,
-/// persons_ge4, persons_ge6, km_road_ge6, facilities_open, facilities_full.
+/// time_s, agents, persons_per_agent, state_<name>_agents x 9 (agents in each
+/// state), state_<name>_persons x 9 (the same in persons: agents x persons_per_agent),
+/// persons_sheltered, persons_walking, persons_ge4, persons_ge6, km_road_ge6,
+/// facilities_open, facilities_full. Every column says its unit (docs/outputs.md).
 std::vector<std::string> timeseries_columns();
-/// The header line and one line per row.
-std::string timeseries_csv(const std::vector<TimeseriesRow>& rows);
+/// The header line and one line per row; `persons_per_agent` converts the agent
+/// counts to persons.
+std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, double persons_per_agent);
 
 /// CSV number formats: integers as they are; reals with at most 3 decimals and
 /// trailing zeros dropped (exact enough for persons, and km to the metre, at any
