@@ -46,6 +46,11 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, double person
   std::string s;
   s.reserve(512 + rows.size() * 240);
   const auto cols = timeseries_columns();
+  // persons_per_agent exactly (shortest round trip), so that a reader multiplying the
+  // _agents columns by it gets the _persons columns.
+  char wb[64];
+  const auto wr = std::to_chars(wb, wb + sizeof wb, persons_per_agent);
+  const std::string w_text(wb, wr.ptr);
   for (std::size_t i = 0; i < cols.size(); ++i) s += (i ? "," : "") + cols[i];
   s += '\n';
   for (const TimeseriesRow& r : rows) {
@@ -53,7 +58,7 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, double person
     s += ',';
     append_csv_int(s, r.agents);
     s += ',';
-    append_csv_real(s, persons_per_agent);
+    s += w_text;
     for (const std::int64_t n : r.state) {
       s += ',';
       append_csv_int(s, n);

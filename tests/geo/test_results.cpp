@@ -84,6 +84,9 @@ geo::RunOutputs test_outputs(const Network& net, const City& city) {
     o.edges.walkable_m.push_back(1.5f + static_cast<float>(e % 3));
     o.edges.seconds_ge6.push_back(static_cast<float>(e) * 30.0f);
     o.edges.peak_flow.push_back(0.25f + static_cast<float>(e));
+    // Every third edge never reached 6 p/m2 (-1); the others at e minutes.
+    o.edges.first_ge6_s.push_back(e % 3 == 0 ? -1 : static_cast<std::int64_t>(e) * 60);
+    o.edges.peak_density_s.push_back(static_cast<std::int64_t>(e) * 30);
   }
   o.facilities.capacity = {1200, 250};
   o.facilities.peak_occupancy = {1200, 17.5};
@@ -355,6 +358,11 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
       CHECK(f->GetFieldAsDouble("minutes_ge6") == doctest::Approx(e * 0.5));
       CHECK(f->GetFieldAsDouble("peak_flow") == doctest::Approx(0.25 + e));
       CHECK(f->GetFieldAsDouble("walkable_m") == doctest::Approx(1.5 + e % 3));
+      const int crush = f->GetFieldIndex("first_crush_min");
+      REQUIRE(crush >= 0);
+      if (e % 3 == 0) CHECK(f->IsFieldNull(crush));
+      else CHECK(f->GetFieldAsDouble(crush) == doctest::Approx(e));
+      CHECK(f->GetFieldAsDouble("peak_at_min") == doctest::Approx(e * 0.5));
       CHECK(std::string(f->GetFieldAsString("peak_los")) ==
             std::string(1, geo::fruin_los(out.edges.peak_density[e])));
       const auto* ls = dynamic_cast<const OGRLineString*>(f->GetGeometryRef());

@@ -743,11 +743,13 @@ void MapPanel::draw_overlays(ImDrawList* dl) {
     bool round;
   };
   std::vector<Row> rows;
-  rows.push_back({0, L("Roads: level of service (Fruin)", "道路: 歩行者サービス水準 (Fruin)"), false});
-  const char* const los[6] = {L("A  > 3.25 m²/person", "A  > 3.25 m²/人"), L("B  2.3 - 3.25", "B  2.3 - 3.25"),
-                              L("C  1.4 - 2.3", "C  1.4 - 2.3"), L("D  0.9 - 1.4", "D  0.9 - 1.4"),
-                              L("E  0.46 - 0.9", "E  0.46 - 0.9"),
-                              L("F  < 0.46 (crush risk)", "F  < 0.46 (群集事故の危険)")};
+  // Densities in persons/m2, as the road hover, peak_density.png and results.gpkg give
+  // them (Fruin's bounds are areas per person: A > 3.25 m2 is < 0.31 p/m2).
+  rows.push_back({0, L("Roads: level of service (Fruin), persons/m²", "道路: 歩行者サービス水準 (Fruin)、人/m²"), false});
+  const char* const los[6] = {L("A  < 0.31 p/m²", "A  < 0.31 人/m²"), L("B  0.31 - 0.43", "B  0.31 - 0.43"),
+                              L("C  0.43 - 0.71", "C  0.43 - 0.71"), L("D  0.71 - 1.11", "D  0.71 - 1.11"),
+                              L("E  1.11 - 2.17", "E  1.11 - 2.17"),
+                              L("F  > 2.17 (6 and over: crush risk)", "F  > 2.17（6 以上は群集事故の危険）")};
   for (std::size_t i = 0; i < kFruinColours.size(); ++i) rows.push_back({kFruinColours[i], los[i], false});
   rows.push_back({kMapEmptyRoad, L("no one on it", "歩行者なし"), false});
   rows.push_back({kMapClosedRoad, L("closed (command)", "通行止め（指示）"), false});
