@@ -21,6 +21,7 @@
 #include "kitaku/sim/progress.hpp"
 #include "kitaku/sim/scenario.hpp"
 #include "kitaku/sim/simulation.hpp"
+#include "kitaku/ui/areas.hpp"
 #include "kitaku/ui/backend.hpp"
 #include "kitaku/ui/context.hpp"
 #include "kitaku/ui/dashboard.hpp"
@@ -44,6 +45,7 @@ struct DashOptions {
   double speed = 60;
   bool play = false;
   double advance_min = 0;
+  std::string select_area;  // an allocation area's label ("J10")
   std::string lang;  // empty: the saved view's, else en
   float ui_scale = 0;  // 0: the saved view's
   std::string tab = "facilities";
@@ -144,6 +146,18 @@ void dashboard(const DashOptions& o) {
     ctx.centre_request = true;
     ctx.centre_on = city.facilities[static_cast<std::size_t>(o.select_facility)].pos;
   }
+  if (!o.select_area.empty()) {
+    const ui::AreaGrid grid = ui::AreaGrid::for_network(net);
+    int found = -1;
+    for (int c = 0; c < grid.count() && found < 0; ++c)
+      if (grid.label(c) == o.select_area) found = c;
+    if (found < 0)
+      throw InputError("--select-area", "", "no area " + o.select_area + " (areas run from " + grid.label(0) + " to " +
+                                               grid.label(grid.count() - 1) + ")");
+    ctx.selected_area = found;
+    ctx.centre_request = true;
+    ctx.centre_on = grid.centre(found);
+  }
   runner.start();
   if (o.play) runner.play();
 
@@ -242,6 +256,7 @@ void add_dashboard_command(CLI::App& app) {
       ->check(CLI::Range(1.0, 10000.0));
   cmd->add_option("--select-facility", o->select_facility, "Select this facility (index) and centre the map on it")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--select-area", o->select_area, "Select this allocation area (its label, e.g. J10) and centre the map on it");
   cmd->add_flag("--no-vsync", o->no_vsync, "Do not wait for the display between frames");
   cmd->callback([o] { dashboard(*o); });
 }

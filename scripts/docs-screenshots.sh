@@ -7,10 +7,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 kitaku=${1:-$root/build/kitaku}
 out=$root/docs/images
 mkdir -p "$out"
-shot() {  # shot NAME [kitaku dashboard options...]
+shot() {  # [FRAMES=N] shot NAME [kitaku dashboard options...]; a saved view (UI scale) is not read
   local name=$1; shift
-  xvfb-run -a -s '-screen 0 1920x1080x24' "$kitaku" dashboard --width 1600 --height 900 --frames 30 \
-      --screenshot "$out/$name.png" "$@" >/dev/null
+  KITAKU_VIEW_FILE=/dev/null/none xvfb-run -a -s '-screen 0 1920x1080x24' "$kitaku" dashboard --width 1600 --height 900 \
+      --frames "${FRAMES:-30}" --screenshot "$out/$name.png" "$@" >/dev/null
   echo "docs/images/$name.png"
 }
 shot dashboard --advance-min 100 --kpi-tab charts
@@ -21,3 +21,8 @@ shot kpi-alerts --advance-min 150 --kpi-tab alerts
 shot drill "$root/scenarios/drill_example.toml" --advance-min 130 --drill-tab log --kpi-tab charts
 shot drill-injects "$root/scenarios/drill_example.toml" --advance-min 60 --drill-tab injects --map-zoom 6
 shot japanese --advance-min 150 --lang ja --kpi-tab charts
+# Grouped alerts (played for a while, so that repeats arrive in many snapshots),
+# "no room for an agent" facilities and the allocation panel on an area.
+FRAMES=400 shot default-alerts --advance-min 120 --play --speed 600 --kpi-tab alerts --tab allocation --select-area J10
+FRAMES=600 shot ginza-alerts "$root/scenarios/tokyo_ginza_m73_weekday_1200.toml" --advance-min 5 --play --speed 600 \
+    --kpi-tab alerts --tab allocation

@@ -260,6 +260,31 @@ TEST_CASE("repeated alerts group by kind and source, open to list them, and are 
   CHECK(h.ctx.alerts.size() == 13);  // filtering hides, it does not drop
 }
 
+TEST_CASE("facilities the quake damaged (no command) are announced once each, grouped as by the quake") {
+  test::UiHarness h;
+  ui::KpiPanel panel;
+  SnapshotFeed feed{h};
+  feed.next([](Snapshot& s) {
+    s.facility_damaged[0] = 1;
+    s.facility_damaged[1] = 1;
+  });
+  panel.update_alerts(h.ctx);
+  REQUIRE(h.ctx.alerts.size() == 2);
+  for (const ui::Alert& a : h.ctx.alerts) {
+    CHECK(a.kind == ui::Alert::Kind::kFacilityDamaged);
+    CHECK(a.source == "hazard");
+    CHECK(a.time_s == 0);  // at the quake
+  }
+  feed.next([](Snapshot&) {});
+  panel.update_alerts(h.ctx);
+  CHECK(h.ctx.alerts.size() == 2);
+  const auto draw = [&] { panel.Draw(h.ctx); };
+  panel.show_tab = "alerts";
+  h.frames(3, draw);
+  REQUIRE(panel.groups().size() == 1);
+  CHECK(panel.groups()[0].members.size() == 2);
+}
+
 TEST_CASE("the alert log is capped, keeps the newest, and the clear button empties it") {
   test::UiHarness h;
   ui::KpiPanel panel;

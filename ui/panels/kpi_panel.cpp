@@ -129,6 +129,7 @@ void KpiPanel::reset_alert_state() {
   commands_seen_ = 0;
   alerts_time_ = -1;
   ended_ = false;
+  damaged_seen_.clear();
 }
 
 Alert::Severity KpiPanel::severity_of(Alert::Kind kind) {
@@ -272,6 +273,22 @@ void KpiPanel::update_alerts(DashboardContext& ctx) {
     raised.push_back(std::move(a));
   }
   commands_seen_ = s->command_log.size();
+
+  // Facilities that failed in the quake (the hazard plan damages them at setup, with
+  // no command): one alert each, at the quake, grouped as "N facilities damaged by the
+  // quake". Those a command damaged were raised above.
+  if (damaged_seen_.size() != F) damaged_seen_.assign(F, 0);
+  for (const Alert& a : raised)
+    if (a.kind == Alert::Kind::kFacilityDamaged && ctx.exists(a.facility) && index(a.facility) < F)
+      damaged_seen_[index(a.facility)] = 1;
+  for (std::size_t f = 0; f < F && f < s->facility_damaged.size(); ++f) {
+    if (!s->facility_damaged[f] || damaged_seen_[f]) continue;
+    damaged_seen_[f] = 1;
+    Alert a = message(0, Alert::Kind::kFacilityDamaged, kNoEdge, make_id<ShelterId>(f), "%s failed in the quake: closed",
+                      "%s が地震で被災、閉鎖", facility_label(ctx.city, make_id<ShelterId>(f)).c_str());
+    a.source = "hazard";
+    raised.push_back(std::move(a));
+  }
   if (s->done && !ended_) {
     ended_ = true;
     raised.push_back(message(now, Alert::Kind::kInfo, kNoEdge, kNoShelter,

@@ -93,6 +93,7 @@ struct KpiPanel {
   std::size_t commands_seen_ = 0;
   std::vector<AlertGroup> groups_;
   bool ended_ = false;  // the end of the scenario has been announced
+  std::vector<std::uint8_t> damaged_seen_;  // per facility: its damage has been announced
   // Charts.
   SnapshotKey charts_for_;
   Chart charts_[kChartCount];
