@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <string_view>
 
 #include "kitaku/ui/after_action.hpp"  // write_text_atomically
@@ -32,8 +33,16 @@ bool load_view_settings(const std::string& path, ViewSettings& out, std::string*
   if (!in) return true;  // nothing saved yet
   ViewSettings v = out;
   int line_no = 0;
-  const auto fail = [&](const std::string& what) {
-    if (error) *error = path + ":" + std::to_string(line_no) + ": " + what;
+  // Messages are built by appending: GCC 12 reports a bogus -Wrestrict for
+  // operator+(const char*, std::string&&) at -O3 (GCC bug 105329).
+  const auto fail = [&](std::initializer_list<std::string_view> parts) {
+    if (error) {
+      *error = path;
+      *error += ':';
+      *error += std::to_string(line_no);
+      *error += ": ";
+      for (const std::string_view p : parts) *error += p;
+    }
     return false;
   };
   for (std::string line; std::getline(in, line);) {
@@ -41,20 +50,20 @@ bool load_view_settings(const std::string& path, ViewSettings& out, std::string*
     const std::string_view l = trim(line);
     if (l.empty() || l.front() == '#') continue;
     const auto eq = l.find('=');
-    if (eq == std::string_view::npos) return fail("expected key = value, got \"" + std::string(l) + "\"");
+    if (eq == std::string_view::npos) return fail({"expected key = value, got \"", l, "\""});
     const std::string_view key = trim(l.substr(0, eq)), value = trim(l.substr(eq + 1));
     if (key == "ui_scale") {
       char* end = nullptr;
       const std::string text(value);
       const float s = std::strtof(text.c_str(), &end);
       if (text.empty() || *end != '\0' || !std::isfinite(s) || s < ViewSettings::kMinScale || s > ViewSettings::kMaxScale)
-        return fail("ui_scale must be a number from 0.75 to 3, got \"" + text + "\"");
+        return fail({"ui_scale must be a number from 0.75 to 3, got \"", text, "\""});
       v.ui_scale = s;
     } else if (key == "lang") {
-      if (value != "en" && value != "ja") return fail("lang must be en or ja, got \"" + std::string(value) + "\"");
-      v.lang = value;
+      if (value != "en" && value != "ja") return fail({"lang must be en or ja, got \"", value, "\""});
+      v.lang = value == "ja" ? "ja" : "en";
     } else {
-      return fail("unknown setting \"" + std::string(key) + "\" (ui_scale, lang)");
+      return fail({"unknown setting \"", key, "\" (ui_scale, lang)"});
     }
   }
   out = v;
@@ -70,7 +79,11 @@ bool save_view_settings(const std::string& path, const ViewSettings& v, std::str
   std::string text = "# Kitaku dashboard view settings (written by the dashboard)\nui_scale = ";
   text += scale;
   text += '\n';
-  if (!v.lang.empty()) text += "lang = " + v.lang + "\n";
+  if (!v.lang.empty()) {
+    text += "lang = ";
+    text += v.lang;
+    text += '\n';
+  }
   return write_text_atomically(path, text, error);
 }
 
