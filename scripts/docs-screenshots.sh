@@ -26,3 +26,5 @@ shot japanese --advance-min 150 --lang ja --kpi-tab charts
 FRAMES=400 shot default-alerts --advance-min 120 --play --speed 600 --kpi-tab alerts --tab allocation --select-area J10
 FRAMES=600 shot ginza-alerts "$root/scenarios/tokyo_ginza_m73_weekday_1200.toml" --advance-min 5 --play --speed 600 \
     --kpi-tab alerts --tab allocation
+FRAMES=300 shot japanese-alerts "$root/scenarios/tokyo_ginza_m73_weekday_1200.toml" --advance-min 5 --play --speed 600 \
+    --kpi-tab alerts --lang ja --ui-scale 1.25

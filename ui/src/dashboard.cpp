@@ -118,8 +118,18 @@ void Dashboard::Draw() {
                        ctx_.clock_text(ctx_.snap->time_s).c_str());
     ctx_.mark("top.ended");
   }
-  const float scale = view_.ui_scale;
-  ImGui::SameLine(W - 370 * scale);
+  // The scale, language and screenshot controls at the right end, or after the
+  // time controls when the window is too narrow for both.
+  {
+    const ImGuiStyle& st = ImGui::GetStyle();
+    const char* shot = L("Screenshot##shot", "画面保存##shot");
+    const float right = ImGui::CalcTextSize("A-").x + ImGui::CalcTextSize("300%").x + ImGui::CalcTextSize("A+").x +
+                        ImGui::CalcTextSize("EN").x + ImGui::CalcTextSize("日本語").x +
+                        ImGui::CalcTextSize(shot, nullptr, true).x + 2 * ImGui::GetFrameHeight() +
+                        8 * st.FramePadding.x + 8 * st.ItemSpacing.x + st.WindowPadding.x;
+    ImGui::SameLine();
+    ImGui::SameLine(std::max(ImGui::GetCursorPosX(), W - right));
+  }
   if (ImGui::Button("A-##scale_down")) set_ui_scale(view_.ui_scale - 0.25f);
   ctx_.mark("top.scale_down");
   ImGui::SameLine();
