@@ -41,6 +41,12 @@ struct QuakeTime {
 
 /// Who is where at quake time (docs/model.md, "Population").
 struct PopulationParams {
+  /// Where the agents come from: "zones" (zones and stations, below), "trips" (one
+  /// row per group in the file `trips`: docs/scenario-format.md, "Trips") or
+  /// "crowdwalk" (a CrowdWalk generation file `generation` beside its map: docs/crowdwalk.md).
+  std::string source = "zones";
+  std::string trips;                 // source = "trips": CSV, GeoPackage or GeoJSON
+  std::string generation;            // source = "crowdwalk": *.gen.json or *.genDist.json
   std::int64_t agents = 100000;      // agents to place (0: use persons_per_agent)
   double persons_per_agent = 0;      // > 0: agents = population / persons_per_agent
   // Activity shares of people in zones (weekday defaults; [population.holiday]
