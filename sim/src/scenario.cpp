@@ -662,6 +662,12 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
   if (const toml::table* t = top.table("facilities")) read_facilities(origin, *t, s.facilities);
   if (const toml::table* t = top.table("run")) read_run(origin, *t, s.run);
   if (const toml::table* t = top.table("routing")) read_routing(origin, *t, s.routing);
+  // Explicit demand ends at a place, not somewhere in a home area: unless the file
+  // says otherwise, walkers are routed to the smallest home cells (docs/scenario-format.md, "Trips").
+  if (s.population.source != "zones") {
+    const toml::table* t = top.table("routing");
+    if (!t || !t->contains("home_cell_m")) s.routing.home_cell_m = kTripHomeCellM;
+  }
   HazardParams& h = s.hazards;
   if (const toml::table* t = top.table("seismic")) read_seismic(origin, *t, base_dir, h.seismic);
   if (const toml::table* t = top.table("blockage")) read_blockage(origin, *t, h.blockage);

@@ -238,6 +238,23 @@ TEST_CASE("20,000 walkers from a trips CSV run, with the same result on 1 and 2 
   std::int64_t late = 0;
   for (const auto d : rec[0].departure_s) late += d > 600 + 5 ? 1 : 0;
   CHECK(late == 0);
+  // They walked to where their trips end, on the network: within a 250 m home cell
+  // of it (kTripHomeCellM), the rest off the network.
+  CHECK(sc.routing.home_cell_m == kTripHomeCellM);
+  const Population pop = place_population(net, SpatialIndex(net), city, sc, 5);
+  double on = 0, off = 0, straight = 0;
+  std::int64_t arrived = 0;
+  for (std::size_t i = 0; i < pop.size(); ++i) {
+    if (rec[0].arrival_home_s[i] < 0) continue;
+    ++arrived;
+    on += rec[0].walked_network_m[i];
+    off += rec[0].walked_off_network_m[i];
+    straight += distance(pop.pos[i], pop.home[i]);
+  }
+  REQUIRE(arrived > 1000);
+  CHECK(on + off >= 0.95 * straight);
+  CHECK(off / static_cast<double>(arrived) < 250);
+  CHECK(on > 2 * off);
 }
 
 TEST_CASE("kitaku demand from-sumo converts SUMO pedestrian trips into a trips CSV") {

@@ -116,6 +116,10 @@ struct RunParams {
   int output_interval_s = 300;
 };
 
+/// [routing] home_cell_m's default with [population] source = "trips" or "crowdwalk"
+/// (the smallest allowed): walkers leave the network within this of where their trip ends.
+inline constexpr double kTripHomeCellM = 250;
+
 struct RoutingParams {
   double home_cell_m = 2000;   // homes share a shortest-path tree per cell of this size
   double minor_road_factor = 1.2;  // routes count minor roads and footways as this much longer
