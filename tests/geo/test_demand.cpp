@@ -383,3 +383,32 @@ TEST_CASE("the CrowdWalk Ginza generation files run on the Ginza map") {
   CHECK(geo::load_crowdwalk_generation(*dist, dirname + "ginza00c.map.xml", o, 2).back().origin.x !=
         drawn.back().origin.x);
 }
+
+TEST_CASE("kitaku run on a trips file: agents.csv names the trips; a bad row stops it with file, line and column") {
+  test::TempDir dir;
+  test::use_shared_cache();
+  // The synthetic city of radius 2 km is centred on Tokyo station (139.7671 E, 35.6812 N).
+  std::string rows = "origin_lon,origin_lat,dest_lon,dest_lat,departure_s,persons,group\n";
+  for (int i = 0; i < 50; ++i) {
+    char b[160];
+    std::snprintf(b, sizeof b, "%.5f,%.5f,%.5f,%.5f,%d,2,%d\n", 139.760 + 0.0003 * i, 35.676 + 0.0002 * i,
+                  139.772 - 0.0002 * i, 35.686 - 0.0001 * i, 10 * i, i % 3);
+    rows += b;
+  }
+  write_text(dir / "trips.csv", rows);
+  write_text(dir / "s.toml", "[city]\nsynthetic_radius_km = 2\n[population]\nsource = \"trips\"\ntrips = \"trips.csv\"\n"
+                             "[run]\nduration_h = 0.5\n");
+  const auto r = test::run_kitaku("run " + (dir / "s.toml") + " --out " + (dir / "out") + " --threads 2");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("agents    100,") != std::string::npos);
+  const std::string agents = test::slurp(dir / "out/agents.csv");
+  CHECK(agents.find("\n0,1,trip,1,0,") != std::string::npos);    // agent 0: row 1, group 0
+  CHECK(agents.find("\n99,1,trip,50,1,") != std::string::npos);  // agent 99: row 50, group 1
+
+  write_text(dir / "trips.csv", rows + "139.77,35.68,139.77,35.68,soon,1,\n");
+  const auto bad = test::run_kitaku("run " + (dir / "s.toml") + " --out " + (dir / "out2"));
+  CHECK(bad.code == 1);
+  CHECK(bad.output.find("kitaku: error: " + (dir / "trips.csv") +
+                        ": row 51 (line 52), column departure_s: 'soon' is not a number") != std::string::npos);
+}
