@@ -204,6 +204,7 @@ class PySimulation {
  public:
   PySimulation(const PyScenario& s, int threads, std::optional<std::uint64_t> seed, bool check)
       : sc_(s.sc), city_(std::make_shared<geo::LoadedCity>()) {
+    if (threads < 0 || threads > 1024) throw InputError("Simulation", "threads", "must be in [0, 1024] (0: OpenMP's default)");
     if (seed) sc_.seed = *seed;
     RunConfig cfg;
     cfg.seed = sc_.seed;
@@ -349,7 +350,6 @@ class PySimulation {
     const auto& rows = sim_->timeseries();
     const std::vector<std::string> cols = timeseries_columns();
     const auto n = static_cast<py::ssize_t>(rows.size());
-    std::vector<py::array_t<std::int64_t>> ints;
     py::dict d;
     const auto int_col = [&](const std::string& name, auto get) {
       py::array_t<std::int64_t> a(n);
