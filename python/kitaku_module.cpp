@@ -216,7 +216,7 @@ class PySimulation {
   }
 
   bool step() {
-    std::lock_guard lock(mu_);
+    const auto lock = lock_without_gil();
     py::gil_scoped_release nogil;
     return sim_->step();
   }
@@ -224,7 +224,7 @@ class PySimulation {
   // Steps until the time reaches t (seconds after the quake) or the run ends. Ctrl-C
   // is seen between batches of steps.
   void run_until(std::int64_t t) {
-    std::lock_guard lock(mu_);
+    const auto lock = lock_without_gil();
     for (;;) {
       {
         py::gil_scoped_release nogil;
@@ -317,7 +317,8 @@ class PySimulation {
     return d;
   }
 
-  py::dict summary() const {
+  py::dict summary() {
+    const auto lock = lock_without_gil();
     const Summary s = sim_->summary();
     py::dict d;
     d["agents"] = s.agents;
@@ -346,7 +347,8 @@ class PySimulation {
   }
 
   // The columns of timeseries.csv, as NumPy arrays (pandas.DataFrame takes the dict).
-  py::dict timeseries() const {
+  py::dict timeseries() {
+    const auto lock = lock_without_gil();
     const auto& rows = sim_->timeseries();
     const std::vector<std::string> cols = timeseries_columns();
     const auto n = static_cast<py::ssize_t>(rows.size());
@@ -379,9 +381,13 @@ class PySimulation {
     return d;
   }
 
-  std::string timeseries_csv_text() const { return timeseries_csv(sim_->timeseries()); }
+  std::string timeseries_csv_text() {
+    const auto lock = lock_without_gil();
+    return timeseries_csv(sim_->timeseries());
+  }
 
-  py::list command_log() const {
+  py::list command_log() {
+    const auto lock = lock_without_gil();
     py::list l;
     for (const Command& c : sim_->command_log()) l.append(command_dict(c));
     return l;
@@ -389,7 +395,7 @@ class PySimulation {
 
   // The outputs of `kitaku run` for the run so far, written the same way.
   void write_outputs(const std::string& dir) {
-    std::lock_guard lock(mu_);
+    const auto lock = lock_without_gil();
     geo::RunOutputs out;
     out.network = &city_->network.network;
     out.city = &sim_->city();
@@ -408,11 +414,22 @@ class PySimulation {
     geo::write_run_outputs(dir, out);
   }
 
-  void validate() const { sim_->validate(); }
+  void validate() {
+    const auto lock = lock_without_gil();
+    sim_->validate();
+  }
 
  private:
+  // The simulation's lock, waited for without the GIL: a thread stepping with the
+  // lock held takes the GIL back between batches of steps, so waiting with it
+  // would deadlock.
+  std::unique_lock<std::mutex> lock_without_gil() {
+    py::gil_scoped_release nogil;
+    return std::unique_lock<std::mutex>(mu_);
+  }
+
   std::shared_ptr<const View> view(bool with_agents) {
-    std::lock_guard lock(mu_);
+    const auto lock = lock_without_gil();
     const std::int64_t t = sim_->time_s();
     if (view_ && view_->time_s == t && (view_->with_agents || !with_agents)) return view_;
     auto v = std::make_shared<View>();
@@ -437,7 +454,7 @@ class PySimulation {
   Scenario sc_;
   std::shared_ptr<geo::LoadedCity> city_;
   std::unique_ptr<Simulation> sim_;
-  std::mutex mu_;  // one caller at a time: a step runs without the GIL
+  std::mutex mu_;  // one caller at a time: a step runs without the GIL (lock_without_gil)
   std::shared_ptr<const View> view_;  // the last step's, while the time is the same
 };
 

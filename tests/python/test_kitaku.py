@@ -208,6 +208,23 @@ def test_gil_released_while_stepping():
     assert len(during) > 3 * batches, (finished - started, len(during))
 
 
+def test_one_call_at_a_time_from_threads():
+    # A thread steps while another asks for views: the second waits for the first
+    # (without holding the GIL, or the two would deadlock) and then sees the end.
+    import faulthandler
+    faulthandler.dump_traceback_later(120, exit=True)  # a deadlock fails instead of hanging
+    scen = write("small5.toml", SCENARIO)
+    sim = kitaku.Simulation(kitaku.load_scenario(scen, overrides={"population.agents": 20000}), threads=2)
+    t = threading.Thread(target=sim.run)
+    t.start()
+    seen = []
+    while t.is_alive() or not seen:
+        seen.append((sim.edges()["density"].sum(), sim.summary()["sim_seconds"]))
+    t.join()
+    faulthandler.cancel_dump_traceback_later()
+    assert sim.done and seen[-1][1] == sim.duration
+
+
 def main():
     tests = [v for k, v in sorted(globals().items()) if k.startswith("test_") and callable(v)]
     only = os.environ.get("KITAKU_PYTEST")
