@@ -287,7 +287,7 @@ TEST_CASE("kitaku demand from-sumo converts SUMO pedestrian trips into a trips C
   CHECK(test::slurp(out) == csv);  // the earlier file is untouched
 }
 
-TEST_CASE("a CrowdWalk generation file: starts and goals by tag, counts, times; errors name the rule") {
+TEST_CASE("a CrowdWalk generation file: starts and goals by tag, counts and times, and errors name the rule") {
   test::TempDir dir;
   const std::string map = dir / "tiny.map.xml";
   // Three links along a street tagged "Main"; the last also "Exit".
@@ -384,7 +384,7 @@ TEST_CASE("the CrowdWalk Ginza generation files run on the Ginza map") {
         drawn.back().origin.x);
 }
 
-TEST_CASE("kitaku run on a trips file: agents.csv names the trips; a bad row stops it with file, line and column") {
+TEST_CASE("kitaku run on a trips file: agents.csv names the trips, and a bad row stops it with file, line and column") {
   test::TempDir dir;
   test::use_shared_cache();
   // The synthetic city of radius 2 km is centred on Tokyo station (139.7671 E, 35.6812 N).
