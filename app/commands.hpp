@@ -29,6 +29,7 @@ struct SweepOptions {
 };
 /// Runs (or resumes) the sweep; throws InputError when a run failed, Interrupted on Ctrl-C.
 void run_sweep(const SweepOptions& options);
+void add_demand_command(CLI::App& app);      // kitaku demand from-sumo ROUTES --net NET OUT.csv
 
 /// Thrown after a run stopped by Ctrl-C has written its partial outputs; main exits 130.
 struct Interrupted : std::runtime_error {

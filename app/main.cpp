@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   kitaku::app::add_rerun_command(app);
   kitaku::app::add_report_command(app);
   kitaku::app::add_calibrate_command(app);
+  kitaku::app::add_demand_command(app);
 #ifdef KITAKU_WITH_UI
   kitaku::app::add_dashboard_command(app);
 #endif

@@ -6,5 +6,5 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$1; shift
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S "$root" -B "$dir" -G Ninja "$@" >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; exit 1; }
-grep -A7 'Kitaku build options' "$dir.configure.log" || true
+grep -E 'Kitaku build options|^--   KITAKU_' "$dir.configure.log" || true
 cmake --build "$dir" -j "$jobs" ${KITAKU_BUILD_TARGETS:+--target $KITAKU_BUILD_TARGETS}

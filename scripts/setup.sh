@@ -16,6 +16,7 @@ PACKAGES=(
   osmium-tool                     # tests: convert OSM XML to PBF
   libopenmpi-dev openmpi-bin      # kitaku sweep across processes and machines (mpirun)
   clang libclang-rt-14-dev libomp-dev   # scripts/tsan.sh: clang's ThreadSanitizer, LLVM libomp + Archer (libarcher.so)
+  pybind11-dev python3-dev python3-numpy   # the Python module kitaku (docs/python.md)
 )
 
 missing=()

@@ -6,12 +6,14 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "kitaku/geo/demand.hpp"
 #include "kitaku/geo/facilities.hpp"
 #include "kitaku/geo/gdal_util.hpp"
 #include "kitaku/geo/intensity_raster.hpp"
 #include "kitaku/geo/synth.hpp"
 #include "kitaku/sim/error.hpp"
 #include "kitaku/sim/spatial_index.hpp"
+#include "network_internal.hpp"
 
 namespace kitaku::geo {
 namespace {
@@ -163,6 +165,19 @@ LoadedCity load_city(const Scenario& sc, const ProgressFn& network_progress) {
     rep.zones_clipped = rep.zones_read - zones.size();
     for (const auto& z : zones) rep.population_kept += z.day_population;
     out.city.zones = std::move(zones);
+  }
+  // Explicit demand (docs/scenario-format.md, "Trips"; docs/crowdwalk.md).
+  const PopulationParams& pp = sc.population;
+  TripOptions to;
+  to.persons_per_agent = pp.persons_per_agent > 0 ? pp.persons_per_agent : 1.0;
+  to.quake_clock_s = sc.quake.clock_s;
+  if (pp.source == "trips") {
+    out.city.trips = load_trips(pp.trips, net, to);
+  } else if (pp.source == "crowdwalk") {
+    if (!netimport::looks_like_crowdwalk(src.network))
+      throw InputError(sc.origin, "[population] source", "\"crowdwalk\" needs a CrowdWalk map as [city] network, not " +
+                                                             src.network);
+    out.city.trips = load_crowdwalk_generation(pp.generation, src.network, to, sc.seed);
   }
   const SeismicParams& seismic = sc.hazards.seismic;
   if (seismic.enabled && !seismic.intensity_raster.empty())

@@ -89,7 +89,12 @@ void format_agents_csv(const Population& pop, const City& city, const AgentRecor
     s += weight;
     s += ',';
     const std::int32_t z = i < pop.zone.size() ? pop.zone[i] : -1;
-    if (z >= 0) {
+    if (!pop.departure_s.empty()) {  // explicit demand: the trip's row, and its group
+      s += "trip,";
+      append_csv_int(s, z);
+      s += ',';
+      if (i < pop.group.size() && pop.group[i] >= 0) append_csv_int(s, pop.group[i]);
+    } else if (z >= 0) {
       s += "zone,";
       append_csv_int(s, z);
       s += ',';

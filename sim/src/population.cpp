@@ -109,10 +109,92 @@ std::size_t pick_band(const BandCdf& cdf, double u) noexcept {
   return kHomeBands - 1;
 }
 
+// Who agent i is: age group, vulnerability and free walking speed.
+void draw_person(const PopulationParams& pp, const MovementParams& mv, std::uint64_t seed, std::size_t i,
+                 Activity act, Population& pop) {
+  const auto entity = static_cast<std::uint64_t>(i);
+  Rng age_rng(seed, entity, 0, Purpose::kAge);
+  AgeGroup age;
+  if (act == Activity::kSchool)
+    age = age_rng.bernoulli(kChildShareAtSchool) ? AgeGroup::kChild : AgeGroup::kAdult;
+  else
+    age = age_rng.bernoulli(pp.elderly_share) ? AgeGroup::kElderly : AgeGroup::kAdult;
+  const bool vulnerable = age_rng.bernoulli(pp.vulnerable_share);
+  pop.age[i] = age;
+  pop.vulnerable[i] = vulnerable ? 1 : 0;
+
+  Rng speed_rng(seed, entity, 0, Purpose::kSpeed);
+  double v = age == AgeGroup::kAdult     ? speed_rng.normal(mv.v0_mean, mv.v0_sd)
+             : age == AgeGroup::kElderly ? speed_rng.normal(mv.v_elderly, mv.v_elderly_sd)
+                                         : speed_rng.normal(mv.v_child, mv.v_child_sd);
+  if (vulnerable) v = std::min(v, mv.v_vulnerable);
+  pop.v_free[i] = static_cast<float>(std::clamp(v, kMinSpeed, kMaxSpeed));
+}
+
+void resize(Population& pop, std::size_t n) {
+  pop.origin.resize(n);
+  pop.pos.resize(n);
+  pop.home.resize(n);
+  pop.home_km.resize(n);
+  pop.activity.resize(n);
+  pop.age.resize(n);
+  pop.vulnerable.resize(n);
+  pop.v_free.resize(n);
+  pop.zone.resize(n);
+}
+
+// Explicit demand: each trip's agents stand at its origin and walk to its
+// destination (their "home") from its departure time. Travellers by activity.
+Population place_trips(const Network& net, const SpatialIndex& index, const City& city, const Scenario& scenario,
+                       std::uint64_t seed) {
+  const PopulationParams& pp = scenario.population;
+  const std::string& file = pp.source == "trips" ? pp.trips : pp.generation;
+  if (city.trips.empty()) throw InputError(file, "", "no trips: the file holds no rows (or rules) with persons");
+  if (net.node_count() == 0)
+    throw InputError(scenario.origin, "[population]", "the network has no nodes to place agents on");
+  std::vector<std::size_t> first(city.trips.size() + 1, 0);  // agents of trip t: [first[t], first[t+1])
+  for (std::size_t t = 0; t < city.trips.size(); ++t) first[t + 1] = first[t] + static_cast<std::size_t>(city.trips[t].agents);
+  const std::size_t n = first.back();
+  if (n >= std::numeric_limits<std::uint32_t>::max())
+    throw InputError(file, "", "too many agents (" + std::to_string(n) + "); at most 4294967294");
+  Population pop;
+  pop.persons_per_agent = pp.persons_per_agent > 0 ? pp.persons_per_agent : 1.0;
+  pop.persons_total = static_cast<double>(n) * pop.persons_per_agent;
+  resize(pop, n);
+  pop.departure_s.resize(n);
+  pop.group.resize(n);
+  const auto trips = static_cast<std::int64_t>(city.trips.size());
+#pragma omp parallel for schedule(dynamic, 64)
+  for (std::int64_t ti = 0; ti < trips; ++ti) {
+    const Trip& trip = city.trips[static_cast<std::size_t>(ti)];
+    const NodeId origin = index.nearest_node(trip.origin).node;
+    for (std::size_t i = first[static_cast<std::size_t>(ti)]; i < first[static_cast<std::size_t>(ti) + 1]; ++i) {
+      pop.pos[i] = trip.origin;
+      pop.origin[i] = origin;
+      pop.zone[i] = static_cast<std::int32_t>(trip.row);
+      pop.group[i] = trip.group;
+      pop.activity[i] = Activity::kTransit;
+      pop.departure_s[i] = trip.departure_s;
+      draw_person(pp, scenario.movement, seed, i, Activity::kTransit, pop);
+      Point home = trip.destination;
+      if (!trip.has_destination) {
+        Rng angle_rng(seed, static_cast<std::uint64_t>(i), 0, Purpose::kHomeAngle);
+        const double angle = angle_rng.uniform(-kPi, kPi);
+        home = {trip.origin.x + trip.home_km * 1000.0 * std::cos(angle),
+                trip.origin.y + trip.home_km * 1000.0 * std::sin(angle)};
+      }
+      pop.home[i] = home;
+      pop.home_km[i] = static_cast<float>(distance(trip.origin, home) / 1000.0);
+    }
+  }
+  return pop;
+}
+
 }  // namespace
 
 Population place_population(const Network& net, const SpatialIndex& index, const City& city,
                             const Scenario& scenario, std::uint64_t seed) {
+  if (scenario.population.source != "zones") return place_trips(net, index, city, scenario, seed);
   const PopulationParams& pp = scenario.population;
   const MovementParams& mv = scenario.movement;
 
@@ -199,15 +281,7 @@ Population place_population(const Network& net, const SpatialIndex& index, const
   Population pop;
   pop.persons_total = total;
   pop.persons_per_agent = total / static_cast<double>(n);
-  pop.origin.resize(n);
-  pop.pos.resize(n);
-  pop.home.resize(n);
-  pop.home_km.resize(n);
-  pop.activity.resize(n);
-  pop.age.resize(n);
-  pop.vulnerable.resize(n);
-  pop.v_free.resize(n);
-  pop.zone.resize(n);
+  resize(pop, n);
 
   const auto count = static_cast<std::int64_t>(n);
 #pragma omp parallel for schedule(static)
@@ -254,22 +328,7 @@ Population place_population(const Network& net, const SpatialIndex& index, const
     pop.activity[i] = act;
 
     // Who the agent is.
-    Rng age_rng(seed, entity, 0, Purpose::kAge);
-    AgeGroup age;
-    if (act == Activity::kSchool)
-      age = age_rng.bernoulli(kChildShareAtSchool) ? AgeGroup::kChild : AgeGroup::kAdult;
-    else
-      age = age_rng.bernoulli(pp.elderly_share) ? AgeGroup::kElderly : AgeGroup::kAdult;
-    const bool vulnerable = age_rng.bernoulli(pp.vulnerable_share);
-    pop.age[i] = age;
-    pop.vulnerable[i] = vulnerable ? 1 : 0;
-
-    Rng speed_rng(seed, entity, 0, Purpose::kSpeed);
-    double v = age == AgeGroup::kAdult     ? speed_rng.normal(mv.v0_mean, mv.v0_sd)
-               : age == AgeGroup::kElderly ? speed_rng.normal(mv.v_elderly, mv.v_elderly_sd)
-                                           : speed_rng.normal(mv.v_child, mv.v_child_sd);
-    if (vulnerable) v = std::min(v, mv.v_vulnerable);
-    pop.v_free[i] = static_cast<float>(std::clamp(v, kMinSpeed, kMaxSpeed));
+    draw_person(pp, mv, seed, i, act, pop);
 
     // Where home is.
     Rng dist_rng(seed, entity, 0, Purpose::kHomeDistance);

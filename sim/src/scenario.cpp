@@ -235,8 +235,23 @@ void read_shares(const std::string& origin, const toml::table& t, TableReader& r
   throw InputError(origin, line_of(t), s.str());
 }
 
-void read_population(const std::string& origin, const toml::table& t, PopulationParams& p) {
+void read_population(const std::string& origin, const toml::table& t, const std::string& base_dir,
+                     PopulationParams& p) {
   TableReader r(origin, t, "population");
+  if (r.get("source", p.source) && p.source != "zones" && p.source != "trips" && p.source != "crowdwalk")
+    r.fail_at("source", "must be \"zones\", \"trips\" or \"crowdwalk\", got \"" + p.source + "\"");
+  r.get("trips", p.trips);
+  r.get("generation", p.generation);
+  if (p.source == "trips" && p.trips.empty()) r.fail_at("source", "source = \"trips\" needs trips = \"FILE\"");
+  if (p.source == "crowdwalk" && p.generation.empty())
+    r.fail_at("source", "source = \"crowdwalk\" needs generation = \"FILE.gen.json\"");
+  if (p.source != "trips" && r.has("trips")) r.fail_at("trips", "only with source = \"trips\"");
+  if (p.source != "crowdwalk" && r.has("generation")) r.fail_at("generation", "only with source = \"crowdwalk\"");
+  if (p.source != "zones" && r.has("agents"))
+    r.fail_at("agents", "the trips file says how many agents; give persons_per_agent (default 1) instead");
+  if (p.source != "zones") p.agents = 0;
+  p.trips = resolve(base_dir, p.trips);
+  p.generation = resolve(base_dir, p.generation);
   if (r.has("agents") && r.has("persons_per_agent"))
     r.fail_at("persons_per_agent", "give agents or persons_per_agent, not both");
   r.get("agents", p.agents, std::int64_t{1}, std::int64_t{50'000'000});
@@ -640,13 +655,19 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
   if (!city) throw InputError(origin, "", "missing [city] table (synthetic_radius_km or network)");
   read_city(origin, *city, base_dir, s.city);
   if (const toml::table* t = top.table("quake")) read_quake(origin, *t, s.quake);
-  if (const toml::table* t = top.table("population")) read_population(origin, *t, s.population);
+  if (const toml::table* t = top.table("population")) read_population(origin, *t, base_dir, s.population);
   if (const toml::table* t = top.table("movement")) read_movement(origin, *t, s.movement);
   if (const toml::table* t = top.table("policy")) read_policy(origin, *t, s.behaviour);
   if (const toml::table* t = top.table("behaviour")) read_behaviour(origin, *t, s.behaviour);
   if (const toml::table* t = top.table("facilities")) read_facilities(origin, *t, s.facilities);
   if (const toml::table* t = top.table("run")) read_run(origin, *t, s.run);
   if (const toml::table* t = top.table("routing")) read_routing(origin, *t, s.routing);
+  // Explicit demand ends at a place, not somewhere in a home area: unless the file
+  // says otherwise, walkers are routed to the smallest home cells (docs/scenario-format.md, "Trips").
+  if (s.population.source != "zones") {
+    const toml::table* t = top.table("routing");
+    if (!t || !t->contains("home_cell_m")) s.routing.home_cell_m = kTripHomeCellM;
+  }
   HazardParams& h = s.hazards;
   if (const toml::table* t = top.table("seismic")) read_seismic(origin, *t, base_dir, h.seismic);
   if (const toml::table* t = top.table("blockage")) read_blockage(origin, *t, h.blockage);

@@ -98,8 +98,16 @@ std::string to_toml(const Scenario& s) {
 
   const PopulationParams& p = s.population;
   o << "\n[population]\n";
-  if (p.agents > 0 || p.persons_per_agent <= 0) i("agents", p.agents);
-  else d("persons_per_agent", p.persons_per_agent);
+  str("source", p.source);
+  path("trips", p.trips);
+  path("generation", p.generation);
+  if (p.source != "zones") {
+    if (p.persons_per_agent > 0) d("persons_per_agent", p.persons_per_agent);
+  } else if (p.agents > 0 || p.persons_per_agent <= 0) {
+    i("agents", p.agents);
+  } else {
+    d("persons_per_agent", p.persons_per_agent);
+  }
   d("share_work", p.share_work);
   d("share_school", p.share_school);
   d("share_shopping", p.share_shopping);

@@ -215,6 +215,11 @@ std::size_t Simulation::agent_count() const noexcept { return impl_->tb.ag.size(
 AgentState Simulation::state(AgentId a) const { return impl_->tb.ag.state[a]; }
 Point Simulation::position(AgentId a) const { return engine::agent_point(impl_->net, impl_->pop, impl_->tb.ag, a); }
 
+EdgeId Simulation::agent_edge(AgentId a) const {
+  const ArcId arc = impl_->tb.ag.arc[a];
+  return arc == kNoArc ? kNoEdge : impl_->net.edge(arc);
+}
+
 EdgeView Simulation::edge_view(EdgeId e) const {
   const auto& tb = impl_->tb;
   return {tb.ed.count[e], static_cast<float>(tb.ed.count[e] * impl_->in.w() / tb.edge.area[e]), tb.ed.closed[e] != 0,

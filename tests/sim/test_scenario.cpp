@@ -849,3 +849,31 @@ TEST_CASE("every scenario shipped in scenarios/ and bench/ parses") {
   CHECK(types.count(CommandType::kDamageFacility) == 1);
   CHECK(types.count(CommandType::kReopenArea) == 1);
 }
+
+TEST_CASE("[population] source: zones, trips or crowdwalk, each with its file") {
+  CHECK(error_with_city("[population]\nsource = \"sumo\"\n") ==
+        "s.toml: line 4: [population] source: must be \"zones\", \"trips\" or \"crowdwalk\", got \"sumo\"");
+  CHECK(error_with_city("[population]\nsource = \"trips\"\n") ==
+        "s.toml: line 4: [population] source: source = \"trips\" needs trips = \"FILE\"");
+  CHECK(error_with_city("[population]\nsource = \"crowdwalk\"\n") ==
+        "s.toml: line 4: [population] source: source = \"crowdwalk\" needs generation = \"FILE.gen.json\"");
+  CHECK(error_with_city("[population]\ntrips = \"t.csv\"\n") ==
+        "s.toml: line 4: [population] trips: only with source = \"trips\"");
+  CHECK(error_with_city("[population]\nsource = \"trips\"\ntrips = \"t.csv\"\nagents = 5\n") ==
+        "s.toml: line 6: [population] agents: the trips file says how many agents; give persons_per_agent (default 1) "
+        "instead");
+  const Scenario s = parse_scenario("[city]\nsynthetic_radius_km = 5\n[population]\nsource = \"trips\"\n"
+                                    "trips = \"t.csv\"\npersons_per_agent = 2\n",
+                                    "s.toml", "/data");
+  CHECK(s.population.trips == "/data/t.csv");
+  CHECK(s.population.agents == 0);
+  CHECK(s.routing.home_cell_m == kTripHomeCellM);  // trips end at places
+  const Scenario back = parse_scenario(to_toml(s), "back.toml", "/elsewhere");
+  CHECK(back.population.source == "trips");
+  CHECK(back.population.trips == "/data/t.csv");
+  CHECK(back.population.persons_per_agent == 2);
+  CHECK(back.routing.home_cell_m == kTripHomeCellM);
+  const Scenario z = parse_scenario("[city]\nsynthetic_radius_km = 5\n", "s.toml", ".");
+  CHECK(z.population.source == "zones");
+  CHECK(z.routing.home_cell_m == 2000);
+}

@@ -76,6 +76,7 @@ Fingerprint fingerprint(const Inputs& in) {
   h = ckpt::hash_vector(in.pop.activity, h);
   h = ckpt::hash_vector(in.pop.age, h);
   h = ckpt::hash_vector(in.pop.vulnerable, h);
+  h = ckpt::hash_vector(in.pop.departure_s, h);
   f.population = h;
   return f;
 }

@@ -195,6 +195,11 @@ void setup_agents(const Inputs& in, HomeRoutes& homes, Tables& tb, Kernel& k) {
     cold.home_cell[a] = homes.cell_of(in.net.pos(hn));
     cold.variant[a] = static_cast<std::uint8_t>(
         Rng(seed, index(a), 0, Purpose::kRouteVariant).below(static_cast<std::uint64_t>(sc.routing.route_variants)));
+    if (!pop.departure_s.empty()) {  // explicit demand: the trip says when, and where to
+      ag.flags[a] |= kWillWalk;
+      when[a] = pop.departure_s[ai];
+      continue;
+    }
     const bool stranded = draws_stranded(in, a);
     // The stranded who walk all the same (the panel's long-distance walkers).
     const bool walk = !stranded || (bp.long_walk_share > 0 &&

@@ -52,11 +52,25 @@ struct IntensityGrid {
   bool empty() const noexcept { return value.empty(); }
 };
 
+/// One row of explicit demand ([population] source = "trips" or "crowdwalk"): a group
+/// that sets off from `origin` at `departure_s` and walks to `destination`.
+struct Trip {
+  Point origin;                  // network CRS
+  Point destination;             // network CRS; used when has_destination
+  bool has_destination = true;   // false: home_km away, in a direction drawn per agent
+  double home_km = 0;
+  std::int64_t departure_s = 0;  // seconds after the quake (>= 0)
+  std::int64_t agents = 1;       // agents of this row (persons / persons_per_agent)
+  std::int32_t group = -1;       // the file's group number, -1 when none
+  std::int64_t row = 0;          // the row (or rule) in the source, 1-based, for agents.csv
+};
+
 /// Everything that stands on a network, in its CRS.
 struct City {
   std::vector<Facility> facilities;
   std::vector<Station> stations;
   std::vector<Zone> zones;
+  std::vector<Trip> trips;   // explicit demand; empty unless the scenario reads a trips file
   IntensityGrid intensity;   // empty unless the scenario gives an intensity raster
 };
 

@@ -34,12 +34,18 @@ struct Population {
   std::vector<AgeGroup> age;
   std::vector<std::uint8_t> vulnerable;  // priority at facilities
   std::vector<float> v_free;          // free walking speed by day, m/s
-  std::vector<std::int32_t> zone;     // zone index placed in, or -1 - station index
+  std::vector<std::int32_t> zone;     // zone index placed in, or -1 - station index; trips: the row
+  /// Explicit departures (trips), seconds after the quake: the agent sets off then,
+  /// whatever the behaviour model would draw. Empty when the model draws them.
+  std::vector<std::int64_t> departure_s;
+  std::vector<std::int32_t> group;    // trips: the row's group (-1: none); empty otherwise
 
   std::size_t size() const noexcept { return origin.size(); }
 };
 
-/// Places scenario.population.agents agents (or population / persons_per_agent).
+/// Places scenario.population.agents agents (or population / persons_per_agent); with
+/// [population] source = "trips" or "crowdwalk", the city's trips instead (each row's
+/// agents at its origin, walking to its destination from its departure time).
 /// Deterministic in `seed` and parallel (OpenMP): the same result for any thread
 /// count. Throws InputError when the city has no population.
 Population place_population(const Network& net, const SpatialIndex& index, const City& city,

@@ -18,6 +18,7 @@ enum class Purpose : std::uint64_t {
   kBlockage, kAftershockBlockage, kFacilityFailure, kFireIgnition, kFireCatch,
   // Appended, so that the draws above keep their streams.
   kLongWalk,
+  kCrowdWalkPlace, kCrowdWalkDist,  // CrowdWalk generation files (geo/src/demand.cpp)
 };
 
 /// Four independent 64-bit words per counter; Rng hands them out in turn and moves

@@ -41,6 +41,12 @@ struct QuakeTime {
 
 /// Who is where at quake time (docs/model.md, "Population").
 struct PopulationParams {
+  /// Where the agents come from: "zones" (zones and stations, below), "trips" (one
+  /// row per group in the file `trips`: docs/scenario-format.md, "Trips") or
+  /// "crowdwalk" (a CrowdWalk generation file `generation` beside its map: docs/crowdwalk.md).
+  std::string source = "zones";
+  std::string trips;                 // source = "trips": CSV, GeoPackage or GeoJSON
+  std::string generation;            // source = "crowdwalk": *.gen.json or *.genDist.json
   std::int64_t agents = 100000;      // agents to place (0: use persons_per_agent)
   double persons_per_agent = 0;      // > 0: agents = population / persons_per_agent
   // Activity shares of people in zones (weekday defaults; [population.holiday]
@@ -109,6 +115,10 @@ struct RunParams {
   int step_s = 5;
   int output_interval_s = 300;
 };
+
+/// [routing] home_cell_m's default with [population] source = "trips" or "crowdwalk"
+/// (the smallest allowed): walkers leave the network within this of where their trip ends.
+inline constexpr double kTripHomeCellM = 250;
 
 struct RoutingParams {
   double home_cell_m = 2000;   // homes share a shortest-path tree per cell of this size

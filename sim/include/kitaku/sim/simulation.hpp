@@ -188,6 +188,9 @@ class Simulation {
   AgentState state(AgentId a) const;
   /// The agent's position now (on its arc, at its node, or at its facility).
   Point position(AgentId a) const;
+  /// The edge the agent is on now: walking or queued along it; kNoEdge when it stands
+  /// at a node, is inside a facility, or is off the network.
+  EdgeId agent_edge(AgentId a) const;
   EdgeView edge_view(EdgeId e) const;
   FacilityState facility_state(ShelterId f) const;
   double facility_occupancy(ShelterId f) const;   // persons inside
