@@ -368,8 +368,12 @@ class PySimulation {
     std::size_t c = 0;
     int_col(cols[c++], [](const TimeseriesRow& r) { return r.time_s; });
     int_col(cols[c++], [](const TimeseriesRow& r) { return r.agents; });
+    const double w = sim_->population().persons_per_agent;
+    real_col(cols[c++], [w](const TimeseriesRow&) { return w; });
     for (int s = 0; s < kAgentStates; ++s)
       int_col(cols[c++], [s](const TimeseriesRow& r) { return r.state[static_cast<std::size_t>(s)]; });
+    for (int s = 0; s < kAgentStates; ++s)
+      real_col(cols[c++], [s, w](const TimeseriesRow& r) { return static_cast<double>(r.state[static_cast<std::size_t>(s)]) * w; });
     real_col(cols[c++], [](const TimeseriesRow& r) { return r.persons_sheltered; });
     real_col(cols[c++], [](const TimeseriesRow& r) { return r.persons_walking; });
     real_col(cols[c++], [](const TimeseriesRow& r) { return r.persons_ge4; });
@@ -383,7 +387,7 @@ class PySimulation {
 
   std::string timeseries_csv_text() {
     const auto lock = lock_without_gil();
-    return timeseries_csv(sim_->timeseries());
+    return timeseries_csv(sim_->timeseries(), sim_->population().persons_per_agent);
   }
 
   py::list command_log() {

@@ -6,7 +6,11 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
-"$root/scripts/build.sh" "$root/build" -DCMAKE_BUILD_TYPE=Release -DKITAKU_BUILD_TESTS=OFF
+# Debian's python3 for the Python module (build/python; docs/python.md), not a
+# pyenv shim or other python3 first on PATH, which lacks setup.sh's NumPy.
+python=()
+[ -x /usr/bin/python3 ] && python=(-DPython3_EXECUTABLE=/usr/bin/python3)
+"$root/scripts/build.sh" "$root/build" -DCMAKE_BUILD_TYPE=Release -DKITAKU_BUILD_TESTS=OFF "${python[@]}"
 if [ $# -gt 0 ]; then
   exec "$root/build/kitaku" "$@"
 fi

@@ -9,8 +9,13 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 # -O2 without debug info: -g costs 35-40 % of the compile time (measured per file,
 # docs/PERFORMANCE.md "CI time"), and a failing test is re-run in a debug build anyway.
+# Debian's python3 (where setup.sh installed NumPy and pybind11), not whatever
+# python3 comes first on PATH (a pyenv shim, say): else the Python module and its
+# tests would be left out of the build without a word.
+python=()
+[ -x /usr/bin/python3 ] && python=(-DPython3_EXECUTABLE=/usr/bin/python3)
 "$root/scripts/build.sh" "$root/build-test" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
-    -DKITAKU_BUILD_TESTS=ON
+    -DKITAKU_BUILD_TESTS=ON "${python[@]}"
 (cd "$root/build-test" && ctest --output-on-failure -j "$jobs")
 
 if [ "${KITAKU_SKIP_SANITIZE:-0}" != 1 ]; then
