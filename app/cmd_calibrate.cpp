@@ -26,6 +26,7 @@
 #include "run_job.hpp"
 #include "sweep/plan.hpp"
 #include "sweep/sweep_dir.hpp"
+#include "sweep/toml_file.hpp"
 
 namespace kitaku::app {
 extern const char* const kDefaultScenarioToml;
@@ -58,61 +59,7 @@ struct Calibration {
   std::vector<Figure> targets, checks;
 };
 
-std::string line_of(const toml::node& n) { return "line " + std::to_string(n.source().begin.line); }
-
-// One table of the calibration file, read strictly: unknown keys are errors.
-class Reader {
- public:
-  Reader(const std::string& file, const toml::table& t, std::string prefix)
-      : file_(file), t_(t), prefix_(std::move(prefix)) {}
-  const toml::node* node(std::string_view key) {
-    const toml::node* n = t_.get(key);
-    if (n) seen_.emplace_back(key);
-    return n;
-  }
-  bool string(std::string_view key, std::string& out) {
-    const toml::node* n = node(key);
-    if (!n) return false;
-    if (!n->is_string()) fail(*n, key, "must be a string");
-    out = **n->as_string();
-    return true;
-  }
-  bool number(std::string_view key, double& out, double lo, double hi) {
-    const toml::node* n = node(key);
-    if (!n) return false;
-    if (!n->is_integer() && !n->is_floating_point()) fail(*n, key, "must be a number");
-    out = n->is_integer() ? static_cast<double>(**n->as_integer()) : **n->as_floating_point();
-    if (!std::isfinite(out) || out < lo || out > hi) {
-      std::ostringstream m;
-      m << "must be in [" << lo << ", " << hi << "], got " << out;
-      fail(*n, key, m.str());
-    }
-    return true;
-  }
-  bool integer(std::string_view key, std::int64_t& out, std::int64_t lo, std::int64_t hi) {
-    const toml::node* n = node(key);
-    if (!n) return false;
-    if (!n->is_integer()) fail(*n, key, "must be a whole number");
-    out = **n->as_integer();
-    if (out < lo || out > hi)
-      fail(*n, key, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(out));
-    return true;
-  }
-  void finish() const {
-    for (const auto& [k, v] : t_)
-      if (std::find(seen_.begin(), seen_.end(), k.str()) == seen_.end()) fail(v, k.str(), "unknown key");
-  }
-  [[noreturn]] void fail(const toml::node& n, std::string_view key, const std::string& why) const {
-    throw InputError(file_, line_of(n), prefix_ + std::string(key) + ": " + why);
-  }
-  [[noreturn]] void fail_table(const std::string& why) const { throw InputError(file_, line_of(t_), prefix_ + why); }
-
- private:
-  const std::string& file_;
-  const toml::table& t_;
-  std::string prefix_;
-  std::vector<std::string> seen_;
-};
+using Reader = TableReader;
 
 std::vector<Figure> read_figures(const std::string& path, const toml::table& root, const char* name) {
   std::vector<Figure> out;
@@ -125,12 +72,12 @@ std::vector<Figure> read_figures(const std::string& path, const toml::table& roo
     Reader r(path, t, std::string("[[") + name + "]] ");
     Figure f;
     f.line = static_cast<int>(t.source().begin.line);
-    if (!r.string("metric", f.metric)) r.fail_table("metric: missing (a summary.json key, e.g. \"share_walkers_ge6_3h\")");
-    if (!r.number("value", f.value, 0, std::numeric_limits<double>::max()))
+    if (!r.get_string("metric", f.metric)) r.fail_table("metric: missing (a summary.json key, e.g. \"share_walkers_ge6_3h\")");
+    if (!r.get_number("value", f.value, 0, std::numeric_limits<double>::max()))
       r.fail_table("value: missing (the published figure, in summary.json's unit)");
     if (f.value <= 0) r.fail(*t.get("value"), "value", "must be above 0 (the fit compares logarithms)");
-    r.number("weight", f.weight, 0, 1e6);
-    r.string("source", f.source);
+    r.get_number("weight", f.weight, 0, 1e6);
+    r.get_string("source", f.source);
     r.finish();
     out.push_back(f);
   }
@@ -140,18 +87,8 @@ std::vector<Figure> read_figures(const std::string& path, const toml::table& roo
 Calibration load_calibration(const std::string& path) {
   Calibration c;
   c.file = path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "", "cannot open calibration file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
-  toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    const long line = static_cast<long>(e.source().begin.line);
-    throw InputError(path, "line " + std::to_string(line), toml_error_text(e.description(), text, line));
-  }
+  std::string text;
+  const toml::table root = parse_toml_file(path, "calibration file", text);
   for (const auto& [k, v] : root)
     if (k.str() != "calibrate" && k.str() != "parameter" && k.str() != "target" && k.str() != "check")
       throw InputError(path, line_of(v), std::string(k.str()) +
@@ -160,9 +97,9 @@ Calibration load_calibration(const std::string& path) {
   const toml::table* cal = root["calibrate"].as_table();
   if (!cal) throw InputError(path, "", "missing [calibrate] table (with base = \"SCENARIO.toml\" or \"default\")");
   Reader r(path, *cal, "[calibrate] ");
-  r.string("name", c.name);
+  r.get_string("name", c.name);
   if (c.name.empty()) c.name = fs::path(path).stem().string();
-  if (!r.string("base", c.base)) r.fail_table("base: missing (a scenario file, relative to this file, or \"default\")");
+  if (!r.get_string("base", c.base)) r.fail_table("base: missing (a scenario file, relative to this file, or \"default\")");
   if (c.base != "default") {
     const fs::path p = fs::path(c.base).is_absolute() ? fs::path(c.base) : fs::path(path).parent_path() / c.base;
     if (!fs::is_regular_file(p))
@@ -170,12 +107,12 @@ Calibration load_calibration(const std::string& path) {
     c.base = fs::absolute(p).lexically_normal().string();
   }
   std::int64_t v = 0;
-  if (r.integer("seeds", v, 1, 1000)) c.seeds = static_cast<int>(v);
-  r.integer("seed_base", c.seed_base, 0, std::numeric_limits<std::int64_t>::max() - 1000);
-  if (r.integer("samples", v, 2, 10000)) c.samples = static_cast<int>(v);
-  if (r.integer("rounds", v, 1, 100)) c.rounds = static_cast<int>(v);
-  r.number("shrink", c.shrink, 0.05, 0.95);
-  r.integer("latin_seed", c.latin_seed, 0, std::numeric_limits<std::int64_t>::max() - 100);
+  if (r.get_int("seeds", v, 1, 1000)) c.seeds = static_cast<int>(v);
+  r.get_int("seed_base", c.seed_base, 0, std::numeric_limits<std::int64_t>::max() - 1000);
+  if (r.get_int("samples", v, 2, 10000)) c.samples = static_cast<int>(v);
+  if (r.get_int("rounds", v, 1, 100)) c.rounds = static_cast<int>(v);
+  r.get_number("shrink", c.shrink, 0.05, 0.95);
+  r.get_int("latin_seed", c.latin_seed, 0, std::numeric_limits<std::int64_t>::max() - 100);
   r.finish();
 
   const toml::node* params = root.get("parameter");
@@ -186,9 +123,9 @@ Calibration load_calibration(const std::string& path) {
     Reader pr(path, t, "[[parameter]] ");
     Parameter p;
     p.line = static_cast<int>(t.source().begin.line);
-    if (!pr.string("key", p.key)) pr.fail_table("key: missing (a dotted scenario key, e.g. \"movement.carriageway_share\")");
-    if (!pr.number("min", p.lo, -1e12, 1e12)) pr.fail_table("min: missing");
-    if (!pr.number("max", p.hi, -1e12, 1e12)) pr.fail_table("max: missing");
+    if (!pr.get_string("key", p.key)) pr.fail_table("key: missing (a dotted scenario key, e.g. \"movement.carriageway_share\")");
+    if (!pr.get_number("min", p.lo, -1e12, 1e12)) pr.fail_table("min: missing");
+    if (!pr.get_number("max", p.hi, -1e12, 1e12)) pr.fail_table("max: missing");
     if (!(p.hi > p.lo)) pr.fail(*t.get("max"), "max", "must be above min");
     pr.finish();
     for (const Parameter& q : c.parameters)

@@ -12,6 +12,7 @@
 
 #include "kitaku/sim/error.hpp"
 #include "kitaku/sim/toml_error.hpp"
+#include "sweep/toml_file.hpp"
 
 namespace kitaku::app::sweep {
 namespace {
@@ -21,7 +22,6 @@ using ojson = nlohmann::ordered_json;
 
 constexpr std::size_t kMaxRuns = 1'000'000;
 
-std::string line_of(const toml::node& n) { return "line " + std::to_string(n.source().begin.line); }
 
 std::string shortest(double v) { return format_number(v); }
 
@@ -32,51 +32,7 @@ double round_sig(double v, int digits) {
   return std::strtod(buf, nullptr);
 }
 
-// A strict reader of one table of the sweep file: unknown keys are errors.
-class Reader {
- public:
-  Reader(const std::string& file, const toml::table& t, std::string prefix)
-      : file_(file), t_(t), prefix_(std::move(prefix)) {}
-
-  const toml::node* node(std::string_view key) {
-    const toml::node* n = t_.get(key);
-    if (n) seen_.emplace_back(key);
-    return n;
-  }
-  bool get_string(std::string_view key, std::string& out) {
-    const toml::node* n = node(key);
-    if (!n) return false;
-    if (!n->is_string()) fail(*n, key, "must be a string");
-    out = **n->as_string();
-    return true;
-  }
-  bool get_int(std::string_view key, std::int64_t& out, std::int64_t lo, std::int64_t hi) {
-    const toml::node* n = node(key);
-    if (!n) return false;
-    if (!n->is_integer()) fail(*n, key, "must be an integer");
-    out = **n->as_integer();
-    if (out < lo || out > hi)
-      fail(*n, key, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(out));
-    return true;
-  }
-  void finish() const {
-    for (const auto& [k, v] : t_) {
-      bool known = false;
-      for (const auto& s : seen_) known |= s == k.str();
-      if (!known) fail(v, k.str(), "unknown key");
-    }
-  }
-  [[noreturn]] void fail(const toml::node& n, std::string_view key, const std::string& why) const {
-    throw InputError(file_, line_of(n), prefix_ + std::string(key) + ": " + why);
-  }
-  [[noreturn]] void fail_table(const std::string& why) const { throw InputError(file_, line_of(t_), prefix_ + why); }
-
- private:
-  const std::string& file_;
-  const toml::table& t_;
-  std::string prefix_;  // "[sweep] ", "[[axis]] "
-  std::vector<std::string> seen_;
-};
+using Reader = TableReader;
 
 ParamValue scalar(const toml::node& n, bool& ok) {
   ok = true;
@@ -300,20 +256,7 @@ std::string describe_city(const Scenario& sc) {
 SweepPlan load_sweep(const std::string& path, const char* default_scenario_toml) {
   SweepPlan plan;
   plan.file = path;
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path, "", "cannot open sweep file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    plan.text = ss.str();
-  }
-  toml::table root;
-  try {
-    root = toml::parse(plan.text, path);
-  } catch (const toml::parse_error& e) {
-    const long line = static_cast<long>(e.source().begin.line);
-    throw InputError(path, "line " + std::to_string(line), toml_error_text(e.description(), plan.text, line));
-  }
+  toml::table root = parse_toml_file(path, "sweep file", plan.text);
   for (const auto& [k, v] : root)
     if (k.str() != "sweep" && k.str() != "axis")
       throw InputError(path, line_of(v), std::string(k.str()) + ": unknown key (a sweep file has [sweep] and [[axis]] tables)");
