@@ -17,6 +17,7 @@
 #include "seed_option.hpp"
 #include "format.hpp"
 #include "kitaku/geo/city_loader.hpp"
+#include "kitaku/geo/run_folder.hpp"
 #include "kitaku/sim/error.hpp"
 #include "kitaku/sim/progress.hpp"
 #include "kitaku/sim/scenario.hpp"
@@ -54,6 +55,7 @@ struct DashOptions {
   std::string kpi_tab, drill_tab;
   double map_zoom = 1;
   std::int64_t select_facility = -1;
+  std::string compare_a, compare_b;  // run folders for the after-action comparison
 };
 
 void dashboard(const DashOptions& o) {
@@ -134,6 +136,9 @@ void dashboard(const DashOptions& o) {
 
   ui::DashboardContext ctx(runner.simulation().scenario(), net, city, runner, *backend);
   dopt.tab = o.tab;
+  dopt.run_loader = [](const std::string& dir) { return geo::read_run_folder(dir); };
+  dopt.compare_a = o.compare_a;
+  dopt.compare_b = o.compare_b;
   ui::Dashboard dash(ctx, dopt);
   dash.set_font_report(font);
   dash.panels_kpi_tab(o.kpi_tab);
@@ -257,6 +262,11 @@ void add_dashboard_command(CLI::App& app) {
   cmd->add_option("--select-facility", o->select_facility, "Select this facility (index) and centre the map on it")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--select-area", o->select_area, "Select this allocation area (its label, e.g. J10) and centre the map on it");
+  cmd->add_option("--compare", o->compare_a,
+                  "A run folder (kitaku run --out) to compare in the After action view, as the baseline A")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--compare-with", o->compare_b, "The run folder B compared with --compare's A (B - A)")
+      ->check(CLI::ExistingDirectory);
   cmd->add_flag("--no-vsync", o->no_vsync, "Do not wait for the display between frames");
   cmd->callback([o] { dashboard(*o); });
 }

@@ -19,6 +19,7 @@ void add_sweep_command(CLI::App& app);       // kitaku sweep SWEEP.toml --out DI
 void add_rerun_command(CLI::App& app);       // kitaku rerun DIR/runs/<id>: reproduce one run of a sweep
 void add_report_command(CLI::App& app);      // kitaku report DIR: distributions from agents.csv
 void add_calibrate_command(CLI::App& app);   // kitaku calibrate CALIB.toml --out DIR: fit parameters to figures
+void add_compare_command(CLI::App& app);     // kitaku compare RUN_A RUN_B --out DIR: what changed between two runs
 
 /// `kitaku sweep FILE --out DIR` as a function: also the engine of `kitaku calibrate`.
 struct SweepOptions {

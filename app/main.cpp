@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   kitaku::app::add_facilities_command(app);
   kitaku::app::add_sweep_command(app);
   kitaku::app::add_rerun_command(app);
+  kitaku::app::add_compare_command(app);
   kitaku::app::add_report_command(app);
   kitaku::app::add_calibrate_command(app);
   kitaku::app::add_demand_command(app);

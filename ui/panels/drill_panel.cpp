@@ -583,7 +583,14 @@ void DrillPanel::Draw(DashboardContext& ctx) {
   tabs.tab(script_label.c_str(), "drill.tab.script", [&] { draw_script(ctx); });
   const std::string log_label = format("%s (%zu)###log", L("Event log", "記録"), ctx.snap->command_log.size());
   tabs.tab(log_label.c_str(), "drill.tab.log", [&] { draw_event_log(ctx); });
-  tabs.tab(L("After action###after", "事後検討###after"), "drill.tab.after", [&] { draw_after_action(ctx); });
+  tabs.tab(L("After action###after", "事後検討###after"), "drill.tab.after", [&] {
+    if (ImGui::CollapsingHeader(L("Compare saved runs###compare_runs", "保存済み実行の比較###compare_runs"),
+                                ImGuiTreeNodeFlags_DefaultOpen))
+      compare.Draw(ctx);
+    if (ImGui::CollapsingHeader(L("Drill against its baseline###drill_baseline", "訓練とベースライン###drill_baseline"),
+                                ImGuiTreeNodeFlags_DefaultOpen))
+      draw_after_action(ctx);
+  });
   ImGui::EndTabBar();
 }
 

@@ -7,8 +7,10 @@
 //   Script       the scenario's scripted commands, with their times and whether applied.
 //   Event log    every applied command (scenario, inject, operator); "Save drill log"
 //                writes it as a commands.log that `kitaku run SCENARIO --replay` replays.
-//   After action the drill against a baseline run of the same scenario without the
-//                injects and operator actions (BaselineRun, on a background thread).
+//   After action two saved runs compared (ComparePanel: metric table, time series,
+//                per-road difference on the map), and the drill against a baseline
+//                run of the same scenario without the injects and operator actions
+//                (BaselineRun, on a background thread).
 //
 // Per-frame cost is O(visible rows); matching the script against the command log is
 // redone only when the snapshot changes.
@@ -21,6 +23,7 @@
 #include "kitaku/sim/commands.hpp"
 #include "kitaku/ui/after_action.hpp"
 #include "kitaku/ui/context.hpp"
+#include "panels/compare_panel.hpp"
 #include "panels/facilities_panel.hpp"  // SnapshotKey
 
 namespace kitaku::ui {
@@ -59,6 +62,8 @@ struct DrillPanel {
   bool inject(DashboardContext& ctx, Command c);
 
   BaselineRun& baseline() { return baseline_; }
+  /// The after-action comparison of two saved runs (its map layer is drawn by the dashboard).
+  ComparePanel compare;
 
   // What the last Draw showed (tests).
   const std::vector<bool>& scripted_applied() const { return scripted_applied_; }

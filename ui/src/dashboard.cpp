@@ -43,7 +43,19 @@ Dashboard::Dashboard(DashboardContext& ctx, DashboardOptions options)
   base_style_ = st;
   view_.ui_scale = std::clamp(view_.ui_scale, ViewSettings::kMinScale, ViewSettings::kMaxScale);
   apply_scale();
+  ComparePanel& cmp = p_->drill.compare;
+  cmp.load = std::move(options.run_loader);
+  cmp.set_paths(options.compare_a, options.compare_b);
+  if (!options.compare_a.empty() || !options.compare_b.empty()) {
+    // Open where the comparison is shown.
+    p_->drill.show_tab = "after";
+    tab_ = pending_tab_ = "drill";
+    if (!options.compare_a.empty() && !options.compare_b.empty() && !cmp.compare(ctx_))
+      ctx_.status = cmp.error();
+  }
 }
+
+ComparePanel& Dashboard::compare() { return p_->drill.compare; }
 
 void Dashboard::apply_scale() {
   ImGuiStyle& st = ImGui::GetStyle();
@@ -171,6 +183,7 @@ void Dashboard::Draw() {
                                                        ImGuiWindowFlags_NoBackground);  // the map paints it all
   ImGui::PopStyleVar();
   p_->map.Draw(ctx_);
+  p_->drill.compare.draw_map_layer(ctx_, p_->map);
   ImGui::End();
 
   // KPIs.

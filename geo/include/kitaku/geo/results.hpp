@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kitaku/geo/image.hpp"
 #include "kitaku/sim/city.hpp"
 #include "kitaku/sim/commands.hpp"
 #include "kitaku/sim/network.hpp"
@@ -110,18 +111,6 @@ void write_text_file(const std::string& path, std::string_view text);
 /// Fruin level of service letter 'A'..'F' for a density in persons/m² (0 or less: 'A').
 char fruin_los(double persons_per_m2) noexcept;
 
-/// An 8-bit RGB raster, rows top to bottom.
-struct RgbImage {
-  int width = 0, height = 0;
-  std::vector<std::uint8_t> rgb;  // width * height * 3
-};
-
-/// Lines of text above a map: a title, then more lines (the 5x7 font draws ASCII;
-/// letters in upper case, anything else as '?').
-struct MapCaption {
-  std::string title;
-  std::vector<std::string> lines;
-};
 /// peak_density.png's caption for a run: the title and unit, the scenario, the time
 /// span the peaks are over (since the quake and on the local clock), and the key.
 MapCaption peak_density_caption(const RunOutputs& out);
@@ -133,10 +122,6 @@ MapCaption peak_density_caption(const RunOutputs& out);
 /// follows the network's bounding box.
 RgbImage render_peak_density(const Network& net, const City* city, const EdgeStats& edges,
                              int long_side_px = 1600, const MapCaption& caption = {});
-
-/// A PNG file's bytes (8-bit RGB, zlib stream of stored deflate blocks: no compression
-/// library needed).
-std::vector<std::uint8_t> encode_png(const RgbImage& img);
 
 /// render_peak_density() then encode_png(), written atomically.
 void write_peak_density_png(const std::string& path, const Network& net, const City* city,

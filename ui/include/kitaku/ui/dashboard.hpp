@@ -8,20 +8,30 @@
 // Draw() draws one frame's windows between Backend::begin_frame and end_frame.
 #include <imgui.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "kitaku/sim/run_comparison.hpp"
 #include "kitaku/ui/context.hpp"
 #include "kitaku/ui/fonts.hpp"
 #include "kitaku/ui/view_settings.hpp"
 
 namespace kitaku::ui {
 
+struct ComparePanel;
+
 struct DashboardOptions {
   std::string tab = "facilities";  // facilities | allocation | drill | network
   ViewSettings view;               // the UI scale (and language) to start with
   /// Where a changed view is saved (view_settings_path()); empty: not saved (tests).
   std::string view_path;
+  /// The after-action view's run comparison: reads a run folder (the program passes
+  /// geo::read_run_folder; the ui library does not link GDAL). Unset: no comparison.
+  std::function<RunRecord(const std::string& dir)> run_loader;
+  /// Run folders to compare when the dashboard opens (kitaku dashboard --compare A
+  /// --compare-with B); with both set, the comparison is made before the first frame.
+  std::string compare_a, compare_b;
 };
 
 class Dashboard {
@@ -48,6 +58,8 @@ class Dashboard {
   const ViewSettings& view() const { return view_; }
   /// Sets the UI scale (clamped to ViewSettings' range), applies it and saves the view.
   void set_ui_scale(float scale);
+  /// The after-action run comparison (its paths, result and map layer).
+  ComparePanel& compare();
 
   struct Panels;
   Panels& panels() { return *p_; }
