@@ -142,7 +142,7 @@ void dashboard(const DashOptions& o) {
   ui::Dashboard dash(ctx, dopt);
   dash.set_font_report(font);
   dash.panels_kpi_tab(o.kpi_tab);
-  dash.panels_drill_tab(o.drill_tab);
+  if (!o.drill_tab.empty()) dash.panels_drill_tab(o.drill_tab);  // else --compare's After action, if given
   if (o.select_facility >= 0) {
     if (static_cast<std::size_t>(o.select_facility) >= city.facilities.size())
       throw InputError("--select-facility", "", "facility " + std::to_string(o.select_facility) + " does not exist (" +

@@ -244,8 +244,8 @@ std::pair<double, double> MapFrame::px(Point p) const noexcept {
   return {margin_ + (p.x - box_.min_x) * scale_, band_ + margin_ + (box_.max_y - p.y) * scale_};
 }
 
-void MapFrame::road(std::span<const Point> g, double width_m, Rgb c) {
-  const int t = std::max(width_m >= 10 ? 2 : 1, std::min(6, static_cast<int>(std::lround(width_m * scale_))));
+void MapFrame::road(std::span<const Point> g, double width_m, Rgb c, int min_px) {
+  const int t = std::max({min_px, width_m >= 10 ? 2 : 1, std::min(6, static_cast<int>(std::lround(width_m * scale_)))});
   Canvas cv(img_);
   for (std::size_t i = 1; i < g.size(); ++i) {
     const auto [x0, y0] = px(g[i - 1]);

@@ -331,17 +331,22 @@ RgbImage render_difference_map(const RunRecord& a, const RunRecord& b, const Run
   std::array<std::vector<std::uint32_t>, 5> by_size;
   for (std::uint32_t e = 0; e < n; ++e)
     by_size[static_cast<std::size_t>(std::abs(scale.class_of(c.difference_minutes_ge6[e])))].push_back(e);
-  for (const auto& edges : by_size)
-    for (const std::uint32_t e : edges) {
-      const auto rgb = scale.colour(scale.class_of(c.difference_minutes_ge6[e]));
+  // Unchanged roads in a lighter grey than the dashboard's (on white, not dark), and
+  // changed ones at least 3 px (4 px from the third class), so that the few roads
+  // that changed stand out of a city of many thousands.
+  constexpr Rgb kUnchanged{222, 222, 222};
+  const auto colour = [&](int cls) {
+    const auto rgb = scale.colour(cls);
+    return cls == 0 ? kUnchanged : Rgb{rgb[0], rgb[1], rgb[2]};
+  };
+  for (std::size_t size = 0; size < by_size.size(); ++size)
+    for (const std::uint32_t e : by_size[size]) {
+      const int cls = scale.class_of(c.difference_minutes_ge6[e]);
       const double w = std::isfinite(a.edge_width_m[e]) ? a.edge_width_m[e] : 0.0;
-      map.road(a.edge_geometry[e], w, {rgb[0], rgb[1], rgb[2]});
+      map.road(a.edge_geometry[e], w, colour(cls), size == 0 ? 1 : size < 3 ? 3 : 4);
     }
   std::vector<LegendRow> rows;
-  for (int cls = 4; cls >= -4; --cls) {
-    const auto rgb = scale.colour(cls);
-    rows.push_back({scale.label(cls), {rgb[0], rgb[1], rgb[2]}});
-  }
+  for (int cls = 4; cls >= -4; --cls) rows.push_back({scale.label(cls), colour(cls)});
   map.legend("B-A MINUTES", rows);
   return std::move(map.image());
 }

@@ -159,6 +159,14 @@ std::array<std::uint8_t, 3> DifferenceScale::colour(int cls) const noexcept {
   return cls > 0 ? red[i] : blue[i];
 }
 
+std::array<std::uint8_t, 3> DifferenceScale::colour_on_dark(int cls) const noexcept {
+  static constexpr std::array<std::uint8_t, 3> red[] = {{255, 200, 180}, {255, 140, 110}, {255, 80, 60}, {255, 20, 20}};
+  static constexpr std::array<std::uint8_t, 3> blue[] = {{190, 220, 255}, {120, 180, 255}, {60, 140, 255}, {0, 100, 255}};
+  if (cls == 0) return {150, 150, 150};
+  const std::size_t i = static_cast<std::size_t>(std::min(4, std::abs(cls)) - 1);
+  return cls > 0 ? red[i] : blue[i];
+}
+
 std::string DifferenceScale::label(int cls) const {
   if (cls == 0) return "0";
   const auto n = [](double v) { return g(v); };

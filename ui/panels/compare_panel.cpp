@@ -18,7 +18,7 @@ const ImU32 kColourA = IM_COL32(86, 180, 233, 255);
 const ImU32 kColourB = IM_COL32(230, 120, 40, 255);
 
 ImU32 class_colour(const DifferenceScale& s, int cls) {
-  const auto c = s.colour(cls);
+  const auto c = s.colour_on_dark(cls);
   return IM_COL32(c[0], c[1], c[2], 255);
 }
 
@@ -199,7 +199,9 @@ void ComparePanel::draw_map_layer(const DashboardContext& ctx, const MapPanel& m
   const ImVec2 end(o.x + size.x, o.y + size.y);
   dl->PushClipRect(o, end, true);
   std::vector<ImVec2> pts;
-  const float thick = std::clamp(static_cast<float>(6.0 / map.m_per_px()), 2.0f, 6.0f);
+  // Wide enough to read over the agents and the road colours, with a dark outline;
+  // the larger changes wider still (they are drawn last, on top).
+  const float thick = std::clamp(static_cast<float>(6.0 / map.m_per_px()), 2.5f, 6.0f);
   for (const std::uint32_t e : changed_) {
     const auto g = ctx.network.geometry(EdgeId{e});
     pts.clear();
@@ -210,8 +212,10 @@ void ComparePanel::draw_map_layer(const DashboardContext& ctx, const MapPanel& m
       pts.push_back(s);
     }
     if (!in_view || pts.size() < 2) continue;
-    dl->AddPolyline(pts.data(), static_cast<int>(pts.size()),
-                    class_colour(scale_, scale_.class_of(comparison_->difference_minutes_ge6[e])), 0, thick);
+    const int cls = scale_.class_of(comparison_->difference_minutes_ge6[e]);
+    const float t = thick + 0.75f * static_cast<float>(std::abs(cls) - 1);
+    dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), IM_COL32(0, 0, 0, 220), 0, t + 2.5f);
+    dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), class_colour(scale_, cls), 0, t);
     ++layer_roads_drawn;
   }
   // The legend, in the map's lower left corner.

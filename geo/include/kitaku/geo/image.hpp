@@ -82,9 +82,10 @@ class MapFrame {
   Canvas canvas() noexcept { return Canvas(img_); }
   /// Pixel position of a map point.
   std::pair<double, double> px(Point p) const noexcept;
-  /// A road of `width_m`: its true width when zoomed in, never under 1 px, wide
-  /// roads (10 m and more) at least 2 px, at most 6 px.
-  void road(std::span<const Point> geometry, double width_m, Rgb c);
+  /// A road of `width_m`: its true width when zoomed in, never under 1 px (or
+  /// `min_px`, to make it stand out), wide roads (10 m and more) at least 2 px, at
+  /// most 6 px.
+  void road(std::span<const Point> geometry, double width_m, Rgb c, int min_px = 1);
   /// A filled square of `size` px centred on p.
   void mark(Point p, int size, Rgb c);
   /// The legend (draw_legend_box) at the map's text scale, below the caption.

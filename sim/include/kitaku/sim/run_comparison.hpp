@@ -84,8 +84,12 @@ struct DifferenceScale {
   static DifferenceScale for_max(double max_abs_minutes);
   /// -4..-1 fewer minutes in B (blue), 0 no change, 1..4 more in B (red).
   int class_of(double minutes) const noexcept;
-  /// sRGB of a class: ColorBrewer RdBu, grey for 0.
+  /// sRGB of a class: ColorBrewer RdBu (darker for larger changes: on white),
+  /// grey for 0.
   std::array<std::uint8_t, 3> colour(int cls) const noexcept;
+  /// The same classes for a dark background (the dashboard's map): brighter and
+  /// more saturated for larger changes.
+  std::array<std::uint8_t, 3> colour_on_dark(int cls) const noexcept;
   /// "+1 to +5", "> +60", "-5 to -1", "0": a class's range for a legend.
   std::string label(int cls) const;
 };
