@@ -222,6 +222,7 @@ TEST_CASE("kitaku compare writes the metric table, difference map and GeoPackage
 }
 
 TEST_CASE("kitaku compare warns when the runs differ in agent weight or length") {
+  if (kitaku::test::skip_slow("three more runs, for the warnings")) return;
   use_shared_cache();
   TempDir dir;
   const auto with = [](std::string s, const std::string& from, const std::string& to) {
