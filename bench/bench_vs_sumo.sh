@@ -87,8 +87,9 @@ make_case() {  # NAME NET OSM LOAD
   mkdir -p "$dir"
   local period
   period=$(awk -v p="$BASE_PERIOD" -v l="$load" 'BEGIN { printf "%.6g", p / l }')
-  "$py" "$random_trips" -n "$out/$net.net.xml" --pedestrians -b 0 -e 3600 -p "$period" --seed "$SEED" \
-      --validate -o "$dir/peds.rou.xml" > "$dir/randomTrips.log" 2>&1 || { tail -5 "$dir/randomTrips.log"; exit 1; }
+  # In the case's folder: --validate leaves duarouter's routes.rou.xml in the working folder.
+  (cd "$dir" && "$py" "$random_trips" -n "$out/$net.net.xml" --pedestrians -b 0 -e 3600 -p "$period" --seed "$SEED" \
+      --validate -o "$dir/peds.rou.xml" > "$dir/randomTrips.log" 2>&1) || { tail -5 "$dir/randomTrips.log"; exit 1; }
   "$kitaku" demand from-sumo "$dir/peds.rou.xml" --net "$out/$net.net.xml" "$dir/peds.csv" > "$dir/from-sumo.log"
   cat > "$dir/kitaku.toml" <<TOML
 [scenario]
