@@ -148,7 +148,7 @@ void run(const RunOptions& o) {
   std::printf("  person-minutes at >= 6 p/m2  %s\n", thousands(s.person_minutes_ge6).c_str());
   std::printf("  person-minutes at >= 4 p/m2  %s\n", thousands(s.person_minutes_ge4).c_str());
   std::printf("  peak road at >= 6 p/m2       %.2f km\n", s.peak_km_road_ge6);
-  std::printf("  outputs in %s/ (written in %.1f s): timeseries.csv, agents.csv, results.gpkg, summary.json%s, commands.log, scenario.toml, peak_density.png, manifest.sha256\n",
+  std::printf("  outputs in %s/ (written in %.1f s): timeseries.csv, stations.csv, agents.csv, results.gpkg, summary.json%s, commands.log, scenario.toml, peak_density.png, manifest.sha256\n",
               o.out.c_str(), res.write_seconds, interrupted ? " (marked partial)" : "");
   if (res.checkpoints_written > 0)
     std::printf("  %d checkpoint%s written (%.1f s)%s\n", res.checkpoints_written, res.checkpoints_written == 1 ? "" : "s",

@@ -87,6 +87,7 @@ JobResult run_job(const Scenario& sc, const geo::LoadedCity& lc, const std::stri
   out.network = &lc.network.network;
   out.city = &sim.city();
   out.timeseries = sim.timeseries();
+  out.station_fronts = sim.station_fronts();
   out.edges = sim.edge_stats();
   out.facilities = sim.facility_stats();
   out.summary = sim.summary();

@@ -341,6 +341,11 @@ class PySimulation {
     d["share_walkers_ge6_3h"] = s.share_walkers_ge6_3h;
     d["persons_ge6_1h"] = s.persons_ge6_1h;
     d["persons_ge4_3h"] = s.persons_ge4_3h;
+    d["junction_person_minutes_ge6"] = s.junction_person_minutes_ge6;
+    d["total_person_minutes_ge6"] = s.total_person_minutes_ge6;
+    d["peak_junction_density"] = s.peak_junction_density;
+    d["share_walkers_ge6_3h_with_junctions"] = s.share_walkers_ge6_3h_with_junctions;
+    d["places_ge6_3h"] = s.places_ge6_3h;
     d["agent_steps"] = s.agent_steps;
     d["commands_applied"] = s.commands_applied;
     return d;
@@ -381,6 +386,12 @@ class PySimulation {
     real_col(cols[c++], [](const TimeseriesRow& r) { return r.km_ge6; });
     int_col(cols[c++], [](const TimeseriesRow& r) { return r.facilities_open; });
     int_col(cols[c++], [](const TimeseriesRow& r) { return r.facilities_full; });
+    real_col(cols[c++], [](const TimeseriesRow& r) { return r.persons_at_junctions; });
+    real_col(cols[c++], [](const TimeseriesRow& r) { return r.persons_junction_ge4; });
+    real_col(cols[c++], [](const TimeseriesRow& r) { return r.persons_junction_ge6; });
+    int_col(cols[c++], [](const TimeseriesRow& r) { return r.junctions_ge6; });
+    real_col(cols[c++], [](const TimeseriesRow& r) { return r.persons_station_fronts; });
+    int_col(cols[c++], [](const TimeseriesRow& r) { return r.places_ge6; });
     if (c != cols.size()) throw std::logic_error("timeseries: the columns changed; update python/kitaku_module.cpp");
     return d;
   }
@@ -404,6 +415,7 @@ class PySimulation {
     out.network = &city_->network.network;
     out.city = &sim_->city();
     out.timeseries = sim_->timeseries();
+    out.station_fronts = sim_->station_fronts();
     out.edges = sim_->edge_stats();
     out.facilities = sim_->facility_stats();
     out.summary = sim_->summary();

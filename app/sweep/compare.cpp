@@ -200,6 +200,7 @@ Comparison compare_run_dirs(const std::string& recorded, const std::string& reru
   Comparison c;
   compare_bytes(recorded, rerun, "timeseries.csv", true, c);
   compare_bytes(recorded, rerun, "agents.csv", true, c, /*new_file=*/true);
+  compare_bytes(recorded, rerun, "stations.csv", true, c, /*new_file=*/true);
   compare_summary(recorded, rerun, c);
   compare_gpkg(recorded, rerun, c);
   compare_bytes(recorded, rerun, "commands.log", true, c);

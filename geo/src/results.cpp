@@ -266,6 +266,28 @@ void write_summary_json(const std::string& path, const Summary& s, const std::st
   j["share_walkers_ge6_3h"] = s.share_walkers_ge6_3h;
   j["persons_ge6_1h"] = s.persons_ge6_1h;
   j["persons_ge4_3h"] = s.persons_ge4_3h;
+  j["junction_person_minutes_ge6"] = s.junction_person_minutes_ge6;
+  j["junction_person_minutes_ge4"] = s.junction_person_minutes_ge4;
+  j["total_person_minutes_ge6"] = s.total_person_minutes_ge6;
+  j["total_person_minutes_ge4"] = s.total_person_minutes_ge4;
+  j["peak_junction_density"] = s.peak_junction_density;
+  j["peak_junction_density_s"] = s.peak_junction_density_s;
+  j["peak_junctions_ge6"] = s.peak_junctions_ge6;
+  j["peak_persons_at_junctions"] = s.peak_persons_at_junctions;
+  j["persons_ge6_3h_with_junctions"] = s.persons_ge6_3h_with_junctions;
+  j["walkers_ge6_3h_with_junctions"] = s.walkers_ge6_3h_with_junctions;
+  j["share_walkers_ge6_3h_with_junctions"] = s.share_walkers_ge6_3h_with_junctions;
+  j["persons_ge6_1h_with_junctions"] = s.persons_ge6_1h_with_junctions;
+  j["persons_ge4_3h_with_junctions"] = s.persons_ge4_3h_with_junctions;
+  j["places_ge6_3h"] = s.places_ge6_3h;
+  j["peak_places_ge6"] = s.peak_places_ge6;
+  j["peak_places_ge6_s"] = s.peak_places_ge6_s;
+  auto& st = j["stations"] = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < s.stations.size(); ++i) {
+    const StationPeak& p = s.stations[i];
+    st.push_back({{"station", i}, {"name", p.name}, {"peak_persons", p.peak_persons}, {"peak_s", p.peak_s},
+                  {"peak_density", p.peak_density}});
+  }
   j["agent_steps"] = s.agent_steps;
   j["agent_updates_per_second"] = s.wall_seconds > 0 ? static_cast<double>(s.agent_steps) / s.wall_seconds : 0.0;
   j["commands_applied"] = s.commands_applied;
@@ -380,8 +402,9 @@ void write_run_outputs(const std::string& dir, const RunOutputs& out) {
   if (out.population) names.emplace_back(kAgentsFile);
   for (const std::string_view n : kRunOutputFiles) names.emplace_back(n);
   write_timeseries_csv(staged(kTimeseriesFile), out.timeseries, out.summary.persons_per_agent);
+  static const City kNoCity;
+  write_file_atomically(staged(kStationsFile), stations_csv(out.station_fronts, (out.city ? *out.city : kNoCity).stations));
   if (out.population) {
-    static const City kNoCity;
     write_agents_csv(staged(kAgentsFile), *out.population, out.city ? *out.city : kNoCity, out.agents,
                      out.quake_clock_s);
   }

@@ -60,13 +60,15 @@ std::vector<std::string> agents_csv_columns() {
           "origin_x",     "origin_y",       "home_km",          "activity",           "age_group",
           "stranded",     "departure_s",    "departure_clock",  "arrival_home_s",     "arrival_home_clock",
           "arrival_facility_s", "facility_id", "facility_name", "final_state",        "walked_network_m",
-          "walked_off_network_m", "walking_s", "seconds_ge4",   "seconds_ge6"};
+          "walked_off_network_m", "walking_s", "seconds_ge4",   "seconds_ge6",
+          "junction_seconds_ge4", "junction_seconds_ge6"};
 }
 
 void format_agents_csv(const Population& pop, const City& city, const AgentRecords& rec, std::int64_t quake_clock_s,
                        const std::function<void(std::string_view)>& sink, std::size_t piece_bytes) {
   const std::size_t N = pop.size();
-  if (rec.size() != N || rec.departure_s.size() != N || rec.walking_s.size() != N || rec.seconds_ge6.size() != N)
+  if (rec.size() != N || rec.departure_s.size() != N || rec.walking_s.size() != N || rec.seconds_ge6.size() != N ||
+      rec.junction_seconds_ge6.size() != N)
     throw std::invalid_argument("agents.csv: " + std::to_string(rec.size()) + " agent records for " +
                                 std::to_string(N) + " agents");
   std::string s;
@@ -149,6 +151,10 @@ void format_agents_csv(const Population& pop, const City& city, const AgentRecor
     append_csv_int(s, rec.seconds_ge4[i]);
     s += ',';
     append_csv_int(s, rec.seconds_ge6[i]);
+    s += ',';
+    append_csv_int(s, rec.junction_seconds_ge4[i]);
+    s += ',';
+    append_csv_int(s, rec.junction_seconds_ge6[i]);
     s += '\n';
     if (s.size() >= piece_bytes) {
       sink(s);

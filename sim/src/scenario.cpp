@@ -375,6 +375,7 @@ void read_run(const std::string& origin, const toml::table& t, RunParams& p) {
   r.get("duration_h", p.duration_h, 0.0, 336.0, true);
   r.get("step_s", p.step_s, 1, 60);
   r.get("output_interval_s", p.output_interval_s, 1, 86400);
+  r.get("station_front_m", p.station_front_m, 10.0, 5000.0);
   const char* key = r.has("output_interval_s") ? "output_interval_s" : "step_s";
   if (p.output_interval_s < p.step_s || p.output_interval_s % p.step_s != 0)
     r.fail_at(key, "output_interval_s must be a multiple of step_s (" + std::to_string(p.step_s) + "), got " +

@@ -179,6 +179,7 @@ std::string to_toml(const Scenario& s) {
   d("duration_h", s.run.duration_h);
   i("step_s", s.run.step_s);
   i("output_interval_s", s.run.output_interval_s);
+  d("station_front_m", s.run.station_front_m);
 
   o << "\n[routing]\n";
   d("home_cell_m", s.routing.home_cell_m);

@@ -79,7 +79,7 @@ struct Simulation::Impl {
   engine::Inputs in{net, city, sc, cfg, sindex, pop};
   // State: every table, and the transitions that keep their counts.
   engine::Tables tb;
-  engine::Kernel k{in, tb.clk, tb.ag, tb.cold, tb.lists, tb.ed, tb.fac};
+  engine::Kernel k{in, tb.clk, tb.ag, tb.cold, tb.lists, tb.ed, tb.fac, tb.jp, tb.js, tb.jacc};
   std::unique_ptr<AllocationPlanner> planner;  // the periodic optimiser's, built on first use
   // The hand-over to other threads: submit() may come from the dashboard's UI
   // thread while the sim thread steps. cmd_mu guards tb.cmds.pending and next_seq;
@@ -93,7 +93,7 @@ struct Simulation::Impl {
   void setup(bool place);
   bool step();
   engine::StepContext cx() const { return {in, tb.clk}; }
-  void record_row() { engine::record_row(cx(), tb.lists, tb.acct, tb.ed, tb.fac, tb.metrics); }
+  void record_row() { engine::record_row(cx(), tb, tb.metrics); }
 };
 
 void Simulation::Impl::setup(bool place) {
@@ -154,7 +154,7 @@ bool Simulation::Impl::step() {
   ++clk.step_no;
   now_s.store(clk.t, std::memory_order_release);
   // account: touched edges, walker list -> edge statistics, peaks, timeseries row
-  engine::run_account(c, tb.edge, tb.ag, tb.lists, tb.ed, tb.acct, tb.fac, tb.metrics);
+  engine::run_account(c, tb);
   clock.mark(Phase::kAccount);
   if (cfg.check_invariants) engine::validate(in, tb);
   return clk.t < clk.end_t;
@@ -232,8 +232,9 @@ double Simulation::facility_capacity(ShelterId f) const { return impl_->tb.fac.c
 const std::vector<TimeseriesRow>& Simulation::timeseries() const noexcept { return impl_->tb.metrics.rows; }
 TimeseriesRow Simulation::current_row() const {
   const auto& tb = impl_->tb;
-  return engine::current_row(impl_->cx(), tb.lists, tb.acct, tb.ed, tb.fac);
+  return engine::current_row(impl_->cx(), tb);
 }
+const std::vector<StationFrontRow>& Simulation::station_fronts() const noexcept { return impl_->tb.metrics.station_rows; }
 const std::vector<Command>& Simulation::command_log() const noexcept { return impl_->tb.cmds.log; }
 void Simulation::validate() const { engine::validate(impl_->in, impl_->tb); }
 bool Simulation::facility_damaged(ShelterId f) const { return impl_->tb.fac.damaged[f] != 0; }
@@ -243,8 +244,10 @@ double Simulation::rail_boarded(std::size_t l) const {
   return static_cast<double>(impl_->tb.rails.at(l).boarded) * impl_->in.w();
 }
 AgentExposure Simulation::exposure(AgentId a) const {
-  const auto& ag = impl_->tb.ag;
-  return {ag.crowd4[a], ag.crowd6[a], (ag.flags[a] & engine::kOnStreet) != 0};
+  const auto& tb = impl_->tb;
+  const auto& ag = tb.ag;
+  const auto j = engine::junction_exposure(tb, a);
+  return {ag.crowd4[a], ag.crowd6[a], (ag.flags[a] & engine::kOnStreet) != 0, j.first, j.second};
 }
 
 AgentRecords Simulation::agent_records() const { return engine::agent_records(impl_->in, impl_->tb); }
@@ -338,12 +341,52 @@ Summary Simulation::summary() const {
   s.arrived_home = static_cast<double>(n[static_cast<int>(AgentState::kArrivedHome)]) * w;
   s.by_rail = static_cast<double>(n[static_cast<int>(AgentState::kByRail)]) * w;
   std::int64_t walkers = 0, ge6_3h = 0, ge6_1h = 0, ge4_3h = 0;
+  std::int64_t j6_3h = 0, j6_1h = 0, j4_3h = 0, jw6_3h = 0;
   const auto& ag = tb.ag;
   for (const AgentId a : ag.state.ids()) {
-    walkers += (ag.flags[a] & engine::kOnStreet) != 0;
+    const bool walker = (ag.flags[a] & engine::kOnStreet) != 0;
+    walkers += walker;
     ge6_3h += ag.crowd6[a] >= 3 * 3600;
     ge6_1h += ag.crowd6[a] >= 3600;
     ge4_3h += ag.crowd4[a] >= 3 * 3600;
+    const auto [j4, j6] = engine::junction_exposure(tb, a);
+    j6_3h += ag.crowd6[a] + j6 >= 3 * 3600;
+    j6_1h += ag.crowd6[a] + j6 >= 3600;
+    j4_3h += ag.crowd4[a] + j4 >= 3 * 3600;
+    jw6_3h += walker && ag.crowd6[a] + j6 >= 3 * 3600;
+  }
+  s.persons_ge6_3h_with_junctions = static_cast<double>(j6_3h) * w;
+  s.persons_ge6_1h_with_junctions = static_cast<double>(j6_1h) * w;
+  s.persons_ge4_3h_with_junctions = static_cast<double>(j4_3h) * w;
+  s.walkers_ge6_3h_with_junctions = static_cast<double>(jw6_3h) * w;
+  s.share_walkers_ge6_3h_with_junctions =
+      walkers > 0 ? static_cast<double>(jw6_3h) / static_cast<double>(walkers) : 0.0;
+  s.junction_person_minutes_ge6 = static_cast<double>(m.junction_steps_ge6) * tb.clk.dt * w / 60.0;
+  s.junction_person_minutes_ge4 = static_cast<double>(m.junction_steps_ge4) * tb.clk.dt * w / 60.0;
+  s.total_person_minutes_ge6 = static_cast<double>(m.steps_ge6 + m.junction_steps_ge6) * tb.clk.dt * w / 60.0;
+  s.total_person_minutes_ge4 = static_cast<double>(m.steps_ge4 + m.junction_steps_ge4) * tb.clk.dt * w / 60.0;
+  for (const NodeId n : tb.jacc.peak_density.ids())
+    if (tb.jacc.peak_density[n] > s.peak_junction_density) {
+      s.peak_junction_density = tb.jacc.peak_density[n];
+      s.peak_junction_density_s = tb.jacc.peak_t[n];
+    }
+  s.peak_junctions_ge6 = m.peak_junctions_ge6;
+  s.peak_persons_at_junctions = static_cast<double>(m.peak_standing) * w;
+  // Places: the recorded row nearest +3 h (the earlier on a tie), and the most.
+  std::int64_t best = -1;
+  for (const TimeseriesRow& r : m.rows) {
+    if (r.places_ge6 > s.peak_places_ge6) s.peak_places_ge6 = r.places_ge6, s.peak_places_ge6_s = r.time_s;
+    if (r.time_s > tb.clk.end_t) continue;
+    const std::int64_t d = std::abs(r.time_s - 3 * 3600);
+    if (tb.clk.end_t >= 3 * 3600 && (best < 0 || d < best)) best = d, s.places_ge6_3h = r.places_ge6;
+  }
+  const auto& st = impl_->city.stations;
+  s.stations.resize(st.size());
+  for (std::size_t i = 0; i < st.size(); ++i) s.stations[i].name = st[i].name;
+  for (const StationFrontRow& r : m.station_rows) {
+    StationPeak& p = s.stations[static_cast<std::size_t>(r.station)];
+    if (p.peak_s < 0 || r.persons > p.peak_persons) p.peak_persons = r.persons, p.peak_s = r.time_s;
+    p.peak_density = std::max(p.peak_density, r.peak_density);
   }
   s.walkers = static_cast<double>(walkers) * w;
   s.persons_ge6_3h = static_cast<double>(ge6_3h) * w;

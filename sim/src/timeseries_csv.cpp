@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <stdexcept>
 
 namespace kitaku {
 
@@ -37,9 +38,39 @@ std::vector<std::string> timeseries_columns() {
       c.push_back(std::move(name));
     }
   for (const char* n : {"persons_sheltered", "persons_walking", "persons_ge4", "persons_ge6", "km_road_ge6",
-                        "facilities_open", "facilities_full"})
+                        "facilities_open", "facilities_full", "persons_at_junctions", "persons_junction_ge4",
+                        "persons_junction_ge6", "junctions_ge6", "persons_station_fronts", "places_ge6"})
     c.emplace_back(n);
   return c;
+}
+
+std::string stations_csv(const std::vector<StationFrontRow>& rows, const std::vector<Station>& stations) {
+  std::string s = "time_s,station,name,x,y,daily_riders,persons,peak_density\n";
+  s.reserve(64 + rows.size() * 64);
+  for (const StationFrontRow& r : rows) {
+    const auto i = static_cast<std::size_t>(r.station);
+    if (i >= stations.size())
+      throw std::invalid_argument("stations.csv: station " + std::to_string(i) + " of " +
+                                  std::to_string(stations.size()));
+    const Station& st = stations[i];
+    append_csv_int(s, r.time_s);
+    s += ',';
+    append_csv_int(s, r.station);
+    s += ',';
+    if (st.name.find_first_of(",\"\r\n") == std::string::npos) {
+      s += st.name;
+    } else {
+      s += '"';
+      for (const char ch : st.name) s += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      s += '"';
+    }
+    for (const double v : {st.pos.x, st.pos.y, st.daily_riders, r.persons, r.peak_density}) {
+      s += ',';
+      append_csv_real(s, v);
+    }
+    s += '\n';
+  }
+  return s;
 }
 
 std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, double persons_per_agent) {
@@ -75,6 +106,16 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, double person
     append_csv_int(s, r.facilities_open);
     s += ',';
     append_csv_int(s, r.facilities_full);
+    for (const double v : {r.persons_at_junctions, r.persons_junction_ge4, r.persons_junction_ge6}) {
+      s += ',';
+      append_csv_real(s, v);
+    }
+    s += ',';
+    append_csv_int(s, r.junctions_ge6);
+    s += ',';
+    append_csv_real(s, r.persons_station_fronts);
+    s += ',';
+    append_csv_int(s, r.places_ge6);
     s += '\n';
   }
   return s;

@@ -41,6 +41,13 @@ struct AgentsHot {
   PerAgent<std::uint8_t> flags;    // AgentFlag bits
   PerAgent<std::uint16_t> wait;    // steps held at a full edge
   PerAgent<std::int64_t> wake_step;  // the step the agent acts next (-1: none)
+  // Standing outdoors at a node (Kernel::restand, docs/model.md "Crowds where people
+  // stand"): the node counted in (kNoNode: none), the node's JunctionAccounting
+  // seconds at >= 4 / >= 6 p/m2 when it began standing there, and the seconds at
+  // junctions at >= 4 / >= 6 p/m2 of its spells there that have ended.
+  PerAgent<NodeId> stand;
+  PerAgent<std::int32_t> stand4_from, stand6_from;
+  PerAgent<std::int32_t> jcrowd4, jcrowd6;
 
   std::size_t size() const noexcept { return state.size(); }
   bool on_network_walker(AgentId a) const noexcept {  // walks the network this step
@@ -60,6 +67,11 @@ struct AgentsHot {
     f("agent flags", s.flags, Keep::kSaved);
     f("agent waiting times", s.wait, Keep::kSaved);
     f("agent wake-up steps", s.wake_step, Keep::kSaved);
+    f("agent standing nodes", s.stand, Keep::kSaved);
+    f("agent standing starts at 4 p/m2", s.stand4_from, Keep::kSaved);
+    f("agent standing starts at 6 p/m2", s.stand6_from, Keep::kSaved);
+    f("agent exposure at junctions at 4 p/m2", s.jcrowd4, Keep::kSaved);
+    f("agent exposure at junctions at 6 p/m2", s.jcrowd6, Keep::kSaved);
   }
 };
 

@@ -23,7 +23,7 @@ void ensure_home_tree(HomeRoutes& homes, RouteState& routes, std::uint32_t key) 
 void start_walking_home(const StepContext& cx, const AgentsCold& cold, AgentsHot& ag, HomeRoutes& homes,
                         RouteState& routes, Kernel& k, AgentId a, NodeId at) {
   k.set_state(a, AgentState::kWalkingHome);
-  if (!valid(ag.arc[a])) ag.node[a] = at;
+  if (!valid(ag.arc[a])) k.place_at(a, at);
   ensure_home_tree(homes, routes, route_key(cx.in.sc, cold, a));
   k.activate(a);
 }

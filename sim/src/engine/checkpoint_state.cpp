@@ -44,8 +44,10 @@ constexpr char kCheckpointEnd[8] = {'K', 'I', 'T', 'A', 'K', 'E', 'N', 'D'};
 constexpr std::uint32_t kByteOrderMark = 0x01020304u;
 constexpr std::size_t kTrailerBytes = 16;  // end marker + checksum
 
-static_assert(std::is_trivially_copyable_v<TimeseriesRow> && sizeof(TimeseriesRow) == 18 * 8,
+static_assert(std::is_trivially_copyable_v<TimeseriesRow> && sizeof(TimeseriesRow) == 24 * 8,
               "TimeseriesRow is saved as its bytes: no padding");
+static_assert(std::is_trivially_copyable_v<StationFrontRow> && sizeof(StationFrontRow) == 4 * 8,
+              "StationFrontRow is saved as its bytes: no padding");
 
 struct Fingerprint {
   std::uint64_t scenario = 0, seed = 0, nodes = 0, edges = 0, lengths = 0, agents = 0, facilities = 0, population = 0;
@@ -100,6 +102,8 @@ void check_loaded(const Inputs& in, const Tables& tb, const std::string& origin)
     if (ag.wake_step[a] < -1 || ag.wake_step[a] > clk.total_steps)
       fail("agent " + std::to_string(index(a)) + " wakes outside the run");
     if (ag.crowd4[a] < 0 || ag.crowd6[a] < 0) fail("agent " + std::to_string(index(a)) + " has a negative exposure");
+    if (valid(ag.stand[a]) && index(ag.stand[a]) >= V)
+      fail("agent " + std::to_string(index(a)) + " stands at a node that does not exist");
     const AgentsCold& cold = tb.cold;
     if (valid(cold.entered[a]) && index(cold.entered[a]) >= F)
       fail("agent " + std::to_string(index(a)) + " went into a facility that does not exist");

@@ -44,6 +44,10 @@ struct Tables {
   SpeedTable speed;
   EdgeState ed;
   EdgeAccounting acct;
+  JunctionParams jp;
+  JunctionState js;
+  JunctionAccounting jacc;
+  StationFronts fronts;
   AreaIndex area;
   FacilityTable fac;
   HomeRoutes homes;
@@ -143,12 +147,22 @@ void run_resolve(const StepContext& cx, const EdgeParams& edge, EdgeState& ed, A
 // -------------------------------------------------------------------- account
 // (phase_account.cpp) After the clock moved on: edge statistics of the touched
 // edges, the walker list without those who left, peaks, and the timeseries row.
-void run_account(const StepContext& cx, const EdgeParams& edge, AgentsHot& ag, AgentLists& lists, EdgeState& ed,
-                 EdgeAccounting& acct, const FacilityTable& fac, Metrics& metrics);
-TimeseriesRow current_row(const StepContext& cx, const AgentLists& lists, const EdgeAccounting& acct,
-                          const EdgeState& ed, const FacilityTable& fac);
-void record_row(const StepContext& cx, const AgentLists& lists, const EdgeAccounting& acct, const EdgeState& ed,
-                const FacilityTable& fac, Metrics& metrics);
+// Writes the accounting tables (edges, junctions), the walker list and the metrics.
+void run_account(const StepContext& cx, Tables& tb);
+/// The timeseries row now; with `fronts`, each station's front is appended to it.
+TimeseriesRow current_row(const StepContext& cx, const Tables& tb, std::vector<StationFrontRow>* fronts = nullptr);
+void record_row(const StepContext& cx, const Tables& tb, Metrics& metrics);
+
+/// Agent a's seconds standing at junctions at >= 4 and >= 6 p/m2 up to now: its
+/// ended spells and the one it is in (between steps).
+inline std::pair<std::int64_t, std::int64_t> junction_exposure(const Tables& tb, AgentId a) {
+  std::int64_t j4 = tb.ag.jcrowd4[a], j6 = tb.ag.jcrowd6[a];
+  if (const NodeId n = tb.ag.stand[a]; valid(n)) {
+    j4 += junction_seconds_at(tb.jp, tb.jacc, n, tb.clk.t, false) - tb.ag.stand4_from[a];
+    j6 += junction_seconds_at(tb.jp, tb.jacc, n, tb.clk.t, true) - tb.ag.stand6_from[a];
+  }
+  return {j4, j6};
+}
 
 // -------------------------------------------------------------------- records
 // (records.cpp) The per-person record of the run (AgentsCold, agents.csv).

@@ -10,6 +10,7 @@
 #include "clock.hpp"
 #include "edges.hpp"
 #include "facilities.hpp"
+#include "junctions.hpp"
 #include "thread_buffers.hpp"
 
 namespace kitaku::engine {
@@ -31,17 +32,72 @@ inline Point agent_point(const Network& net, const Population& pop, const Agents
   return pop.pos[index(a)];
 }
 
+/// Where a stands outdoors now, counted in that node's junction density
+/// (docs/model.md, "Crowds where people stand"), or kNoNode: off an arc, those
+/// waiting to set off who have no place to stay (shoppers, visitors, travellers),
+/// the unsheltered, and walkers at a node (setting off, or queued before their
+/// first edge). Workers and pupils wait indoors.
+inline NodeId standing_node(const Population& pop, const AgentsHot& ag, AgentId a) {
+  if (valid(ag.arc[a])) return kNoNode;
+  switch (ag.state[a]) {
+    case AgentState::kWaiting: return has_place_to_stay(pop.activity[index(a)]) ? kNoNode : ag.node[a];
+    case AgentState::kUnsheltered:
+    case AgentState::kToFacility: return ag.node[a];
+    case AgentState::kWalkingHome: return (ag.flags[a] & kOffNet) ? kNoNode : ag.node[a];
+    default: return kNoNode;
+  }
+}
+
+/// Node n's seconds at >= 6 p/m2 (ge6) or >= 4 p/m2 up to time T (at or after its
+/// last accounting), for Kernel's standing spells.
+inline std::int64_t junction_seconds_at(const JunctionParams& jp, const JunctionAccounting& ja, NodeId n,
+                                        std::int64_t T, bool ge6) {
+  const std::int32_t c = ja.acc_count[n];
+  const bool over = c >= (ge6 ? jp.thr6[n] : jp.thr4[n]);
+  return (ge6 ? ja.sec_ge6[n] : ja.sec_ge4[n]) + (over ? T - ja.acc_t[n] : 0);
+}
+
 class Kernel {
  public:
   Kernel(const Inputs& in, const StepClock& clk, AgentsHot& ag, AgentsCold& cold, AgentLists& ls, EdgeState& ed,
-         FacilityTable& fac)
-      : in_(in), clk_(clk), ag_(ag), cold_(cold), ls_(ls), ed_(ed), fac_(fac) {}
+         FacilityTable& fac, const JunctionParams& jp, JunctionState& js, const JunctionAccounting& ja)
+      : in_(in), clk_(clk), ag_(ag), cold_(cold), ls_(ls), ed_(ed), fac_(fac), jp_(jp), js_(js), ja_(ja) {}
 
   // ------------------------------------------------------------------ agents
   void set_state(AgentId a, AgentState s) {
     --ls_.state_count[static_cast<int>(ag_.state[a])];
     ++ls_.state_count[static_cast<int>(s)];
     ag_.state[a] = s;
+    restand(a);
+  }
+  /// a stands at node n now (off any arc).
+  void place_at(AgentId a, NodeId n) {
+    ag_.node[a] = n;
+    restand(a);
+  }
+  /// Brings a's junction count up to date with its state, arc, node and flags
+  /// (standing_node): every transition that may change them ends with it, and
+  /// validate() checks that none was missed. A change made in a step counts from the
+  /// step's end, as edge counts do: its spell runs from t + dt.
+  void restand(AgentId a) {
+    const NodeId n = standing_node(in_.pop, ag_, a);
+    const NodeId old = ag_.stand[a];
+    if (n == old) return;
+    const std::int64_t T = clk_.t + clk_.dt;
+    if (valid(old)) {
+      end_spell(a, old, T);
+      --js_.count[old];
+      --js_.agents_standing;
+      touch_node(old);
+    }
+    if (valid(n)) {
+      ag_.stand4_from[a] = static_cast<std::int32_t>(junction_seconds_at(jp_, ja_, n, T, false));
+      ag_.stand6_from[a] = static_cast<std::int32_t>(junction_seconds_at(jp_, ja_, n, T, true));
+      ++js_.count[n];
+      ++js_.agents_standing;
+      touch_node(n);
+    }
+    ag_.stand[a] = n;
   }
   /// a reaches home at the end of its last stretch, walked off the network from its
   /// node straight to its home.
@@ -94,6 +150,7 @@ class Kernel {
     }
     ag_.node[a] = n;
     ag_.pos[a] = 0;
+    restand(a);
   }
   /// A transfer admitted by the resolve phase, run on many threads at once: each
   /// agent moves once, counts change by atomic steps, and touched edges go to the
@@ -101,6 +158,7 @@ class Kernel {
   /// kNoEdge when the agent turns along the edge it is on (or enters from its node
   /// an arc of no new edge). b.on_edges collects the change of agents_on_edges.
   void transfer(AgentId a, ArcId to, EdgeId entered, float at, ThreadBuf& b) {
+    const bool from_node = !valid(ag_.arc[a]);  // only those off an arc can be standing
     if (valid(entered)) {
       if (valid(ag_.arc[a])) {
         const EdgeId old = in_.net.edge(ag_.arc[a]);
@@ -116,12 +174,23 @@ class Kernel {
     ag_.node[a] = kNoNode;
     ag_.pos[a] = at;
     ag_.wait[a] = 0;
+    if (const NodeId s = from_node ? ag_.stand[a] : kNoNode; valid(s)) {  // stepped off its node onto the arc
+      end_spell(a, s, clk_.t + clk_.dt);
+      std::atomic_ref<std::int32_t>(js_.count[s]).fetch_sub(1, std::memory_order_relaxed);
+      --b.standing;
+      if (std::atomic_ref<std::int64_t>(js_.touch_stamp[s]).exchange(clk_.step_no, std::memory_order_relaxed) !=
+          clk_.step_no)
+        b.touched_nodes.push_back(s);
+      ag_.stand[a] = kNoNode;
+    }
   }
   /// After the parallel transfers: their totals and touched edges, in thread order.
   void merge_transfers(const ThreadBuffers& bufs) {
     for (const auto& b : bufs) {
       ed_.agents_on_edges += b.on_edges;
       ed_.touched.insert(ed_.touched.end(), b.touched.begin(), b.touched.end());
+      js_.agents_standing += b.standing;
+      js_.touched.insert(js_.touched.end(), b.touched_nodes.begin(), b.touched_nodes.end());
     }
   }
 
@@ -171,6 +240,17 @@ class Kernel {
   }
 
  private:
+  // a's spell at node n ends at T: its seconds there at the thresholds.
+  void end_spell(AgentId a, NodeId n, std::int64_t T) {
+    ag_.jcrowd4[a] += static_cast<std::int32_t>(junction_seconds_at(jp_, ja_, n, T, false) - ag_.stand4_from[a]);
+    ag_.jcrowd6[a] += static_cast<std::int32_t>(junction_seconds_at(jp_, ja_, n, T, true) - ag_.stand6_from[a]);
+  }
+  void touch_node(NodeId n) {
+    if (js_.touch_stamp[n] != clk_.step_no) {
+      js_.touch_stamp[n] = clk_.step_no;
+      js_.touched.push_back(n);
+    }
+  }
   void touch_shared(EdgeId e, ThreadBuf& b) {
     if (std::atomic_ref<std::int64_t>(ed_.touch_stamp[e]).exchange(clk_.step_no, std::memory_order_relaxed) !=
         clk_.step_no)
@@ -184,6 +264,9 @@ class Kernel {
   AgentLists& ls_;
   EdgeState& ed_;
   FacilityTable& fac_;
+  const JunctionParams& jp_;
+  JunctionState& js_;
+  const JunctionAccounting& ja_;
 };
 
 }  // namespace kitaku::engine

@@ -46,7 +46,10 @@ struct EdgeAccounting {
 
 struct Metrics {
   std::vector<TimeseriesRow> rows;
+  std::vector<StationFrontRow> station_rows;  // one per station per row
   std::int64_t agent_steps = 0, steps_ge4 = 0, steps_ge6 = 0;  // walker updates (at >= 4 / >= 6 p/m2)
+  std::int64_t junction_steps_ge4 = 0, junction_steps_ge6 = 0; // agent-steps standing at junctions at >= 4 / >= 6
+  std::int64_t peak_junctions_ge6 = 0, peak_standing = 0;      // most junctions at >= 6, most agents standing
   std::int64_t peak_cm_ge6 = 0, peak_sheltered = 0, peak_unsheltered = 0;
   double wall = 0;          // wall seconds stepping (saved: a resumed run keeps adding)
   bool partial = false;     // stopped before the end
@@ -55,9 +58,14 @@ struct Metrics {
   template <class Self, class F>
   static void fields(Self& s, F&& f) {
     f("timeseries rows", s.rows, Keep::kSaved);
+    f("station front rows", s.station_rows, Keep::kSaved);
     f("agent steps", s.agent_steps, Keep::kSaved);
     f("steps at 4 p/m2", s.steps_ge4, Keep::kSaved);
     f("steps at 6 p/m2", s.steps_ge6, Keep::kSaved);
+    f("junction steps at 4 p/m2", s.junction_steps_ge4, Keep::kSaved);
+    f("junction steps at 6 p/m2", s.junction_steps_ge6, Keep::kSaved);
+    f("peak junctions at 6 p/m2", s.peak_junctions_ge6, Keep::kSaved);
+    f("peak agents standing", s.peak_standing, Keep::kSaved);
     f("peak road at 6 p/m2", s.peak_cm_ge6, Keep::kSaved);
     f("peak sheltered", s.peak_sheltered, Keep::kSaved);
     f("peak unsheltered", s.peak_unsheltered, Keep::kSaved);

@@ -53,6 +53,66 @@ void account_edges(const StepContext& cx, const EdgeParams& edge, EdgeState& ed,
   ed.touched.clear();
 }
 
+// The junctions whose standing count changed in the step, as account_edges does for
+// edges (serial: a step changes few). First the step's agent-steps at the
+// thresholds, from the counts that held during it.
+void account_junctions(const StepContext& cx, const JunctionParams& jp, JunctionState& js, JunctionAccounting& ja,
+                       Metrics& metrics) {
+  const double w = cx.in.w();
+  const std::int64_t now = cx.clk.t;
+  metrics.junction_steps_ge4 += ja.agents_ge4;
+  metrics.junction_steps_ge6 += ja.agents_ge6;
+  for (const NodeId n : js.touched) {
+    const std::int32_t old = ja.acc_count[n], c = js.count[n];
+    const std::int64_t span = now - ja.acc_t[n];
+    if (old >= jp.thr4[n]) ja.sec_ge4[n] += span;
+    if (old >= jp.thr6[n]) ja.sec_ge6[n] += span;
+    ja.agents_ge4 += (c >= jp.thr4[n] ? c : 0) - (old >= jp.thr4[n] ? old : 0);
+    ja.agents_ge6 += (c >= jp.thr6[n] ? c : 0) - (old >= jp.thr6[n] ? old : 0);
+    ja.nodes_ge6 += (c >= jp.thr6[n] ? 1 : 0) - (old >= jp.thr6[n] ? 1 : 0);
+    ja.acc_count[n] = c;
+    ja.acc_t[n] = now;
+    const float rho = static_cast<float>(c * w / jp.area[n]);
+    if (rho > ja.peak_density[n]) {
+      ja.peak_density[n] = rho;
+      ja.peak_t[n] = now;
+    }
+  }
+  js.touched.clear();
+  metrics.peak_junctions_ge6 = std::max(metrics.peak_junctions_ge6, ja.nodes_ge6);
+  metrics.peak_standing = std::max(metrics.peak_standing, js.agents_standing);
+}
+
+// Places at >= 6 p/m2: the connected groups of edges and junctions at >= 6 p/m2,
+// where an edge joins its two end nodes and a junction is its node (docs/model.md,
+// "Crowds where people stand"). Union-find over the nodes, O(edges + nodes).
+std::int64_t count_places(const Inputs& in, const EdgeParams& edge, const EdgeState& ed, const JunctionParams& jp,
+                          const JunctionState& js) {
+  const Network& net = in.net;
+  const std::size_t V = net.node_count();
+  std::vector<std::uint32_t> parent(V, UINT32_MAX);  // UINT32_MAX: in no dense edge or junction
+  auto find = [&](std::uint32_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  auto mark = [&](std::uint32_t x) {
+    if (parent[x] == UINT32_MAX) parent[x] = x;
+  };
+  for (const NodeId n : js.count.ids())
+    if (js.count[n] >= jp.thr6[n]) mark(index(n));
+  for (const EdgeId e : ed.count.ids()) {
+    if (ed.count[e] < edge.thr6[e]) continue;
+    const auto u = static_cast<std::uint32_t>(index(net.from(e))), v = static_cast<std::uint32_t>(index(net.to(e)));
+    mark(u);
+    mark(v);
+    const std::uint32_t ru = find(u), rv = find(v);
+    if (ru != rv) parent[std::max(ru, rv)] = std::min(ru, rv);
+  }
+  std::int64_t places = 0;
+  for (std::uint32_t x = 0; x < V; ++x) places += parent[x] == x;
+  return places;
+}
+
 // Drops those who are no longer on the network from the walker list, keeping the
 // order. Each thread compacts a contiguous slice in place, then the slices close
 // up in order: the same list as one pass would give, for any number of slices.
@@ -85,8 +145,12 @@ void compact_active(const StepContext& cx, AgentsHot& ag, std::vector<AgentId>& 
 
 }  // namespace
 
-TimeseriesRow current_row(const StepContext& cx, const AgentLists& lists, const EdgeAccounting& acct,
-                          const EdgeState& ed, const FacilityTable& fac) {
+TimeseriesRow current_row(const StepContext& cx, const Tables& tb, std::vector<StationFrontRow>* fronts) {
+  const AgentLists& lists = tb.lists;
+  const EdgeAccounting& acct = tb.acct;
+  const EdgeState& ed = tb.ed;
+  const FacilityTable& fac = tb.fac;
+  const JunctionState& js = tb.js;
   const double w = cx.in.w();
   TimeseriesRow r;
   r.time_s = cx.clk.t;
@@ -105,18 +169,48 @@ TimeseriesRow current_row(const StepContext& cx, const AgentLists& lists, const 
   r.persons_walking = static_cast<double>(ed.agents_on_edges) * w;
   r.facilities_open = open;
   r.facilities_full = full;
+  r.persons_at_junctions = static_cast<double>(js.agents_standing) * w;
+  r.persons_junction_ge4 = static_cast<double>(tb.jacc.agents_ge4) * w;
+  r.persons_junction_ge6 = static_cast<double>(tb.jacc.agents_ge6) * w;
+  r.junctions_ge6 = tb.jacc.nodes_ge6;
+  r.places_ge6 = count_places(cx.in, tb.edge, ed, tb.jp, js);
+  // Station fronts: everyone on the edges and at the junctions near each station.
+  const StationFronts& sf = tb.fronts;
+  std::int64_t any = 0;
+  for (const EdgeId e : sf.any_edges) any += ed.count[e];
+  for (const NodeId n : sf.any_nodes) any += js.count[n];
+  r.persons_station_fronts = static_cast<double>(any) * w;
+  if (fronts)
+    for (std::size_t s = 0; s < sf.nodes.size(); ++s) {
+      std::int64_t c = 0;
+      float peak = 0;
+      for (const EdgeId e : sf.edges[s]) {
+        c += ed.count[e];
+        peak = std::max(peak, static_cast<float>(ed.count[e]) * tb.edge.w_over_area[e]);
+      }
+      for (const NodeId n : sf.nodes[s]) {
+        c += js.count[n];
+        peak = std::max(peak, static_cast<float>(js.count[n] * w / tb.jp.area[n]));
+      }
+      fronts->push_back({r.time_s, static_cast<std::int64_t>(s), static_cast<double>(c) * w, peak});
+    }
   return r;
 }
 
-void record_row(const StepContext& cx, const AgentLists& lists, const EdgeAccounting& acct, const EdgeState& ed,
-                const FacilityTable& fac, Metrics& metrics) {
+void record_row(const StepContext& cx, const Tables& tb, Metrics& metrics) {
   if (!metrics.rows.empty() && metrics.rows.back().time_s == cx.clk.t) return;
-  metrics.rows.push_back(current_row(cx, lists, acct, ed, fac));
+  metrics.rows.push_back(current_row(cx, tb, &metrics.station_rows));
 }
 
-void run_account(const StepContext& cx, const EdgeParams& edge, AgentsHot& ag, AgentLists& lists, EdgeState& ed,
-                 EdgeAccounting& acct, const FacilityTable& fac, Metrics& metrics) {
+void run_account(const StepContext& cx, Tables& tb) {
+  const EdgeParams& edge = tb.edge;
+  AgentsHot& ag = tb.ag;
+  AgentLists& lists = tb.lists;
+  EdgeState& ed = tb.ed;
+  EdgeAccounting& acct = tb.acct;
+  Metrics& metrics = tb.metrics;
   account_edges(cx, edge, ed, acct);
+  account_junctions(cx, tb.jp, tb.js, tb.jacc, metrics);
   compact_active(cx, ag, lists.active);
   const auto& n = lists.state_count;
   const std::int64_t sheltered = n[static_cast<int>(AgentState::kSheltered)];
@@ -126,7 +220,7 @@ void run_account(const StepContext& cx, const EdgeParams& edge, AgentsHot& ag, A
   metrics.peak_unsheltered = std::max(metrics.peak_unsheltered, unsheltered);
   metrics.peak_cm_ge6 = std::max(metrics.peak_cm_ge6, acct.cm_ge6);
   if (cx.clk.t % cx.in.sc.run.output_interval_s == 0 || cx.clk.t >= cx.clk.end_t)
-    record_row(cx, lists, acct, ed, fac, metrics);
+    record_row(cx, tb, metrics);
 }
 
 }  // namespace kitaku::engine

@@ -160,7 +160,7 @@ void apply(const StepContext& cx, Tables& tb, Kernel& k, const Command& c) {
       clear_flags(ag.flags[a], kStopover);
       if (was_inside) {
         ag.node[a] = fac.node[f];
-        k.set_state(a, AgentState::kUnsheltered);
+        k.set_state(a, AgentState::kUnsheltered);  // stands outside the facility
       }
       tb.lists.seekers.push_back(a);
     }
@@ -255,7 +255,7 @@ void apply(const StepContext& cx, Tables& tb, Kernel& k, const Command& c) {
         if (ag.state[a] == AgentState::kUnsheltered) {
           ag.wake_step[a] = -1;  // no retry needed
           k.set_state(a, AgentState::kToFacility);
-          ag.node[a] = n;
+          k.place_at(a, n);
           k.activate(a);
         }
       }

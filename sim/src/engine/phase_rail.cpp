@@ -46,7 +46,7 @@ void board(const Network& net, AgentsHot& ag, Kernel& k, AgentId a) {
   const NodeId n = decision_node(net, ag, a);
   if (ag.state[a] == AgentState::kSheltered || ag.state[a] == AgentState::kToFacility) k.release_place(a);
   if (valid(ag.arc[a])) k.leave_edge(a, n);
-  else ag.node[a] = n;
+  else k.place_at(a, n);
   clear_flags(ag.flags[a], kStopover | kGoHome | kOffNet);
   ag.wake_step[a] = -1;  // cancels a departure, retry, release or morning wake-up
   ag.wait[a] = 0;

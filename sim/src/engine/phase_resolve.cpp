@@ -122,7 +122,9 @@ void run_resolve(const StepContext& cx, const EdgeParams& edge, EdgeState& ed, A
   for (int bi = 0; bi < nbuf; ++bi) {
     auto& b = bufs[static_cast<std::size_t>(bi)];
     b.touched.clear();
+    b.touched_nodes.clear();
     b.on_edges = 0;
+    b.standing = 0;
     for (const auto& r : b.req) {
       if (r.kind != Ev::kTransfer) continue;
       const AgentId a = r.agent;
@@ -153,6 +155,7 @@ void run_resolve(const StepContext& cx, const EdgeParams& edge, EdgeState& ed, A
         case Ev::kReachHome: {
           k.leave_edge(a, r.node);
           ag.flags[a] |= kOffNet;
+          k.restand(a);  // off the network: no longer standing at the node
           const Point p = net.pos(r.node);
           const Point home = cx.in.pop.home[index(a)];
           const double rest = std::hypot(home.x - p.x, home.y - p.y);

@@ -99,7 +99,7 @@ void seek(const StepContext& cx, const AgentsCold& cold, AgentsHot& ag, AgentLis
   if (valid(f)) {
     reserve(cx, lists, fac, routes, k, a, f, p);
     k.set_state(a, AgentState::kToFacility);
-    if (!valid(ag.arc[a])) ag.node[a] = n;
+    if (!valid(ag.arc[a])) k.place_at(a, n);
     k.activate(a);
     return;
   }

@@ -35,6 +35,8 @@ AgentRecords agent_records(const Inputs& in, const Tables& tb) {
   r.walking_s.resize(N);
   r.seconds_ge4.resize(N);
   r.seconds_ge6.resize(N);
+  r.junction_seconds_ge4.resize(N);
+  r.junction_seconds_ge6.resize(N);
   for (const AgentId a : ag.state.ids()) {
     const std::size_t i = index(a);
     r.departure_s[i] = cold.depart_s[a];
@@ -44,6 +46,9 @@ AgentRecords agent_records(const Inputs& in, const Tables& tb) {
     r.walking_s[i] = cold.walking_s[a];
     r.seconds_ge4[i] = ag.crowd4[a];
     r.seconds_ge6[i] = ag.crowd6[a];
+    const auto [j4, j6] = junction_exposure(tb, a);
+    r.junction_seconds_ge4[i] = j4;
+    r.junction_seconds_ge6[i] = j6;
   }
   return r;
 }

@@ -238,6 +238,108 @@ void setup_agents(const Inputs& in, HomeRoutes& homes, Tables& tb, Kernel& k) {
   }
 }
 
+// Junction areas and thresholds (docs/model.md, "Crowds where people stand"), who
+// stands where at the quake, and the nodes and edges near each station.
+void setup_junctions(const Inputs& in, Tables& tb) {
+  const Network& net = in.net;
+  const double w = in.w();
+  const std::size_t V = net.node_count();
+  JunctionParams& jp = tb.jp;
+  jp.area.resize(V);
+  jp.thr4.resize(V);
+  jp.thr6.resize(V);
+  for (const NodeId n : jp.area.ids()) {
+    double w1 = 0, w2 = 0, approaches = 0;
+    const ArcId first = net.first_out(n);
+    for (std::uint32_t i = 0; i < net.out_degree(n); ++i) {
+      const EdgeId e = net.edge(make_id<ArcId>(index(first) + i));
+      const double ww = walkable_width(net, e, in.sc.movement);
+      if (ww > w1) w2 = w1, w1 = ww;
+      else if (ww > w2) w2 = ww;
+      approaches += std::min<double>(kJunctionApproachM, net.length(e) / 2) * ww;
+    }
+    if (w2 <= 0) w2 = w1;  // a dead end: a square of its street's width
+    const double area = std::max(kJunctionMinM2, w1 * w2 + approaches);
+    jp.area[n] = static_cast<float>(area);
+    jp.thr4[n] = std::max(static_cast<std::int32_t>(std::ceil(4.0 * area / w - 1e-9)), 1);
+    jp.thr6[n] = std::max(static_cast<std::int32_t>(std::ceil(6.0 * area / w - 1e-9)), 1);
+  }
+  JunctionState& js = tb.js;
+  js.count.assign(V, 0);
+  js.touch_stamp.assign(V, -1);
+  js.touched.clear();
+  AgentsHot& ag = tb.ag;
+  const std::size_t N = ag.size();
+  ag.stand.assign(N, kNoNode);
+  ag.stand4_from.assign(N, 0);
+  ag.stand6_from.assign(N, 0);
+  ag.jcrowd4.assign(N, 0);
+  ag.jcrowd6.assign(N, 0);
+  for (const AgentId a : ag.state.ids()) {
+    const NodeId n = standing_node(in.pop, ag, a);
+    ag.stand[a] = n;
+    if (valid(n)) ++js.count[n];
+  }
+  js.agents_standing = 0;
+  JunctionAccounting& ja = tb.jacc;
+  ja.acc_count = js.count;  // the first span, [0, dt], counts those standing at the quake
+  ja.acc_t.assign(V, 0);
+  ja.sec_ge4.assign(V, 0);
+  ja.sec_ge6.assign(V, 0);
+  ja.peak_density.assign(V, 0);
+  ja.peak_t.assign(V, -1);
+  ja.agents_ge4 = ja.agents_ge6 = ja.nodes_ge6 = 0;
+  for (const NodeId n : js.count.ids()) {
+    const std::int32_t c = js.count[n];
+    js.agents_standing += c;
+    if (c >= jp.thr4[n]) ja.agents_ge4 += c;
+    if (c >= jp.thr6[n]) ja.agents_ge6 += c, ++ja.nodes_ge6;
+    if (c > 0) ja.peak_density[n] = static_cast<float>(c * w / jp.area[n]), ja.peak_t[n] = 0;
+  }
+
+  // Station fronts: nodes, and edges by their midpoint, within station_front_m,
+  // found through a grid of cells of that size.
+  StationFronts& sf = tb.fronts;
+  const auto& st = in.city.stations;
+  const double r = in.sc.run.station_front_m;
+  sf.nodes.assign(st.size(), {});
+  sf.edges.assign(st.size(), {});
+  sf.any_nodes.clear();
+  sf.any_edges.clear();
+  if (st.empty()) return;
+  const BBox b = net.bbox();
+  const GridGeometry g = GridGeometry::covering({b.min_x - 1, b.min_y - 1, b.max_x + 1, b.max_y + 1}, r);
+  auto mid = [&](std::uint32_t e) {
+    const Point p = net.pos(net.from(make_id<EdgeId>(e))), q = net.pos(net.to(make_id<EdgeId>(e)));
+    return Point{(p.x + q.x) / 2, (p.y + q.y) / 2};
+  };
+  const GridIndex ng = GridIndex::build(g, static_cast<std::uint32_t>(V), [&](std::uint32_t n, auto&& emit) {
+    emit(g.cell_of(net.pos(make_id<NodeId>(n))));
+  });
+  const GridIndex eg = GridIndex::build(g, static_cast<std::uint32_t>(net.edge_count()),
+                                        [&](std::uint32_t e, auto&& emit) { emit(g.cell_of(mid(e))); });
+  std::vector<std::uint8_t> node_near(V, 0), edge_near(net.edge_count(), 0);
+  for (std::size_t s = 0; s < st.size(); ++s) {
+    const Point c = st[s].pos;
+    auto near = [&](Point p) { return std::hypot(p.x - c.x, p.y - c.y) <= r; };
+    const BBox box{c.x - r, c.y - r, c.x + r, c.y + r};
+    ng.for_each_item(box, [&](std::uint32_t n) {
+      if (near(net.pos(make_id<NodeId>(n)))) sf.nodes[s].push_back(make_id<NodeId>(n));
+    });
+    eg.for_each_item(box, [&](std::uint32_t e) {
+      if (near(mid(e))) sf.edges[s].push_back(make_id<EdgeId>(e));
+    });
+    std::sort(sf.nodes[s].begin(), sf.nodes[s].end());
+    std::sort(sf.edges[s].begin(), sf.edges[s].end());
+    for (const NodeId n : sf.nodes[s]) node_near[index(n)] = 1;
+    for (const EdgeId e : sf.edges[s]) edge_near[index(e)] = 1;
+  }
+  for (std::size_t n = 0; n < V; ++n)
+    if (node_near[n]) sf.any_nodes.push_back(make_id<NodeId>(n));
+  for (std::size_t e = 0; e < edge_near.size(); ++e)
+    if (edge_near[e]) sf.any_edges.push_back(make_id<EdgeId>(e));
+}
+
 }  // namespace
 
 bool draws_stranded(const Inputs& in, AgentId a) {
@@ -251,6 +353,7 @@ void setup_tables(const Inputs& in, Tables& tb, Kernel& k) {
   setup_home_cells(in, tb.homes);
   setup_facilities(in, plan, tb.fac);
   setup_agents(in, tb.homes, tb, k);
+  setup_junctions(in, tb);
 }
 
 }  // namespace kitaku::engine

@@ -24,6 +24,10 @@ void for_each_table(Tb& tb, F&& f) {
   f(tb.speed);
   f(tb.ed);
   f(tb.acct);
+  f(tb.jp);
+  f(tb.js);
+  f(tb.jacc);
+  f(tb.fronts);
   f(tb.area);
   f(tb.fac);
   f(tb.homes);
@@ -67,7 +71,8 @@ class FieldTransfer {
     if constexpr (std::is_same_v<U, PerFacility<BoundedTree>>) trees(v);
     else if constexpr (std::is_same_v<U, std::vector<std::vector<AgentId>>>) buckets(v);
     else if constexpr (std::is_same_v<U, std::vector<Command>>) commands(v, name);
-    else if constexpr (std::is_same_v<U, std::vector<TimeseriesRow>>) rows(v);
+    else if constexpr (std::is_same_v<U, std::vector<TimeseriesRow>>) rows(v, "timeseries rows");
+    else if constexpr (std::is_same_v<U, std::vector<StationFrontRow>>) rows(v, "station front rows");
     else if constexpr (is_id_vector<U>::value) ar_.list(v.raw(), name);
     else if constexpr (is_plain_vector<U>::value) ar_.list(v, name);
     else if constexpr (std::is_trivially_copyable_v<U>) ar_.value(v);
@@ -156,18 +161,18 @@ class FieldTransfer {
       ar_.string(c.source);
     }
   }
-  // The timeseries rows step() records (one per output interval and the end),
-  // without the extra row a stopped run() adds at the time it stopped.
+  // The timeseries (and station front) rows step() records (one per output interval
+  // and the end), without the extra row a stopped run() adds at the time it stopped.
   template <class V>
-  void rows(V& rows) {
+  void rows(V& rows, const char* name) {
     if constexpr (kLoading) {
-      ar_.list(rows, "timeseries rows");
+      ar_.list(rows, name);
     } else {
       const std::int64_t interval = in_.sc.run.output_interval_s;
-      std::vector<TimeseriesRow> regular;
+      std::remove_const_t<V> regular;
       for (const auto& r : rows)
         if (r.time_s % interval == 0 || r.time_s >= clk_.end_t) regular.push_back(r);
-      ar_.list(regular, "timeseries rows");
+      ar_.list(regular, name);
     }
   }
 

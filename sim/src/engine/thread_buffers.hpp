@@ -27,7 +27,8 @@ struct ThreadBuf {
   std::vector<Request> req;
   std::vector<EdgeId> targets, touched;  // edges first asked for / touched by this thread
   std::vector<std::uint32_t> events;     // positions in req of the non-transfer requests
-  std::int64_t steps = 0, ge4 = 0, ge6 = 0, on_edges = 0;
+  std::vector<NodeId> touched_nodes;     // junctions whose standing count this thread changed
+  std::int64_t steps = 0, ge4 = 0, ge6 = 0, on_edges = 0, standing = 0;
 };
 using ThreadBuffers = std::vector<ThreadBuf>;
 

@@ -18,6 +18,7 @@ void validate(const Inputs& in, const Tables& tb) {
   const double w = in.w();
   std::array<std::int64_t, kAgentStates> counted{};
   IdVector<EdgeId, std::int32_t> on_edge(in.net.edge_count(), 0);
+  IdVector<NodeId, std::int32_t> standing(in.net.node_count(), 0);
   PerFacility<std::int32_t> inside(fac.cap.size(), 0), bound(fac.cap.size(), 0);
   for (const AgentId a : ag.state.ids()) {
     auto who = [&] { return "agent " + std::to_string(index(a)); };
@@ -29,6 +30,14 @@ void validate(const Inputs& in, const Tables& tb) {
       if (ag.state[a] != AgentState::kWalkingHome && ag.state[a] != AgentState::kToFacility)
         fail(who() + " is on an edge while " + std::string(state_name(ag.state[a])));
     }
+    const NodeId sn = standing_node(in.pop, ag, a);
+    if (sn != ag.stand[a])
+      fail(who() + " is counted standing at node " + (valid(ag.stand[a]) ? std::to_string(index(ag.stand[a])) : "-") +
+           " but stands at " + (valid(sn) ? std::to_string(index(sn)) : "none") + " (a transition missed Kernel::restand)");
+    if (valid(sn)) ++standing[sn];
+    if (ag.jcrowd6[a] < 0 || ag.jcrowd6[a] > ag.jcrowd4[a])
+      fail(who() + " has junction exposure " + std::to_string(ag.jcrowd6[a]) + " s at 6 and " +
+           std::to_string(ag.jcrowd4[a]) + " s at 4 p/m2");
     // The per-person record (agents.csv) agrees with the state and with itself.
     const AgentsCold& cold = tb.cold;
     if (!(ag.crowd6[a] <= ag.crowd4[a] && ag.crowd4[a] <= cold.walking_s[a]))
@@ -59,6 +68,14 @@ void validate(const Inputs& in, const Tables& tb) {
     if (on_edge[e] != tb.ed.count[e])
       fail("edge " + std::to_string(index(e)) + " count " + std::to_string(tb.ed.count[e]) + " but " +
            std::to_string(on_edge[e]) + " agents on it");
+  std::int64_t standing_sum = 0;
+  for (const NodeId n : standing.ids()) {
+    standing_sum += standing[n];
+    if (standing[n] != tb.js.count[n])
+      fail("junction " + std::to_string(index(n)) + " count " + std::to_string(tb.js.count[n]) + " but " +
+           std::to_string(standing[n]) + " agents stand there");
+  }
+  if (standing_sum != tb.js.agents_standing) fail("agents standing at junctions: the total is off");
   for (const ShelterId f : fac.cap.ids()) {
     auto which = [&] { return "facility " + std::to_string(index(f)); };
     if (fac.occupied[f] != inside[f]) fail(which() + " occupancy does not match its agents");

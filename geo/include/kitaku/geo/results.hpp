@@ -23,6 +23,7 @@ struct RunOutputs {
   const Network* network = nullptr;
   const City* city = nullptr;                 // facilities in scenario order; may be null (no facilities)
   std::vector<TimeseriesRow> timeseries;
+  std::vector<StationFrontRow> station_fronts;  // stations.csv (city->stations' names)
   EdgeStats edges;                            // one entry per edge id
   FacilityStats facilities;                   // one entry per facility
   Summary summary;
@@ -37,6 +38,7 @@ struct RunOutputs {
 
 /// File names write_run_outputs() writes, summary.json last.
 inline constexpr std::string_view kTimeseriesFile = "timeseries.csv";
+inline constexpr std::string_view kStationsFile = "stations.csv";
 inline constexpr std::string_view kAgentsFile = "agents.csv";
 inline constexpr std::string_view kResultsGpkgFile = "results.gpkg";
 inline constexpr std::string_view kCommandLogFile = "commands.log";
@@ -47,7 +49,7 @@ inline constexpr std::string_view kSummaryFile = "summary.json";
 inline constexpr std::string_view kManifestFile = "manifest.sha256";
 /// The files of every run's set, in the order they are moved into place (summary.json
 /// last); agents.csv, when written, goes first.
-inline constexpr std::string_view kRunOutputFiles[] = {kTimeseriesFile, kResultsGpkgFile, kCommandLogFile,
+inline constexpr std::string_view kRunOutputFiles[] = {kTimeseriesFile, kStationsFile, kResultsGpkgFile, kCommandLogFile,
                                                       kScenarioFile,   kPeakDensityPngFile, kSummaryFile};
 
 /// Writes DIR/timeseries.csv, agents.csv (when there is a population), results.gpkg,

@@ -11,7 +11,7 @@ namespace kitaku {
 class Simulation;
 
 /// The layout of checkpoint files; bumped when it changes.
-inline constexpr std::uint32_t kCheckpointFormatVersion = 3;  // 2: the per-person record (agents.csv); 3: per-edge crush and peak times
+inline constexpr std::uint32_t kCheckpointFormatVersion = 4;  // 2: the per-person record (agents.csv); 3: per-edge crush and peak times; 4: junctions, station fronts
 /// The simulation model's version: bumped whenever a step would do something
 /// different with the same state, so that a checkpoint of an older model is refused
 /// instead of continuing differently.

@@ -114,6 +114,7 @@ struct RunParams {
   double duration_h = 24;
   int step_s = 5;
   int output_interval_s = 300;
+  double station_front_m = 200;  // persons outdoors within this of a station are at its front (judgement)
 };
 
 /// [routing] home_cell_m's default with [population] source = "trips" or "crowdwalk"

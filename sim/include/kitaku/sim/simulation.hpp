@@ -77,7 +77,35 @@ struct TimeseriesRow {
   double km_ge6 = 0;                // km of road at >= 6 p/m2
   double persons_walking = 0;       // persons on the network
   std::int64_t facilities_open = 0, facilities_full = 0;
+  // Standing at nodes (docs/model.md, "Crowds where people stand"): persons standing
+  // outdoors at junctions, those of them at junctions at >= 4 / >= 6 p/m2, and the
+  // junctions at >= 6 p/m2.
+  double persons_at_junctions = 0;
+  double persons_junction_ge4 = 0, persons_junction_ge6 = 0;
+  std::int64_t junctions_ge6 = 0;
+  double persons_station_fronts = 0;  // persons outdoors within station_front_m of any station
+  std::int64_t places_ge6 = 0;        // places at >= 6 p/m2: connected dense edges and junctions
   friend bool operator==(const TimeseriesRow&, const TimeseriesRow&) = default;  // every field exactly
+};
+
+/// One row of stations.csv: a station's front at a recorded time (the times of the
+/// timeseries rows). Persons outdoors, on edges (by midpoint) and standing at
+/// nodes, within [run] station_front_m of the station; the highest density there,
+/// over those edges and junctions.
+struct StationFrontRow {
+  std::int64_t time_s = 0;
+  std::int64_t station = 0;     // index into City::stations
+  double persons = 0;
+  double peak_density = 0;      // persons/m2
+  friend bool operator==(const StationFrontRow&, const StationFrontRow&) = default;
+};
+
+/// A station's busiest front over the run's recorded times (summary.json "stations").
+struct StationPeak {
+  std::string name;
+  double peak_persons = 0;
+  std::int64_t peak_s = -1;     // the first recorded time with that many (-1: no rows)
+  double peak_density = 0;      // the highest density near it at any recorded time
 };
 
 /// Per edge, over the whole run.
@@ -120,6 +148,25 @@ struct Summary {
   double persons_ge6_1h = 0;              // persons with >= 1 h in all at >= 6 p/m2
   double persons_ge4_3h = 0;              // persons with >= 3 h in all at >= 4 p/m2
   double share_walkers_ge6_3h = 0;        // persons_ge6_3h / walkers (0 without walkers)
+  // Junctions (docs/model.md, "Crowds where people stand"): person-minutes standing
+  // at junctions at >= 6 (>= 4) p/m2, and with the edges' person-minutes added.
+  double junction_person_minutes_ge6 = 0, junction_person_minutes_ge4 = 0;
+  double total_person_minutes_ge6 = 0, total_person_minutes_ge4 = 0;
+  double peak_junction_density = 0;       // persons/m2, over all junctions and steps
+  std::int64_t peak_junction_density_s = -1;
+  std::int64_t peak_junctions_ge6 = 0;    // most junctions at >= 6 p/m2 at once
+  double peak_persons_at_junctions = 0;   // most persons standing at junctions at once
+  // The exposure per person with the time standing at junctions added.
+  double persons_ge6_3h_with_junctions = 0, persons_ge6_1h_with_junctions = 0;
+  double persons_ge4_3h_with_junctions = 0;
+  double share_walkers_ge6_3h_with_junctions = 0;  // walkers only: persons_ge6_3h_with_junctions counts everyone
+  double walkers_ge6_3h_with_junctions = 0;        // persons: walkers with >= 3 h at >= 6, edges and junctions
+  // Places at >= 6 p/m2 (TimeseriesRow::places_ge6): at the recorded time nearest
+  // 3 h after the quake (-1: the run ends before), and the most at any recorded time.
+  std::int64_t places_ge6_3h = -1;
+  std::int64_t peak_places_ge6 = 0;
+  std::int64_t peak_places_ge6_s = -1;
+  std::vector<StationPeak> stations;      // City::stations order
   std::int64_t agent_steps = 0;           // walker updates performed
   std::int64_t commands_applied = 0;
 };
@@ -131,6 +178,10 @@ struct AgentExposure {
   std::int64_t seconds_ge4 = 0;
   std::int64_t seconds_ge6 = 0;
   bool walked = false;
+  // Standing outdoors at a junction at >= 4 / >= 6 p/m2 (waiting, stranded, or a
+  // walker at a node), up to now.
+  std::int64_t junction_seconds_ge4 = 0;
+  std::int64_t junction_seconds_ge6 = 0;
 };
 
 /// Per agent (indexed by agent id), the run so far: what agents.csv holds besides
@@ -147,6 +198,7 @@ struct AgentRecords {
   std::vector<float> walked_off_network_m;      // metres walked off the network (the last stretch home)
   std::vector<std::int64_t> walking_s;          // seconds as a walker on the network (moving, queueing or paused)
   std::vector<std::int64_t> seconds_ge4, seconds_ge6;  // seconds on edges at >= 4 / >= 6 p/m2 (AgentExposure)
+  std::vector<std::int64_t> junction_seconds_ge4, junction_seconds_ge6;  // standing at junctions (AgentExposure)
   std::size_t size() const noexcept { return state.size(); }
 };
 
@@ -199,6 +251,8 @@ class Simulation {
 
   /// Rows recorded so far (one per output interval, plus the final time).
   const std::vector<TimeseriesRow>& timeseries() const noexcept;
+  /// Station fronts at the recorded times: one row per station per timeseries row.
+  const std::vector<StationFrontRow>& station_fronts() const noexcept;
   TimeseriesRow current_row() const;
   EdgeStats edge_stats() const;          // flushed up to now
   FacilityStats facility_stats() const;  // flushed up to now

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "kitaku/sim/city.hpp"
 #include "kitaku/sim/simulation.hpp"
 
 namespace kitaku {
@@ -13,8 +14,13 @@ namespace kitaku {
 /// time_s, agents, persons_per_agent, state_<name>_agents x 9 (agents in each
 /// state), state_<name>_persons x 9 (the same in persons: agents x persons_per_agent),
 /// persons_sheltered, persons_walking, persons_ge4, persons_ge6, km_road_ge6,
-/// facilities_open, facilities_full. Every column says its unit (docs/outputs.md).
+/// facilities_open, facilities_full, persons_at_junctions, persons_junction_ge4,
+/// persons_junction_ge6, junctions_ge6, persons_station_fronts, places_ge6. Every
+/// column says its unit (docs/outputs.md).
 std::vector<std::string> timeseries_columns();
+/// stations.csv: time_s, station (index into City::stations), name, x, y,
+/// daily_riders, persons, peak_density; one line per row (docs/outputs.md).
+std::string stations_csv(const std::vector<StationFrontRow>& rows, const std::vector<Station>& stations);
 /// The header line and one line per row; `persons_per_agent` converts the agent
 /// counts to persons.
 std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, double persons_per_agent);
