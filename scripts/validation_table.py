@@ -9,7 +9,7 @@ RUNS_DIR holds one `kitaku run` output folder per preset, named after it
     panel_2008_everyone_walks/  tohoku_0311/  everyone_at_once/
     retention_3days/  everyone_delayed_3h/
 
-Each row reads summary.json, timeseries.csv or agents.csv of one or two of them
+Each row reads summary.json, stations.csv or agents.csv of one or two of them
 and prints: published figure | source | Kitaku | how measured | within 2x? |
 direction right?  as a Markdown table. Python's standard library only, so it
 runs wherever Kitaku builds. Every conversion from the published wording to
@@ -34,6 +34,19 @@ CENTRE_STATION = "中央"
 # 20 km/h door to door (judgement: Tokyo's average commute, 70 min in
 # DOMAIN.md, against home distances of 15-30 km). So < 30 min: < 10 km, ...
 COMMUTE_KM_PER_MIN = 20.0 / 60.0
+# The synthetic city's hubs (docs/synthetic-city.md, "stations"): Shinjuku is the
+# W hub at 174 degrees (counter-clockwise from east), 6.6 km from the centre, and
+# Ikebukuro the NW hub at 130 degrees, 6.9 km; each is jittered by up to 8 degrees
+# and 10 %, so the hub is the busiest station within HUB_SEARCH_M of that point.
+HUBS = {"Shinjuku": (174.0, 6.6), "Ikebukuro": (130.0, 6.9)}
+HUB_SEARCH_M = 1500.0
+# 20:00 on 3.11: 5 h 14 min after the quake at 14:46.
+EVENING_S = (20 * 60 - (14 * 60 + 46)) * 60
+
+
+def crowd_s(r):
+    """An agent's time at >= 6 p/m2 on edges and standing at junctions (agents.csv)."""
+    return float(r["seconds_ge6"]) + float(r.get("junction_seconds_ge6") or 0)
 
 
 def load(runs, name):
@@ -104,10 +117,12 @@ def main():
     _, retention = load(runs, "retention_3days")
     _, delayed = load(runs, "everyone_delayed_3h")
 
-    # 1. 16 % of walkers 3 h or more at >= 6 p/m2.
-    share = panel["share_walkers_ge6_3h"]
+    # 1. 16 % of walkers 3 h or more at >= 6 p/m2: on edges and standing at junctions.
+    share = panel["share_walkers_ge6_3h_with_junctions"]
     t.add("16 % of walkers spend ≥ 3 h at ≥ 6 p/m²", "2008 panel", f"{100 * share:.1f} %",
-          "`share_walkers_ge6_3h`, panel preset", share / 0.16, None)
+          f"`share_walkers_ge6_3h_with_junctions` (on edges and queued or standing at junctions; "
+          f"on edges only, `share_walkers_ge6_3h`: {100 * panel['share_walkers_ge6_3h']:.1f} %), panel preset",
+          share / 0.16, None)
 
     # 2-3. By origin: the 3 central wards (38 %), and those leaving the city (31 %).
     cx = cy = None
@@ -125,7 +140,7 @@ def main():
         if dep is None or float(r["walked_network_m"]) <= 0:
             continue  # not a walker
         w = float(r["weight"])
-        exposed = float(r["seconds_ge6"]) >= 3 * 3600
+        exposed = crowd_s(r) >= 3 * 3600
         x, y = float(r["origin_x"]) - cx, float(r["origin_y"]) - cy
         if math.hypot(x, y) <= CENTRAL_WARDS_R_M:
             central[0] += w
@@ -137,7 +152,7 @@ def main():
         arr = num(r["arrival_home_s"])
         if math.hypot(x, y) <= MARUNOUCHI_R_M and 19 <= home_km <= 23 and arr is not None:
             wako_trip.append((arr - dep, w))
-            wako_crowd.append((float(r["seconds_ge6"]), w))
+            wako_crowd.append((crowd_s(r), w))
     s_central = central[1] / central[0] if central[0] else 0
     t.add("38 % of those leaving the 3 central wards", "2008 panel", f"{100 * s_central:.1f} %",
           f"walkers starting within {CENTRAL_WARDS_R_M / 1000:.2f} km of the centre (the 3 wards' area as a disc), panel preset",
@@ -154,20 +169,27 @@ def main():
         t.add("Marunouchi → Wako (21 km) takes 15 h instead of 5 h", "2008 panel", hours(trip),
               f"median trip of walkers from within 1 km of the centre with home 19–23 km ({len(wako_trip)} agents), panel preset",
               trip / (15 * 3600), trip > 5 * 3600)
-        t.add("… 9 h of it in crowds of ≥ 6 p/m²", "2008 panel", hours(crowd), "median `seconds_ge6` of the same walkers",
+        t.add("… 9 h of it in crowds of ≥ 6 p/m²", "2008 panel", hours(crowd),
+              "median `seconds_ge6 + junction_seconds_ge6` of the same walkers",
               crowd / (9 * 3600) if crowd > 0 else 0.0, None)
     else:
         t.add("Marunouchi → Wako (21 km) takes 15 h instead of 5 h", "2008 panel", "none home", "no such walker got home in the run")
 
     # 6-7. Policies: a third go home the next day (~ -50 %), a 3 h delay (~ -20 %).
-    base = at_once["person_minutes_ge6"]
-    cut = retention["person_minutes_ge6"] / base - 1
+    # People in crowds: on edges and at junctions (total_person_minutes_ge6); the
+    # edges alone (person_minutes_ge6) in the text.
+    base, base_e = at_once["total_person_minutes_ge6"], at_once["person_minutes_ge6"]
+    cut = retention["total_person_minutes_ge6"] / base - 1
+    cut_e = retention["person_minutes_ge6"] / base_e - 1
     t.add("a third go home the next day: people in crowds about −50 %", "2008 panel", f"{100 * cut:+.0f} %",
-          "`person_minutes_ge6`, retention_3days (30 % of employers keep staff 3 days) against everyone_at_once",
+          f"`total_person_minutes_ge6` (edges and junctions; edges only: {100 * cut_e:+.0f} %), "
+          "retention_3days (30 % of employers keep staff 3 days) against everyone_at_once",
           cut / -0.5, cut < 0)
-    cut = delayed["person_minutes_ge6"] / base - 1
+    cut = delayed["total_person_minutes_ge6"] / base - 1
+    cut_e = delayed["person_minutes_ge6"] / base_e - 1
     t.add("departure delayed 3 h: about −20 %", "2008 panel", f"{100 * cut:+.0f} %",
-          "`person_minutes_ge6`, everyone_delayed_3h (everyone kept 3 h, then released over 30 min) against everyone_at_once",
+          f"`total_person_minutes_ge6` (edges only: {100 * cut_e:+.0f} %), everyone_delayed_3h "
+          "(everyone kept 3 h, then released over 30 min) against everyone_at_once",
           cut / -0.2, cut < 0)
 
     # 8. Hiroi: road length at >= 6 p/m2, everyone at once against 3.11: 137x.
@@ -217,7 +239,69 @@ def main():
         t.add("3.11: walkers made ≈ 5 km/h (20 km in 4 h)", "Osaragi group", f"{v:.1f} km/h",
               "median distance walked on the network / time walking on it, of walkers home 15–25 km away, tohoku_0311", v / 5.0, None)
 
+    # 14. 35 places at >= 6 p/m2 three hours after the quake.
+    places = panel.get("places_ge6_3h", -1)
+    t.add("crowds of ≥ 6 p/m² at 35 places in 13 wards 3 h after the quake", "2008 panel", f"{places}",
+          "`places_ge6_3h`: groups of edges and junctions at ≥ 6 p/m² joined through shared nodes, at +3 h, "
+          "panel preset (the city is half the 23 wards' area)",
+          places / 35 if places > 0 else 0.0, None)
+
+    # 15-17. Station fronts at 20:00 on 3.11 (National Police Agency).
+    fronts = station_fronts(tohoku_dir)
+    t_row = min({r[0] for r in fronts.values()} or {0}, key=lambda s: abs(s - EVENING_S)) if fronts else None
+    found = {}
+    for name in ("Shinjuku", "Ikebukuro", "Tokyo"):
+        sid = CENTRE_STATION if name == "Tokyo" else hub(tohoku_dir, *HUBS[name])
+        found[name] = (sid, fronts.get((t_row, sid)))
+    where = {"Shinjuku": "the W hub", "Ikebukuro": "the NW hub", "Tokyo": f"the centre, {CENTRE_STATION}"}
+    previous = None
+    for name, published in (("Shinjuku", 9000), ("Ikebukuro", 3000), ("Tokyo", 1000)):
+        sid, row = found[name]
+        label = f"station fronts at 20:00 on 3.11: {name} ≈ {published:,}"
+        if row is None:
+            t.add(label, "National Police Agency", "no station", f"no station found for {where[name]} in stations.csv")
+            continue
+        persons = row[1]
+        how = (f"persons outdoors within `station_front_m` (200 m) of {where[name]} ({sid}) at "
+               f"{hours(t_row)} after the quake (the row nearest 20:00), tohoku_0311; walkers passing count too")
+        direction = None if previous is None else previous > persons
+        if previous is not None:
+            how += "; direction: fewer than at the station above, as published"
+        t.add(label, "National Police Agency", f"{persons:,.0f}", how, persons / published, direction)
+        previous = persons
+
     t.print()
+
+
+def station_fronts(run_dir):
+    """{(time_s, station name): (time_s, persons)} from stations.csv ({} if absent)."""
+    path = os.path.join(run_dir, "stations.csv")
+    if not os.path.exists(path):
+        return {}
+    out = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            ts = int(r["time_s"])
+            out[(ts, r["name"])] = (ts, float(r["persons"]))
+    return out
+
+
+def hub(run_dir, bearing_deg, km):
+    """The name of the busiest station within HUB_SEARCH_M of the hub's nominal place."""
+    path = os.path.join(run_dir, "stations.csv")
+    if not os.path.exists(path):
+        return None
+    stations = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            stations[r["name"]] = (float(r["x"]), float(r["y"]), float(r["daily_riders"]))
+    if CENTRE_STATION not in stations:
+        return None
+    cx, cy, _ = stations[CENTRE_STATION]
+    a = math.radians(bearing_deg)
+    px, py = cx + km * 1000 * math.cos(a), cy + km * 1000 * math.sin(a)
+    near = [(riders, name) for name, (x, y, riders) in stations.items() if math.hypot(x - px, y - py) <= HUB_SEARCH_M]
+    return max(near)[1] if near else None
 
 
 if __name__ == "__main__":
