@@ -146,8 +146,9 @@ Csv check_timeseries(const std::string& path, long long interval_s, long long ag
   return csv;
 }
 
-const std::vector<std::string> kOutputs = {"timeseries.csv", "agents.csv",    "results.gpkg",    "summary.json",
-                                           "commands.log",   "scenario.toml", "peak_density.png", "manifest.sha256"};
+const std::vector<std::string> kOutputs = {"timeseries.csv", "stations.csv",  "agents.csv",       "results.gpkg",
+                                           "summary.json",   "commands.log",  "scenario.toml",    "peak_density.png",
+                                           "manifest.sha256"};
 
 void check_output_set(const fs::path& out) {
   for (const auto& name : kOutputs) {
@@ -310,7 +311,8 @@ TEST_CASE("kitaku run writes agents.csv, one row per person-agent, and kitaku re
       "id",          "weight",         "origin",           "origin_index",   "origin_name",        "origin_x",
       "origin_y",    "home_km",        "activity",         "age_group",      "stranded",           "departure_s",
       "departure_clock", "arrival_home_s", "arrival_home_clock", "arrival_facility_s", "facility_id", "facility_name",
-      "final_state", "walked_network_m", "walked_off_network_m", "walking_s", "seconds_ge4",     "seconds_ge6"};
+      "final_state", "walked_network_m", "walked_off_network_m", "walking_s", "seconds_ge4",     "seconds_ge6",
+      "junction_seconds_ge4", "junction_seconds_ge6"};
   CHECK(csv.header == documented);
   REQUIRE(csv.rows.size() == 10000);
   const json s = read_json(dir / "out/summary.json");

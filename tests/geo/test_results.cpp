@@ -287,11 +287,11 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
   const std::string dir = tmp / "run/out";  // parents are created
   geo::write_run_outputs(dir, out);
   const fs::path d(dir);
-  for (const char* f : {"timeseries.csv", "results.gpkg", "summary.json", "commands.log", "scenario.toml",
-                        "peak_density.png", "manifest.sha256"})
+  for (const char* f : {"timeseries.csv", "stations.csv", "results.gpkg", "summary.json", "commands.log",
+                        "scenario.toml", "peak_density.png", "manifest.sha256"})
     CHECK_MESSAGE(fs::is_regular_file(d / f), f);
   CHECK(temp_files(d) == 0);
-  CHECK(std::distance(fs::directory_iterator(d), fs::directory_iterator()) == 7);
+  CHECK(std::distance(fs::directory_iterator(d), fs::directory_iterator()) == 8);
 
   SUBCASE("manifest.sha256: every file of the set with its SHA-256, as sha256sum -c reads it") {
     const auto lines = split(slurp((d / "manifest.sha256").string()), '\n');
@@ -305,7 +305,7 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
       CHECK(line.substr(0, 64) == geo::sha256_file((d / name).string()));
       ++listed;
     }
-    CHECK(listed == 6);
+    CHECK(listed == 7);
     const auto r = kitaku::test::run_shell("cd '" + dir + "' && sha256sum --quiet -c manifest.sha256");
     CHECK_MESSAGE(r.code == 0, r.output);
   }
@@ -322,12 +322,18 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
           "state_waiting_persons,state_retained_persons,state_staying_persons,state_walking_home_persons,"
           "state_to_facility_persons,state_sheltered_persons,state_unsheltered_persons,state_by_rail_persons,"
           "state_arrived_home_persons,"
-          "persons_sheltered,persons_walking,persons_ge4,persons_ge6,km_road_ge6,facilities_open,facilities_full");
-    CHECK(lines[1] == "0,1000,2.5,1000,0,0,0,0,0,0,0,0,2500,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0");
+          "persons_sheltered,persons_walking,persons_ge4,persons_ge6,km_road_ge6,facilities_open,facilities_full,"
+          "persons_at_junctions,persons_junction_ge4,persons_junction_ge6,junctions_ge6,persons_station_fronts,"
+          "places_ge6");
+    CHECK(lines[1] == "0,1000,2.5,1000,0,0,0,0,0,0,0,0,2500,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0");
     CHECK(lines[2] ==
           "600,1000,2.5,100,101,102,103,104,105,106,107,108,250,252.5,255,257.5,260,262.5,265,267.5,270,"
-          "1234567.891,2.5,0.125,10000000,3.2,1,1");
+          "1234567.891,2.5,0.125,10000000,3.2,1,1,0,0,0,0,0,0");
     CHECK(geo::timeseries_columns().size() == split(lines[0], ',').size());
+  }
+
+  SUBCASE("stations.csv: the header, and no rows without station samples") {
+    CHECK(slurp((d / "stations.csv").string()) == "time_s,station,name,x,y,daily_riders,persons,peak_density\n");
   }
 
   SUBCASE("results.gpkg") {

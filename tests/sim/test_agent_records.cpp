@@ -75,7 +75,8 @@ TEST_CASE("agents.csv: one row per agent under the documented header, weights su
   CHECK(ls[0] ==
         "id,weight,origin,origin_index,origin_name,origin_x,origin_y,home_km,activity,age_group,stranded,"
         "departure_s,departure_clock,arrival_home_s,arrival_home_clock,arrival_facility_s,facility_id,facility_name,"
-        "final_state,walked_network_m,walked_off_network_m,walking_s,seconds_ge4,seconds_ge6");
+        "final_state,walked_network_m,walked_off_network_m,walking_s,seconds_ge4,seconds_ge6,"
+        "junction_seconds_ge4,junction_seconds_ge6");
   const std::size_t ncol = agents_csv_columns().size();
   double weights = 0;
   for (std::size_t i = 1; i < ls.size(); ++i) {

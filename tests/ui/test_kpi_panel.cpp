@@ -400,7 +400,7 @@ TEST_CASE("Export KPIs writes the columns of timeseries.csv atomically") {
   REQUIRE(lines.size() == rows.size() + 1);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto f = split(lines[i + 1]);
-    REQUIRE(f.size() == 3 + 2 * kAgentStates + 7);
+    REQUIRE(f.size() == 3 + 2 * kAgentStates + 13);  // 7, then issue #15's junction, station and place columns
     const TimeseriesRow& r = rows[i];
     CHECK(std::stoll(f[0]) == r.time_s);
     CHECK(std::stoll(f[1]) == r.agents);

@@ -150,7 +150,10 @@ void run_resolve(const StepContext& cx, const EdgeParams& edge, EdgeState& ed, A
 // Writes the accounting tables (edges, junctions), the walker list and the metrics.
 void run_account(const StepContext& cx, Tables& tb);
 /// The timeseries row now; with `fronts`, each station's front is appended to it.
-TimeseriesRow current_row(const StepContext& cx, const Tables& tb, std::vector<StationFrontRow>* fronts = nullptr);
+/// Without `places`, places_ge6 is the last recorded row's (counting them visits
+/// every edge and node: the dashboard's snapshots skip it).
+TimeseriesRow current_row(const StepContext& cx, const Tables& tb, std::vector<StationFrontRow>* fronts = nullptr,
+                          bool places = true);
 void record_row(const StepContext& cx, const Tables& tb, Metrics& metrics);
 
 /// Agent a's seconds standing at junctions at >= 4 and >= 6 p/m2 up to now: its

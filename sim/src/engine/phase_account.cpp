@@ -145,7 +145,8 @@ void compact_active(const StepContext& cx, AgentsHot& ag, std::vector<AgentId>& 
 
 }  // namespace
 
-TimeseriesRow current_row(const StepContext& cx, const Tables& tb, std::vector<StationFrontRow>* fronts) {
+TimeseriesRow current_row(const StepContext& cx, const Tables& tb, std::vector<StationFrontRow>* fronts,
+                          bool places) {
   const AgentLists& lists = tb.lists;
   const EdgeAccounting& acct = tb.acct;
   const EdgeState& ed = tb.ed;
@@ -173,7 +174,8 @@ TimeseriesRow current_row(const StepContext& cx, const Tables& tb, std::vector<S
   r.persons_junction_ge4 = static_cast<double>(tb.jacc.agents_ge4) * w;
   r.persons_junction_ge6 = static_cast<double>(tb.jacc.agents_ge6) * w;
   r.junctions_ge6 = tb.jacc.nodes_ge6;
-  r.places_ge6 = count_places(cx.in, tb.edge, ed, tb.jp, js);
+  if (places) r.places_ge6 = count_places(cx.in, tb.edge, ed, tb.jp, js);
+  else if (!tb.metrics.rows.empty()) r.places_ge6 = tb.metrics.rows.back().places_ge6;
   // Station fronts: everyone on the edges and at the junctions near each station.
   const StationFronts& sf = tb.fronts;
   std::int64_t any = 0;

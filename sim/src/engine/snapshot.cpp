@@ -64,7 +64,7 @@ void fill_snapshot(const Inputs& in, const Tables& tb, Snapshot& out, bool with_
   out.fire_cells = tb.hz.fire_cells;
   out.rail_running_since_s.resize(tb.rails.size());
   for (std::size_t l = 0; l < tb.rails.size(); ++l) out.rail_running_since_s[l] = tb.rails[l].since;
-  out.row = current_row(cx, tb);
+  out.row = current_row(cx, tb, nullptr, /*places=*/false);
   out.timeseries = tb.metrics.rows;
   out.command_log = tb.cmds.log;
 }
