@@ -413,7 +413,12 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
         "kitaku_version", "scenario", "agents", "persons_per_agent", "persons", "seed", "threads",
         "sim_seconds", "wall_seconds", "partial", "person_minutes_ge6", "person_minutes_ge4",
         "peak_km_road_ge6", "peak_sheltered", "peak_unsheltered_stranded", "arrived_home", "by_rail", "walkers",
-        "persons_ge6_3h", "share_walkers_ge6_3h", "persons_ge6_1h", "persons_ge4_3h", "agent_steps",
+        "persons_ge6_3h", "share_walkers_ge6_3h", "persons_ge6_1h", "persons_ge4_3h",
+        "junction_person_minutes_ge6", "junction_person_minutes_ge4", "total_person_minutes_ge6",
+        "total_person_minutes_ge4", "peak_junction_density", "peak_junction_density_s", "peak_junctions_ge6",
+        "peak_persons_at_junctions", "persons_ge6_3h_with_junctions", "walkers_ge6_3h_with_junctions",
+        "share_walkers_ge6_3h_with_junctions", "persons_ge6_1h_with_junctions", "persons_ge4_3h_with_junctions",
+        "places_ge6_3h", "peak_places_ge6", "peak_places_ge6_s", "stations", "agent_steps",
         "agent_updates_per_second", "commands_applied", "outputs"};
     for (const auto& k : keys) CHECK_MESSAGE(j.contains(k), k);
     CHECK(j.size() == keys.size());
@@ -435,7 +440,7 @@ TEST_CASE("write_run_outputs writes the whole set, each file readable") {
     CHECK(j["peak_sheltered"].get<double>() == 1217.5);
     CHECK(j["commands_applied"] == 2);
     const auto outputs = j["outputs"].get<std::vector<std::string>>();
-    CHECK(outputs.size() == 6);
+    CHECK(outputs.size() == 7);
     for (const auto& o : outputs) CHECK_MESSAGE(fs::is_regular_file(d / o), o);
   }
 
@@ -660,13 +665,15 @@ TEST_CASE("agents.csv: exact rows, quoted names, empty for none, the clock past 
   r.walking_s = {7200, 300};
   r.seconds_ge4 = {120, 0};
   r.seconds_ge6 = {60, 0};
+  r.junction_seconds_ge4 = {30, 0};
+  r.junction_seconds_ge6 = {15, 0};
   const std::string text = agents_csv(pop, city, r, 14 * 3600 + 46 * 60);
   const auto lines = split(text, '\n');
   REQUIRE(lines.size() == 3);
   CHECK(lines[1] == "0,2.5,zone,0,53394611,-7990.0,-35979.9,3.25,work,adult,0,600,14:56:00,33400,24:02:40,,,,"
-                    "arrived_home,1234.6,410.0,7200,120,60");
+                    "arrived_home,1234.6,410.0,7200,120,60,30,15");
   CHECK(lines[2] == "1,2.5,station,0,新宿,-7700.0,-35800.0,24.5,transit,elderly,1,30,14:46:30,,,5000,1,"
-                    "\"Hall B, \"\"annex\"\"\",sheltered,80.0,0.0,300,0,0");
+                    "\"Hall B, \"\"annex\"\"\",sheltered,80.0,0.0,300,0,0,0,0");
 
   // Through write_run_outputs: atomically, listed in summary.json's outputs.
   geo::RunOutputs out = test_outputs(net, city);
