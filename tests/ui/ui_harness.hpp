@@ -4,6 +4,7 @@
 // and a DashboardContext. frame() draws one ImGui frame with the panel inside a
 // window; click() moves the mouse onto a widget the panel marked and clicks it.
 #include <doctest/doctest.h>
+#include <unistd.h>
 #include <imgui.h>
 
 #include <filesystem>
@@ -45,9 +46,13 @@ inline Command area_command(CommandType type, double x, double y, double radius_
   return c;
 }
 
-/// A fresh, empty folder under the system's temporary directory.
+/// A fresh, empty folder under the system's temporary directory, unique to this
+/// process and call: ctest runs each test case as its own process, in parallel, and
+/// cases of one file asking for the same name must not share (or delete) a folder.
 inline std::filesystem::path temp_dir(const std::string& name) {
-  const auto d = std::filesystem::temp_directory_path() / ("kitaku_test_" + name);
+  static int calls = 0;
+  const auto d = std::filesystem::temp_directory_path() /
+                 ("kitaku_test_" + name + "_" + std::to_string(::getpid()) + "_" + std::to_string(++calls));
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);
   return d;
