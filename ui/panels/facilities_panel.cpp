@@ -328,8 +328,15 @@ void FacilitiesPanel::draw_table(DashboardContext& ctx, float height) {
       ctx.mark("facilities.row." + std::to_string(f));
       ImGui::PopID();
       next_cell(fac.name);
-      next_cell(fac.area);
-      next_cellf("%.0f", s.facility_capacity[f]);
+      if (fac.kind == FacilityKind::kTemporaryStay) next_cell(fac.area);
+      else next_cellf("%s · %s", fac.area.c_str(), facility_kind_short(fac.kind));
+      // The capacity's source: d = the kind's default, o = the scenario's override,
+      // c = changed by a command since (docs/facilities.md, "Capacities").
+      const bool changed = s.facility_capacity[f] != static_cast<double>(fac.capacity);
+      next_cellf("%.0f%s", s.facility_capacity[f],
+                 changed ? " c" : fac.capacity_source == CapacitySource::kDefault ? " d"
+                                  : fac.capacity_source == CapacitySource::kOverride ? " o" : "");
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", changed ? L("changed by a command", "指示で変更") : capacity_source_label(fac));
       next_cellf("%.0f", s.facility_occupancy[f]);
       next_cellf("%.0f", arrivals(s, f));
       next_cellf("%.0f", free_places(s, f));
