@@ -12,6 +12,8 @@
 #include "kitaku/ui/areas.hpp"
 #include "kitaku/ui/i18n.hpp"
 #include "panels/allocation_panel.hpp"
+#include "panels/facilities_panel.hpp"
+#include "panels/widgets.hpp"
 #include "panels/map_panel.hpp"
 #include "panels/time_controls.hpp"
 #include "ui_harness.hpp"
@@ -178,6 +180,18 @@ TEST_CASE("designated shelters and evacuation sites have their own markers") {
   CHECK(map.hovered_site == 0);
   CHECK_FALSE(valid(map.hovered_facility));
   ImGui::GetIO().MousePos = ImVec2(-1000, -1000);
+  // The facilities panel says where places come from only when some are not the file's.
+  ui::FacilitiesPanel panel;
+  const auto table = [&] { panel.Draw(h.ctx); };
+  h.frames(2, table);
+  CHECK(h.ctx.widgets.count("facilities.capacity_sources") == 1);  // a shelter is listed
+  CHECK(std::string(ui::facility_kind_short(FacilityKind::kDesignatedShelter)) == "shelter");
+  Facility f;
+  f.capacity_source = CapacitySource::kDefault;
+  f.kind = FacilityKind::kDesignatedShelter;
+  CHECK(std::string(ui::capacity_source_label(f)).find("judgement") != std::string::npos);
+  f.capacity_source = CapacitySource::kOverride;
+  CHECK(std::string(ui::capacity_source_label(f)).find("[[facility_capacity]]") != std::string::npos);
 }
 
 TEST_CASE("allocation areas by grid, ward and station: the selector switches and the counts add up") {

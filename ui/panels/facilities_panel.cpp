@@ -216,6 +216,23 @@ void FacilitiesPanel::Draw(DashboardContext& ctx) {
     ctx.mark("facilities.coarse_notice");
   }
 
+  // Where the places come from, when not all from the file (docs/facilities.md, "Capacities").
+  {
+    std::size_t defaulted = 0, overridden = 0, shelters = 0;
+    for (const Facility& f : ctx.city.facilities) {
+      defaulted += f.capacity_source == CapacitySource::kDefault;
+      overridden += f.capacity_source == CapacitySource::kOverride;
+      shelters += f.kind == FacilityKind::kDesignatedShelter;
+    }
+    if (defaulted || overridden || shelters) {
+      ImGui::TextDisabled(L("Places: %zu defaulted (d), %zu set by the scenario (o), c = changed by a command; "
+                            "%zu designated shelters",
+                            "収容人数：既定値 %zu 件 (d)、シナリオ指定 %zu 件 (o)、c = 指示で変更；指定避難所 %zu 件"),
+                          defaulted, overridden, shelters);
+      ctx.mark("facilities.capacity_sources");
+    }
+  }
+
   // Filters.
   ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x * 0.45f));
   if (filter.Draw(L("Filter name / area##filter", "名称・地域で絞り込み##filter"))) dirty_ = true;

@@ -721,14 +721,38 @@ void MapPanel::draw_areas(const DashboardContext& ctx, ImDrawList* dl) {
 void MapPanel::draw_wards(const DashboardContext& ctx, ImDrawList* dl) {
   const VoronoiRegions* r = ctx.areas_for(AreaMode::kWard).regions();
   if (!r || r->count() < 1) return;
+  if (ward_lines_for_ != r) {
+    // Cut each boundary into pieces of about 1/300 of the network's extent and keep
+    // those with a road within a piece's length (by the edge grid's cells).
+    ward_lines_for_ = r;
+    ward_lines_.clear();
+    const BBox nb = ctx.network.bbox();
+    const double piece = std::max(std::max(nb.max_x - nb.min_x, nb.max_y - nb.min_y) / 300, 10.0);
+    for (const VoronoiRegions::Edge& e : r->boundaries) {
+      const double len = std::hypot(e.b.x - e.a.x, e.b.y - e.a.y);
+      const int n = std::max(1, static_cast<int>(std::ceil(len / piece)));
+      for (int k = 0; k < n; ++k) {
+        const Point a{e.a.x + (e.b.x - e.a.x) * k / n, e.a.y + (e.b.y - e.a.y) * k / n};
+        const Point b{e.a.x + (e.b.x - e.a.x) * (k + 1) / n, e.a.y + (e.b.y - e.a.y) * (k + 1) / n};
+        BBox box;
+        box.extend({std::min(a.x, b.x) - piece, std::min(a.y, b.y) - piece});
+        box.extend({std::max(a.x, b.x) + piece, std::max(a.y, b.y) + piece});
+        bool road = false;
+        grid_.for_each(box, [&](std::uint32_t) { road = true; });
+        if (!road) continue;
+        if (!ward_lines_.empty() && ward_lines_.back().second == a) ward_lines_.back().second = b;  // join
+        else ward_lines_.push_back({a, b});
+      }
+    }
+  }
   const BBox vb = view_.bounds(8);
-  for (const VoronoiRegions::Edge& e : r->boundaries) {
-    if (std::max(e.a.x, e.b.x) < vb.min_x || std::min(e.a.x, e.b.x) > vb.max_x || std::max(e.a.y, e.b.y) < vb.min_y ||
-        std::min(e.a.y, e.b.y) > vb.max_y)
+  for (const auto& [a, b] : ward_lines_) {
+    if (std::max(a.x, b.x) < vb.min_x || std::min(a.x, b.x) > vb.max_x || std::max(a.y, b.y) < vb.min_y ||
+        std::min(a.y, b.y) > vb.max_y)
       continue;
-    const ImVec2 pts[2] = {map_to_screen(e.a), map_to_screen(e.b)};
-    dl->AddLine(pts[0], pts[1], IM_COL32(0, 0, 0, 110), 4.f);
-    add_dashed(dl, pts, 2, kMapWardBoundary, 2.f);
+    const ImVec2 pts[2] = {map_to_screen(a), map_to_screen(b)};
+    dl->AddLine(pts[0], pts[1], IM_COL32(0, 0, 0, 170), 5.f);
+    add_dashed(dl, pts, 2, kMapWardBoundary, 2.5f);
     ++stats_.ward_boundaries;
   }
 }
@@ -746,7 +770,10 @@ bool MapPanel::place_label(ImDrawList* dl, ImVec2 at, const std::string& text, f
       return false;
     }
   if (boxed) dl->AddRectFilled(lo, hi, IM_COL32(15, 15, 20, 175), 3);
-  else dl->AddText(font, size, at - ts * 0.5f + ImVec2(1, 1), IM_COL32(0, 0, 0, 220), text.c_str());
+  else  // a dark halo, so the name reads over busy roads
+    for (const ImVec2 d : {ImVec2(-1, -1), ImVec2(1, -1), ImVec2(-1, 1), ImVec2(1, 1), ImVec2(0, 2), ImVec2(2, 0),
+                           ImVec2(-2, 0), ImVec2(0, -2)})
+      dl->AddText(font, size, at - ts * 0.5f + d, IM_COL32(0, 0, 0, 230), text.c_str());
   dl->AddText(font, size, at - ts * 0.5f, col, text.c_str());
   stats_.labels.push_back({text, lo, hi});
   return true;
@@ -756,18 +783,28 @@ void MapPanel::draw_labels(const DashboardContext& ctx, ImDrawList* dl) {
   // Most important first: ward names, then stations by ridership, then streets.
   if (layers.wards)
     if (const VoronoiRegions* r = ctx.areas_for(AreaMode::kWard).regions()) {
-      std::vector<int> order(static_cast<std::size_t>(r->count()));
-      for (int i = 0; i < r->count(); ++i) order[static_cast<std::size_t>(i)] = i;
-      std::sort(order.begin(), order.end(), [&](int a, int b) {
-        return r->area_m2[static_cast<std::size_t>(a)] > r->area_m2[static_cast<std::size_t>(b)];
-      });
-      for (const int i : order) {
-        // A ward is named where its cells have their centre, if that is in view, and
-        // only while it spans some 60 px (zoomed out, the names would cover the map).
-        if (std::sqrt(std::max(r->area_m2[static_cast<std::size_t>(i)], 0.0)) / view_.mpp < 60) continue;
-        stats_.ward_labels += place_label(dl, map_to_screen(r->label_at[static_cast<std::size_t>(i)]),
-                                          r->names[static_cast<std::size_t>(i)], 1.5f, kMapWardName, false);
+      // Each ward is named at the centre of its streets in view (sampled network
+      // nodes), largest part first, while that part spans some 60 px.
+      const BBox vb = view_.bounds(0);
+      const auto regions = static_cast<std::size_t>(r->count());
+      std::vector<double> cx(regions, 0), cy(regions, 0), nodes(regions, 0);
+      std::vector<BBox> extent(regions);
+      for (const Areas::Sample& p : ctx.areas_for(AreaMode::kWard).samples()) {
+        if (p.pos.x < vb.min_x || p.pos.x > vb.max_x || p.pos.y < vb.min_y || p.pos.y > vb.max_y) continue;
+        const auto w = static_cast<std::size_t>(p.area);
+        cx[w] += p.pos.x;
+        cy[w] += p.pos.y;
+        ++nodes[w];
+        extent[w].extend(p.pos);
       }
+      std::vector<std::size_t> order;
+      for (std::size_t w = 0; w < regions; ++w)
+        if (nodes[w] > 0 && std::max(extent[w].max_x - extent[w].min_x, extent[w].max_y - extent[w].min_y) / view_.mpp >= 60)
+          order.push_back(w);
+      std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return nodes[a] > nodes[b]; });
+      for (const std::size_t w : order)
+        stats_.ward_labels += place_label(dl, map_to_screen({cx[w] / nodes[w], cy[w] / nodes[w]}), r->names[w], 1.7f,
+                                          kMapWardName, true);
     }
   if (!layers.labels) return;
   const float x0 = origin_.x, y0 = origin_.y, x1 = origin_.x + view_.w, y1 = origin_.y + view_.h;
@@ -793,7 +830,7 @@ void MapPanel::draw_labels(const DashboardContext& ctx, ImDrawList* dl) {
     }
   }
   // Streets, zoomed in: one name per street, on its longest link in view.
-  if (!layers.roads || view_.mpp > 6) return;
+  if (!layers.roads || view_.mpp > 8) return;
   struct Street {
     std::uint32_t edge = 0;
     double metres = 0;
@@ -825,7 +862,8 @@ void MapPanel::draw_labels(const DashboardContext& ctx, ImDrawList* dl) {
   int drawn = 0;
   for (const auto& [name, st] : list) {
     if (drawn >= 40) break;
-    if (st.rank == 0 && view_.mpp > 1.5) continue;  // minor streets only close in
+    // Major streets up to 8 m/px, tertiary up to 3, minor ones only close in.
+    if ((st.rank == 0 && view_.mpp > 1.5) || (st.rank == 1 && view_.mpp > 3)) continue;
     const auto g = ctx.network.geometry(EdgeId{st.edge});
     scratch_.resize(g.size());
     for (std::size_t i = 0; i < g.size(); ++i) scratch_[i] = map_to_screen(g[i]);
@@ -833,7 +871,7 @@ void MapPanel::draw_labels(const DashboardContext& ctx, ImDrawList* dl) {
     const ImVec2 mid = midpoint(scratch_.data(), scratch_.size(), total);
     std::string text(name);
     std::replace(text.begin(), text.end(), '_', ' ');  // CrowdWalk's "Showa_dori"
-    if (total < ImGui::CalcTextSize(text.c_str()).x * 0.5f) continue;  // a link too short to carry it
+    if (total < 4) continue;  // a link too short on screen to tell where the name belongs
     if (place_label(dl, mid, text, 0.9f, IM_COL32(225, 225, 230, 235), false)) {
       ++drawn;
       ++stats_.street_labels;

@@ -82,8 +82,8 @@ inline constexpr ImU32 kMapFacilityFull = IM_COL32(235, 40, 40, 255);
 inline constexpr ImU32 kMapFacilityNoAgentRoom = IM_COL32(245, 150, 40, 255);  // places left, no whole agent fits
 inline constexpr ImU32 kMapFacilityDamaged = IM_COL32(10, 10, 10, 255);  // with a white X
 inline constexpr ImU32 kMapEvacuationSite = IM_COL32(120, 230, 200, 255);  // outlined triangle: not a stay
-inline constexpr ImU32 kMapWardBoundary = IM_COL32(250, 235, 160, 150);
-inline constexpr ImU32 kMapWardName = IM_COL32(250, 235, 160, 210);
+inline constexpr ImU32 kMapWardBoundary = IM_COL32(255, 235, 130, 220);
+inline constexpr ImU32 kMapWardName = IM_COL32(255, 235, 150, 245);
 /// The colour of an agent drawn as a point.
 ImU32 agent_state_colour(AgentState s) noexcept;
 /// The colour of a closed road by its Snapshot::edge_closed code (EdgeClosure);
@@ -180,6 +180,7 @@ struct MapPanel {
   void draw_labels(const DashboardContext& ctx, ImDrawList* dl);
   /// Draws `text` centred at `at` unless it would overlap a name already drawn this
   /// frame or leave the map; true when drawn.
+  /// `boxed`: on a dark box; else with a dark halo.
   bool place_label(ImDrawList* dl, ImVec2 at, const std::string& text, float scale, ImU32 col, bool boxed);
   void draw_region_outline(const VoronoiRegions& r, int region, ImDrawList* dl, ImU32 col, float thickness);
   void draw_toolbar(DashboardContext& ctx);
@@ -199,6 +200,10 @@ struct MapPanel {
   // Per network.
   const Network* net_ = nullptr;
   EdgeGrid grid_;
+  // Ward boundaries cut to where there are streets (the Voronoi cells reach the box
+  // around the network, over water and land with no roads): pieces kept once.
+  const VoronoiRegions* ward_lines_for_ = nullptr;
+  std::vector<std::pair<Point, Point>> ward_lines_;
 
   // Mouse.
   bool dragging_ = false;

@@ -268,6 +268,38 @@ Areas::Areas(AreaMode mode, const Network& net, const City& city) : mode_(mode),
     }
   }
   regions_ = std::make_shared<const VoronoiRegions>(VoronoiRegions::build(pts, labels, extent(net)));
+  const auto n = static_cast<std::size_t>(regions_->count());
+  centre_.assign(n, {0, 0});
+  radius_.assign(n, 0);
+  std::vector<double> count(n, 0), sq(n, 0);
+  std::vector<int> node_area(net.node_count(), -1);
+  for (std::size_t i = 0; i < net.node_count(); ++i) {
+    const Point p = net.pos(NodeId{static_cast<std::uint32_t>(i)});
+    const int a = regions_->region_of(p.x, p.y);
+    node_area[i] = a;
+    if (a < 0) continue;
+    centre_[static_cast<std::size_t>(a)].x += p.x;
+    centre_[static_cast<std::size_t>(a)].y += p.y;
+    ++count[static_cast<std::size_t>(a)];
+  }
+  for (std::size_t a = 0; a < n; ++a)
+    if (count[a] > 0) centre_[a] = {centre_[a].x / count[a], centre_[a].y / count[a]};
+  for (std::size_t i = 0; i < net.node_count(); ++i) {
+    if (node_area[i] < 0) continue;
+    const auto a = static_cast<std::size_t>(node_area[i]);
+    sq[a] += dist2(net.pos(NodeId{static_cast<std::uint32_t>(i)}), centre_[a]);
+  }
+  for (std::size_t a = 0; a < n; ++a) {
+    if (count[a] > 0) {
+      radius_[a] = std::sqrt(2 * sq[a] / count[a]);
+    } else {  // no street in it: its cells' centroid and equal-area circle
+      centre_[a] = regions_->label_at[a];
+      radius_[a] = std::sqrt(std::max(regions_->area_m2[a], 0.0) / 3.14159265358979);
+    }
+  }
+  const std::size_t stride = std::max<std::size_t>(1, net.node_count() / 50000 + 1);
+  for (std::size_t i = 0; i < net.node_count(); i += stride)
+    if (node_area[i] >= 0) samples_.push_back({net.pos(NodeId{static_cast<std::uint32_t>(i)}), node_area[i]});
 }
 
 int Areas::count() const { return regions_ ? regions_->count() : grid_.count(); }
@@ -277,13 +309,13 @@ int Areas::area_of(double x, double y) const {
 }
 
 Point Areas::centre(int area) const {
-  return regions_ ? regions_->label_at[static_cast<std::size_t>(area)] : grid_.centre(area);
+  return regions_ ? centre_[static_cast<std::size_t>(area)] : grid_.centre(area);
 }
 
 double Areas::radius_m(int area) const {
-  // A ward or catchment is no circle: the circle of its area (about its centroid)
-  // stands for it; a circle covering all of it would reach well into its neighbours.
-  if (regions_) return std::sqrt(std::max(regions_->area_m2[static_cast<std::size_t>(area)], 0.0) / 3.14159265358979);
+  // A ward or catchment is no circle: the disc its streets would fill stands for it;
+  // a circle covering all of it would reach well into its neighbours.
+  if (regions_) return radius_[static_cast<std::size_t>(area)];
   return grid_.cell_m * std::sqrt(2.0) / 2;
 }
 

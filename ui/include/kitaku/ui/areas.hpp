@@ -82,9 +82,12 @@ class Areas {
   int count() const;
   /// The area holding p (grid: clamped to the grid; ward/station: the nearest site's).
   int area_of(double x, double y) const;
+  /// Grid: the square's centre. Ward / station: the centre of its streets (the mean
+  /// of the network nodes in it; the centroid of its cells when it has none).
   Point centre(int area) const;
   /// The circle about centre() that guidance and release use: covering a grid cell;
-  /// for a ward or catchment, the circle of the same area.
+  /// for a ward or catchment, the disc its streets would fill: sqrt(2) x the RMS
+  /// distance of its network nodes from centre() (a uniform disc's radius).
   double radius_m(int area) const;
   std::string label(int area) const;
   /// The area whose label is `label`, or -1.
@@ -92,6 +95,13 @@ class Areas {
   const AreaGrid& grid() const { return grid_; }
   /// Ward and station modes: the regions (null for the grid).
   const VoronoiRegions* regions() const { return regions_.get(); }
+  /// Ward and station modes: up to 50,000 of the network's nodes (evenly sampled)
+  /// with their area, to place names where the streets are.
+  struct Sample {
+    Point pos;
+    int area;
+  };
+  const std::vector<Sample>& samples() const { return samples_; }
   /// The network's bounding box with a margin: where ward and station cells are cut.
   static BBox extent(const Network& net);
 
@@ -99,6 +109,9 @@ class Areas {
   AreaMode mode_;
   AreaGrid grid_;
   std::shared_ptr<const VoronoiRegions> regions_;
+  std::vector<Point> centre_;    // ward / station: the mean of its network nodes
+  std::vector<double> radius_;   // ward / station: sqrt(2) x their RMS distance from it
+  std::vector<Sample> samples_;
 };
 
 /// "grid", "ward", "station".
