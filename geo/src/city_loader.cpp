@@ -149,6 +149,18 @@ LoadedCity load_city(const Scenario& sc, const ProgressFn& network_progress) {
   // box around a real extract also covers water and land with no streets.
   const auto clip_points = [&](std::vector<Facility>& v) {
     if (!clip) return;
+    // A point farther than the limit from the network's box is farther from every
+    // edge: dropped without a nearest-edge search (which is slow for the islands,
+    // hundreds of km out, that Tokyo-wide lists include).
+    BBox near = net.bbox();
+    const double d = src.facility_snap_max_m;
+    near.min_x -= d;
+    near.min_y -= d;
+    near.max_x += d;
+    near.max_y += d;
+    std::erase_if(v, [&](const Facility& f) {
+      return f.pos.x < near.min_x || f.pos.x > near.max_x || f.pos.y < near.min_y || f.pos.y > near.max_y;
+    });
     const SpatialIndex index(net);
     std::erase_if(v, [&](const Facility& f) { return index.nearest_edge(f.pos).dist > src.facility_snap_max_m; });
   };

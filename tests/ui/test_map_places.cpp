@@ -24,6 +24,8 @@ namespace {
 
 constexpr int kAllOpen = 12 * 35;  // 35 min: both facilities open
 
+ImVec2 operator-(ImVec2 a, ImVec2 b) { return {a.x - b.x, a.y - b.y}; }
+
 bool overlap(const ui::MapFrameStats::Label& a, const ui::MapFrameStats::Label& b) {
   return a.min.x < b.max.x && a.max.x > b.min.x && a.min.y < b.max.y && a.max.y > b.min.y;
 }
@@ -119,6 +121,18 @@ TEST_CASE("the map draws ward boundaries and names, station and street names, wi
   CHECK(has_label(st, "Showa dori"));
   for (std::size_t i = 0; i < st.labels.size(); ++i)
     for (std::size_t j = i + 1; j < st.labels.size(); ++j) CHECK_FALSE(overlap(st.labels[i], st.labels[j]));
+
+  // A selected facility is kept clear of names, even when one would fall on it.
+  h.ctx.selected_facility = make_id<ShelterId>(1);
+  // Where the station's name goes (just above its square).
+  const ImVec2 above = map.map_to_screen(h.city.stations[0].pos) - ImVec2(0, ImGui::GetFontSize() * 0.5f + 8);
+  h.city.facilities[1].pos = map.screen_to_map(above);
+  h.frame(draw);
+  CHECK(map.last_frame().station_labels == 1);  // moved below its square
+  const ImVec2 fp = map.map_to_screen(h.city.facilities[1].pos);
+  for (const auto& l : map.last_frame().labels)
+    if (!l.text.empty()) CHECK_FALSE((fp.x >= l.min.x && fp.x <= l.max.x && fp.y >= l.min.y && fp.y <= l.max.y));
+  h.ctx.selected_facility = kNoShelter;
 
   // Zoomed far out: no street names; the wards are too small on screen to be named.
   map.set_view({400, 400}, 40);

@@ -780,6 +780,13 @@ bool MapPanel::place_label(ImDrawList* dl, ImVec2 at, const std::string& text, f
 }
 
 void MapPanel::draw_labels(const DashboardContext& ctx, ImDrawList* dl) {
+  // No name over the selected facility: its marker and ring are kept clear.
+  if (ctx.exists(ctx.selected_facility)) {
+    const std::size_t f = index(ctx.selected_facility);
+    const ImVec2 p = map_to_screen(ctx.city.facilities[f].pos);
+    const float r = facility_radius(ctx, f) + 8;
+    stats_.labels.push_back({std::string(), p - ImVec2(r, r), p + ImVec2(r, r)});
+  }
   // Most important first: ward names, then stations by ridership, then streets.
   if (layers.wards)
     if (const VoronoiRegions* r = ctx.areas_for(AreaMode::kWard).regions()) {

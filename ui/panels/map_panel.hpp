@@ -59,7 +59,8 @@ struct MapFrameStats {
   int shelters = 0;           // designated shelter markers drawn (of `facilities`)
   int evacuation_sites = 0;   // evacuation site markers drawn
   int area_outlines = 0;      // area boundary segments drawn (Areas layer, selected area)
-  /// The names drawn this frame with their screen rectangles (tests check overlaps).
+  /// The names drawn this frame with their screen rectangles (tests check overlaps);
+  /// an empty text is a place kept clear of names (the selected facility).
   struct Label {
     std::string text;
     ImVec2 min, max;
