@@ -46,7 +46,8 @@ struct DashOptions {
   double speed = 60;
   bool play = false;
   double advance_min = 0;
-  std::string select_area;  // an allocation area's label ("J10")
+  std::string select_area;  // an allocation area's label ("J10", "中央区", "銀座")
+  std::string area_mode = "grid";  // grid, ward or station
   std::string lang;  // empty: the saved view's, else en
   float ui_scale = 0;  // 0: the saved view's
   std::string tab = "facilities";
@@ -74,6 +75,7 @@ void dashboard(const DashOptions& o) {
     ProgressBar bar("loading city");
     lc = geo::load_city(sc, bar.fn());
   }
+  for (const std::string& w : lc.report.warnings) std::printf("  WARNING: %s\n", w.c_str());
   const Network& net = lc.network.network;
   RunConfig cfg;
   cfg.seed = sc.seed;
@@ -151,17 +153,20 @@ void dashboard(const DashOptions& o) {
     ctx.centre_request = true;
     ctx.centre_on = city.facilities[static_cast<std::size_t>(o.select_facility)].pos;
   }
+  if (o.area_mode == "ward") ctx.set_area_mode(ui::AreaMode::kWard);
+  else if (o.area_mode == "station") ctx.set_area_mode(ui::AreaMode::kStation);
+  if (!ctx.areas().available())
+    throw InputError("--area-mode", "", o.area_mode + ": this city has no " +
+                                            (o.area_mode == "ward" ? "facility with a ward" : "stations"));
   if (!o.select_area.empty()) {
-    const ui::AreaGrid grid = ui::AreaGrid::for_network(net);
-    int found = -1;
-    for (int c = 0; c < grid.count() && found < 0; ++c)
-      if (grid.label(c) == o.select_area) found = c;
+    const ui::Areas& areas = ctx.areas();
+    const int found = areas.find(o.select_area);
     if (found < 0)
-      throw InputError("--select-area", "", "no area " + o.select_area + " (areas run from " + grid.label(0) + " to " +
-                                               grid.label(grid.count() - 1) + ")");
+      throw InputError("--select-area", "", "no " + o.area_mode + " area " + o.select_area + " (areas run from " +
+                                               areas.label(0) + " to " + areas.label(areas.count() - 1) + ")");
     ctx.selected_area = found;
     ctx.centre_request = true;
-    ctx.centre_on = grid.centre(found);
+    ctx.centre_on = areas.centre(found);
   }
   runner.start();
   if (o.play) runner.play();
@@ -261,7 +266,10 @@ void add_dashboard_command(CLI::App& app) {
       ->check(CLI::Range(1.0, 10000.0));
   cmd->add_option("--select-facility", o->select_facility, "Select this facility (index) and centre the map on it")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--select-area", o->select_area, "Select this allocation area (its label, e.g. J10) and centre the map on it");
+  cmd->add_option("--select-area", o->select_area,
+                  "Select this allocation area (its label: J10, a ward such as 中央区, a station) and centre the map on it");
+  cmd->add_option("--area-mode", o->area_mode, "How the allocation panel divides the city (default grid)")
+      ->check(CLI::IsMember({"grid", "ward", "station"}));
   cmd->add_option("--compare", o->compare_a,
                   "A run folder (kitaku run --out) to compare in the After action view, as the baseline A")
       ->check(CLI::ExistingDirectory);

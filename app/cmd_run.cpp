@@ -102,10 +102,16 @@ void run(const RunOptions& o) {
   std::printf("  city      %zu facilities (%zu outside dropped), %zu stations, %zu zones: %s people by day\n",
               lc.city.facilities.size(), r.facilities_clipped, lc.city.stations.size(), lc.city.zones.size(),
               thousands(r.population_kept).c_str());
+  if (!sc.city.shelters.empty() || !sc.city.evacuation_sites.empty())
+    std::printf("  stays     %zu temporary stay facilities, %zu designated shelters (%zu listed as both kept once); "
+                "%zu evacuation sites on the map, not stays\n",
+                lc.city.facilities.size() - r.shelters_kept, r.shelters_kept, r.shelters_duplicate,
+                lc.city.evacuation_sites.size());
   if (sc.city.synthetic())
     std::printf("  synthetic city %s\n", r.generated_synthetic
                                             ? ("generated in " + fmt("%.1f", r.generate_seconds) + " s").c_str()
                                             : "read from the cache");
+  for (const std::string& w : lc.report.warnings) std::printf("  WARNING: %s\n", w.c_str());
   std::printf("  loaded in %.1f s\n", seconds_since(t_load));
   std::fflush(stdout);
 

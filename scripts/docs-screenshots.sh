@@ -28,3 +28,10 @@ FRAMES=600 shot ginza-alerts "$root/scenarios/tokyo_ginza_m73_weekday_1200.toml"
     --kpi-tab alerts --tab allocation
 FRAMES=300 shot japanese-alerts "$root/scenarios/tokyo_ginza_m73_weekday_1200.toml" --advance-min 5 --play --speed 600 \
     --kpi-tab alerts --lang ja --ui-scale 1.25
+# The map as a place: ward boundaries and names, station and street names, the
+# allocation panel by ward, with grouped alerts; on real Ginza data (centred on
+# 千代田区's streets, Tokyo station to Ginza) and on the synthetic city's south M7.3.
+FRAMES=400 shot ginza-wards "$root/scenarios/tokyo_ginza_m73_weekday_1200.toml" --advance-min 5 --play --speed 600 \
+    --kpi-tab alerts --tab allocation --area-mode ward --select-area 千代田区
+FRAMES=400 shot south-wards "$root/scenarios/tokyo_south_m73_weekday_1200.toml" --advance-min 120 --play --speed 600 \
+    --kpi-tab alerts --tab allocation --area-mode ward --map-zoom 4

@@ -60,6 +60,46 @@ std::vector<Point> clip_ring(const std::vector<Point>& ring, const BBox& b) {
 
 }  // namespace
 
+void apply_capacity_overrides(const Scenario& sc, std::vector<Facility>& facilities, CityReport& rep) {
+  for (const CapacityOverride& o : sc.city.capacity_overrides) {
+    std::size_t hits = 0;
+    for (Facility& f : facilities)
+      if (f.name == o.name) {
+        f.capacity = o.capacity;
+        f.capacity_source = CapacitySource::kOverride;
+        ++hits;
+      }
+    if (hits == 0)
+      throw InputError(sc.origin, "[[facility_capacity]] name = \"" + o.name + "\"",
+                       "names no facility of this city (names must match the file's exactly; facilities outside "
+                       "clip_margin_m of the network are dropped before overrides apply)");
+  }
+  std::size_t by_kind[3] = {0, 0, 0};
+  int cap_by_kind[3] = {0, 0, 0};
+  rep.capacity_default = rep.capacity_override = 0;
+  for (const Facility& f : facilities) {
+    rep.capacity_override += f.capacity_source == CapacitySource::kOverride;
+    if (!f.capacity_is_default()) continue;
+    ++rep.capacity_default;
+    ++by_kind[static_cast<int>(f.kind)];
+    cap_by_kind[static_cast<int>(f.kind)] = f.capacity;
+  }
+  if (rep.capacity_default == 0) return;
+  std::string line = std::to_string(rep.capacity_default) + " of " + std::to_string(facilities.size()) +
+                     " facilities have no capacity in their file and use a default:";
+  const char* sep = " ";
+  if (by_kind[0]) {
+    line += sep + std::to_string(by_kind[0]) + " temporary stay facilities at " + std::to_string(cap_by_kind[0]) +
+            " persons (Tokyo's average, 471,270 places / 1,250 facilities)";
+    sep = ", ";
+  }
+  if (by_kind[1])
+    line += sep + std::to_string(by_kind[1]) + " designated shelters at " + std::to_string(cap_by_kind[1]) +
+            " persons (judgement, [city] shelter_capacity)";
+  line += "; set real ones with a capacity column or [[facility_capacity]] (docs/facilities.md, \"Capacities\")";
+  rep.warnings.push_back(std::move(line));
+}
+
 CitySource resolve_synthetic(const CitySource& source, CityReport* report) {
   if (!source.synthetic()) return source;
   namespace fs = std::filesystem;
@@ -105,20 +145,65 @@ LoadedCity load_city(const Scenario& sc, const ProgressFn& network_progress) {
   box.max_y += m;
   auto& rep = out.report;
 
+  // Keep those within the margin of the network itself, not just of its box: a
+  // box around a real extract also covers water and land with no streets.
+  const auto clip_points = [&](std::vector<Facility>& v) {
+    if (!clip) return;
+    // A point farther than the limit from the network's box is farther from every
+    // edge: dropped without a nearest-edge search (which is slow for the islands,
+    // hundreds of km out, that Tokyo-wide lists include).
+    BBox near = net.bbox();
+    const double d = src.facility_snap_max_m;
+    near.min_x -= d;
+    near.min_y -= d;
+    near.max_x += d;
+    near.max_y += d;
+    std::erase_if(v, [&](const Facility& f) {
+      return f.pos.x < near.min_x || f.pos.x > near.max_x || f.pos.y < near.min_y || f.pos.y > near.max_y;
+    });
+    const SpatialIndex index(net);
+    std::erase_if(v, [&](const Facility& f) { return index.nearest_edge(f.pos).dist > src.facility_snap_max_m; });
+  };
   if (!src.facilities.empty()) {
     PointSourceOptions fo;
     if (synth) fo.layer = "facilities";
     auto fac = load_facilities(src.facilities, crs, fo);
     rep.facilities_read = fac.size();
-    if (clip) {
-      // Keep those within the margin of the network itself, not just of its box: a
-      // box around a real extract also covers water and land with no streets.
-      const SpatialIndex index(net);
-      std::erase_if(fac, [&](const Facility& f) { return index.nearest_edge(f.pos).dist > src.facility_snap_max_m; });
-    }
+    clip_points(fac);
     rep.facilities_clipped = rep.facilities_read - fac.size();
     out.city.facilities = std::move(fac);
   }
+  if (!src.shelters.empty()) {
+    PointSourceOptions so;
+    so.kind = FacilityKind::kDesignatedShelter;
+    so.default_capacity = src.shelter_capacity;
+    auto sh = load_facilities(src.shelters, crs, so);
+    rep.shelters_read = sh.size();
+    clip_points(sh);
+    // A building listed as both (a school that is a temporary stay facility and a
+    // shelter) is one facility: the temporary stay facility's.
+    const std::size_t before = sh.size();
+    std::erase_if(sh, [&](const Facility& s) {
+      return std::any_of(out.city.facilities.begin(), out.city.facilities.end(), [&](const Facility& f) {
+        return f.name == s.name && std::hypot(f.pos.x - s.pos.x, f.pos.y - s.pos.y) < 100;
+      });
+    });
+    rep.shelters_duplicate = before - sh.size();
+    rep.shelters_kept = sh.size();
+    rep.facilities_read += rep.shelters_read;
+    rep.facilities_clipped += rep.shelters_read - before;
+    for (auto& s : sh) out.city.facilities.push_back(std::move(s));
+  }
+  if (!src.evacuation_sites.empty()) {
+    PointSourceOptions eo;
+    eo.kind = FacilityKind::kEvacuationSite;
+    eo.default_capacity = 0;  // not a place to stay: no places (docs/facilities.md, "Kinds")
+    auto ev = load_facilities(src.evacuation_sites, crs, eo);
+    rep.evacuation_sites_read = ev.size();
+    clip_points(ev);
+    out.city.evacuation_sites = std::move(ev);
+  }
+  apply_capacity_overrides(sc, out.city.facilities, rep);
   if (!src.stations.empty()) {
     PointSourceOptions so;
     if (synth) so.layer = "stations";
@@ -192,7 +277,7 @@ LoadedCity load_city(const Scenario& sc, const ProgressFn& network_progress) {
       char buf[256];
       std::snprintf(buf, sizeof buf, "facility '%s' is %.0f m from the network (limit %.0f m; %zu such)",
                     f.name.c_str(), snap.hits[snap.far.front()].dist, src.facility_snap_max_m, snap.far.size());
-      throw InputError(src.facilities, "row " + std::to_string(f.source_id),
+      throw InputError(f.kind == FacilityKind::kDesignatedShelter ? src.shelters : src.facilities, "row " + std::to_string(f.source_id),
                        std::string(buf) + "; set [city] clip_margin_m to drop facilities outside the network, or facility_snap_max_m");
     }
   }

@@ -191,10 +191,11 @@ std::vector<Facility> load_facilities(const std::string& path, const std::string
     f.lon = l.lon;
     f.lat = l.lat;
     f.source_id = row.id;
+    f.kind = o.kind;
     const std::string* cap = value(row, capacity);
     if (!cap || detail::trim(*cap).empty()) {
       f.capacity = o.default_capacity;
-      f.capacity_is_default = true;
+      f.capacity_source = CapacitySource::kDefault;
       ++report.capacity_defaulted;
     } else {
       std::string digits(detail::trim(*cap));

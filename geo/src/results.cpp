@@ -177,7 +177,8 @@ void write_results_gpkg(const std::string& path, const Network& net, const City*
     OGRLayer* lf = layer("facilities", wkbPoint, true,
                          {{"facility_id", OFTInteger}, {"name", OFTString}, {"area", OFTString},
                           {"capacity", OFTReal}, {"peak_occupancy", OFTReal}, {"minutes_full", OFTReal},
-                          {"opened_at_min", OFTReal}, {"state", OFTString}});
+                          {"opened_at_min", OFTReal}, {"state", OFTString}, {"kind", OFTString},
+                          {"capacity_source", OFTString}});
 
     const bool tx = ds->StartTransaction() == OGRERR_NONE;
     {
@@ -230,6 +231,8 @@ void write_results_gpkg(const std::string& path, const Network& net, const City*
         f.SetField(5, facilities.seconds_full[i] / 60.0);
         f.SetField(6, facilities.open_time_s[i] < 0 ? -1.0 : facilities.open_time_s[i] / 60.0);
         f.SetField(7, std::string(facility_state_name(facilities.state[i])).c_str());
+        f.SetField(8, facility_kind_name(fac.kind));
+        f.SetField(9, capacity_source_name(fac.capacity_source));
         OGRPoint p(fac.pos.x, fac.pos.y);
         f.SetGeometry(&p);
         if (lf->CreateFeature(&f) != OGRERR_NONE)

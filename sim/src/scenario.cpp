@@ -1,4 +1,5 @@
 #include "kitaku/sim/scenario.hpp"
+#include "kitaku/sim/limits.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -187,13 +188,17 @@ void read_city(const std::string& origin, const toml::table& t, const std::strin
   r.get("stations", c.stations);
   r.get("zones", c.zones);
   r.get("population_csv", c.population_csv);
+  r.get("shelters", c.shelters);
+  r.get("shelter_capacity", c.shelter_capacity, 0, static_cast<std::int32_t>(limits::kMaxFacilityCapacity));
+  r.get("evacuation_sites", c.evacuation_sites);
   r.get("clip_margin_m", c.clip_margin_m, 0.0, kInf);
   r.get("facility_snap_max_m", c.facility_snap_max_m, 0.0, kInf, true);
   r.finish();
   if (c.synthetic() == !c.network.empty())
     throw InputError(origin, line_of(t), "[city] needs exactly one of synthetic_radius_km and network");
   if (c.synthetic()) {
-    for (const char* key : {"network_layer", "facilities", "stations", "zones", "population_csv"})
+    for (const char* key : {"network_layer", "facilities", "stations", "zones", "population_csv", "shelters",
+                            "evacuation_sites"})
       if (r.has(key))
         r.fail_at(key, "only with network (a synthetic city brings its own layers)");
     return;
@@ -205,6 +210,20 @@ void read_city(const std::string& origin, const toml::table& t, const std::strin
   c.stations = resolve(base_dir, c.stations);
   c.zones = resolve(base_dir, c.zones);
   c.population_csv = resolve(base_dir, c.population_csv);
+  c.shelters = resolve(base_dir, c.shelters);
+  c.evacuation_sites = resolve(base_dir, c.evacuation_sites);
+}
+
+CapacityOverride read_capacity_override(const std::string& origin, const toml::table& t) {
+  TableReader r(origin, t, "facility_capacity");
+  CapacityOverride o;
+  if (!r.get("name", o.name)) r.fail(t, "name", "missing (the facility's name as its file gives it)");
+  if (o.name.empty()) r.fail_at("name", "must not be empty");
+  if (!r.get("capacity", o.capacity, 0, static_cast<std::int32_t>(limits::kMaxFacilityCapacity)))
+    r.fail(t, "capacity", "missing (persons)");
+  r.get("basis", o.basis);
+  r.finish();
+  return o;
 }
 
 void read_quake(const std::string& origin, const toml::table& t, QuakeTime& q) {
@@ -648,6 +667,7 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
   if (const toml::table* t = top.table("scenario")) {
     TableReader r(origin, *t, "scenario");
     r.get("name", s.name);
+    r.get("name_ja", s.name_ja);
     r.get("description", s.description);
     r.get("seed", s.seed);
     r.finish();
@@ -655,6 +675,11 @@ Scenario parse_scenario(std::string_view text, const std::string& origin, const 
   const toml::table* city = top.table("city");
   if (!city) throw InputError(origin, "", "missing [city] table (synthetic_radius_km or network)");
   read_city(origin, *city, base_dir, s.city);
+  if (const toml::array* a = top.array_of_tables("facility_capacity")) {
+    if (s.city.synthetic())
+      throw InputError(origin, line_of(*a), "[[facility_capacity]]: only with [city] network (a synthetic city's capacities are generated)");
+    for (const toml::node& n : *a) s.city.capacity_overrides.push_back(read_capacity_override(origin, *n.as_table()));
+  }
   if (const toml::table* t = top.table("quake")) read_quake(origin, *t, s.quake);
   if (const toml::table* t = top.table("population")) read_population(origin, *t, base_dir, s.population);
   if (const toml::table* t = top.table("movement")) read_movement(origin, *t, s.movement);

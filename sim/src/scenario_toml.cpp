@@ -72,6 +72,7 @@ std::string to_toml(const Scenario& s) {
   o << "# The scenario as run, every field written out (docs/scenario-format.md).\n"
     << "# `kitaku run` on this file reproduces the run.\n\n[scenario]\n";
   str("name", s.name);
+  if (!s.name_ja.empty()) str("name_ja", s.name_ja);
   str("description", s.description);
   kv("seed", std::to_string(s.seed));
 
@@ -87,10 +88,20 @@ std::string to_toml(const Scenario& s) {
     path("stations", c.stations);
     path("zones", c.zones);
     path("population_csv", c.population_csv);
+    path("shelters", c.shelters);
+    if (!c.shelters.empty()) i("shelter_capacity", c.shelter_capacity);
+    path("evacuation_sites", c.evacuation_sites);
   }
   i("crs_epsg", c.crs_epsg);
   d("clip_margin_m", c.clip_margin_m);
   d("facility_snap_max_m", c.facility_snap_max_m);
+
+  for (const CapacityOverride& co : c.capacity_overrides) {
+    o << "\n[[facility_capacity]]\n";
+    str("name", co.name);
+    i("capacity", co.capacity);
+    if (!co.basis.empty()) str("basis", co.basis);
+  }
 
   o << "\n[quake]\n";
   str("day", s.quake.day == DayType::kHoliday ? "holiday" : "weekday");

@@ -85,7 +85,7 @@ TEST_CASE("the 227 Tokyo-run temporary stay facilities load from the real CSV") 
   std::set<std::string> areas;
   for (const auto& x : f) {
     CHECK(x.capacity == geo::kDefaultFacilityCapacity);
-    CHECK(x.capacity_is_default);
+    CHECK(x.capacity_is_default());
     CHECK_FALSE(x.name.empty());
     CHECK_FALSE(x.area.empty());
     // Tokyo's mainland: 138.9-139.95 E, 35.5-35.9 N.
@@ -161,9 +161,9 @@ TEST_CASE("GeoJSON and GeoPackage point sources load the same facilities as CSV"
       CHECK(distance((*v)[i].pos, c[i].pos) < 1e-3);
     }
     CHECK((*v)[0].capacity == 120);
-    CHECK_FALSE((*v)[0].capacity_is_default);
+    CHECK_FALSE((*v)[0].capacity_is_default());
     CHECK((*v)[1].capacity == geo::kDefaultFacilityCapacity);  // empty value: the default, flagged
-    CHECK((*v)[1].capacity_is_default);
+    CHECK((*v)[1].capacity_is_default());
     CHECK((*v)[2].capacity == 1500);
   }
   CHECK(rc.capacity_defaulted == 1);

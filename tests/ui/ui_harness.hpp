@@ -69,11 +69,14 @@ inline std::vector<std::string> lines_of(const std::filesystem::path& p) {
 class UiHarness {
  public:
   explicit UiHarness(Scenario sc = ui_grid_scenario(), int w = 1280, int h = 800)
+      : UiHarness(std::move(sc), w, h, grid_network(9, 100.0, 4.0f), ui_grid_city()) {}
+  /// The same on another network and city.
+  UiHarness(Scenario sc, int w, int h, NetworkData nd, City c, ui::RunnerOptions ro = {})
       : scenario(std::move(sc)),
-        net(grid_network(9, 100.0, 4.0f)),
-        city(ui_grid_city()),
+        net(std::move(nd)),
+        city(std::move(c)),
         backend(w, h),
-        runner(std::make_unique<Simulation>(net, city, scenario, RunConfig{}), ui::RunnerOptions{}),
+        runner(std::make_unique<Simulation>(net, city, scenario, RunConfig{}), ro),
         ctx(scenario, net, city, runner, backend) {
     ctx.record_widgets = true;
   }
@@ -81,7 +84,8 @@ class UiHarness {
   /// One frame: `draw` runs inside a full-size window named "panel".
   void frame(const std::function<void()>& draw) {
     backend.begin_frame();
-    ctx.snap = runner.latest();
+    ctx.live = ctx.snap = runner.latest();
+    if (ctx.review) ctx.snap = ctx.review;  // the time slider's past snapshot, as the dashboard does
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(ImVec2(static_cast<float>(backend.width()), static_cast<float>(backend.height())));
     ImGui::Begin("panel", nullptr, ImGuiWindowFlags_NoDecoration);

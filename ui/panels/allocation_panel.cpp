@@ -66,11 +66,16 @@ std::int64_t AllocationPanel::to_facility_in(int cell) const {
   return cell >= 0 && static_cast<std::size_t>(cell) < to_facility_.size() ? to_facility_[static_cast<std::size_t>(cell)] : 0;
 }
 
-double AllocationPanel::area_radius_m() const { return grid_.cell_m * std::sqrt(2.0) / 2; }
+double AllocationPanel::area_radius_m(const DashboardContext& ctx, int area) const {
+  return ctx.areas().radius_m(area);
+}
 
 void AllocationPanel::recount(const DashboardContext& ctx) {
   const Snapshot& s = *ctx.snap;
-  const auto cells = static_cast<std::size_t>(grid_.count());
+  const Areas& areas = ctx.areas();
+  if (counted_mode_ != areas.mode()) rows_.clear();  // another division: nothing to hold
+  counted_mode_ = areas.mode();
+  const auto cells = static_cast<std::size_t>(areas.count());
   unsheltered_.assign(cells, 0);
   to_facility_.assign(cells, 0);
   retained_.assign(cells, 0);
@@ -82,7 +87,9 @@ void AllocationPanel::recount(const DashboardContext& ctx) {
                                          : st == AgentState::kToFacility ? &to_facility_
                                          : st == AgentState::kRetained   ? &retained_
                                                                          : nullptr;
-      if (count) ++(*count)[static_cast<std::size_t>(grid_.cell_of(s.agent_x[a], s.agent_y[a]))];
+      if (!count) continue;
+      const int area = areas.area_of(s.agent_x[a], s.agent_y[a]);
+      if (area >= 0) ++(*count)[static_cast<std::size_t>(area)];
     }
   }
   const auto row_of = [&](std::size_t c) {
@@ -123,8 +130,8 @@ void AllocationPanel::update_suggestions(const DashboardContext& ctx) {
   suggestions_unsorted_ = false;
   suggested_for_ = SnapshotKey::of(ctx.snap.get());
   suggested_area_ = ctx.selected_area;
-  if (ctx.selected_area < 0 || ctx.selected_area >= grid_.count()) return;
-  const Point c = grid_.centre(static_cast<int>(ctx.selected_area));
+  if (ctx.selected_area < 0 || ctx.selected_area >= ctx.areas().count()) return;
+  const Point c = ctx.areas().centre(static_cast<int>(ctx.selected_area));
   const std::size_t n = std::min(ctx.city.facilities.size(), s.facility_state.size());
   for (std::size_t f = 0; f < n; ++f) {
     if (facility_status(s, f) != FacilityStatus::kOpen) continue;
@@ -166,8 +173,10 @@ void AllocationPanel::Draw(DashboardContext& ctx) {
   if (guidance_share < 0) guidance_share = static_cast<float>(ctx.scenario.behaviour.guidance_compliance);
   const SnapshotKey key = SnapshotKey::of(ctx.snap.get());
   // A list held while the mouse was over it is sorted again once the mouse has left.
-  if (!(counted_for_ == key) || (areas_unsorted_ && !hold_areas_)) recount(ctx);
+  if (!(counted_for_ == key) || (areas_unsorted_ && !hold_areas_) || counted_mode_ != ctx.area_mode()) recount(ctx);
 
+  draw_area_mode(ctx);
+  if (counted_mode_ != ctx.area_mode()) recount(ctx);
   draw_areas(ctx);  // may change the selected area
   if (suggested_area_ != ctx.selected_area || (!(suggested_for_ == key) && !hold_suggestions_) ||
       (suggestions_unsorted_ && !hold_suggestions_))
@@ -183,17 +192,47 @@ void AllocationPanel::Draw(DashboardContext& ctx) {
   refusal_text(refusal_);
 }
 
+void AllocationPanel::draw_area_mode(DashboardContext& ctx) {
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted(L("Areas by", "地域の区分"));
+  const struct {
+    AreaMode mode;
+    const char* label;
+    const char* id;
+  } modes[] = {{AreaMode::kGrid, L("grid##mode_grid", "格子##mode_grid"), "allocation.mode.grid"},
+               {AreaMode::kWard, L("ward##mode_ward", "区市町村##mode_ward"), "allocation.mode.ward"},
+               {AreaMode::kStation, L("station##mode_station", "駅勢圏##mode_station"), "allocation.mode.station"}};
+  for (const auto& m : modes) {
+    ImGui::SameLine();
+    const bool usable = m.mode == AreaMode::kGrid || ctx.areas_for(m.mode).available();
+    ImGui::BeginDisabled(!usable);
+    if (ImGui::RadioButton(m.label, ctx.area_mode() == m.mode)) ctx.set_area_mode(m.mode);
+    ImGui::EndDisabled();
+    if (!usable && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+      ImGui::SetTooltip("%s", m.mode == AreaMode::kWard
+                                  ? L("No facility in this city has a ward (area).", "区市町村のわかる施設がありません。")
+                                  : L("This city has no stations.", "この都市には駅がありません。"));
+    ctx.mark(m.id);
+  }
+}
+
 void AllocationPanel::draw_areas(DashboardContext& ctx) {
   hold_areas_ = false;
   const Snapshot& s = *ctx.snap;
   const double w = s.persons_per_agent;
   const auto& st = s.row.state;
   section(L("Unsheltered stranded by area", "地域別の屋外滞留者"));
-  ImGui::Text(L("Unsheltered %.0f · heading to a facility %.0f · sheltered %.0f persons (areas of %.0f m)",
-                "屋外滞留 %.0f 人・施設へ移動中 %.0f 人・施設内 %.0f 人（区画 %.0f m）"),
+  ImGui::Text(L("Unsheltered %.0f · heading to a facility %.0f · sheltered %.0f persons",
+                "屋外滞留 %.0f 人・施設へ移動中 %.0f 人・施設内 %.0f 人"),
               static_cast<double>(st[static_cast<std::size_t>(AgentState::kUnsheltered)]) * w,
-              static_cast<double>(st[static_cast<std::size_t>(AgentState::kToFacility)]) * w, s.row.persons_sheltered,
-              grid_.cell_m);
+              static_cast<double>(st[static_cast<std::size_t>(AgentState::kToFacility)]) * w, s.row.persons_sheltered);
+  ImGui::SameLine();
+  if (ctx.area_mode() == AreaMode::kGrid)
+    ImGui::TextDisabled(L("(squares of %.0f m)", "（%.0f m 四方）"), grid_.cell_m);
+  else if (ctx.area_mode() == AreaMode::kWard)
+    ImGui::TextDisabled("%s", L("(ward of the nearest facility)", "（最寄り施設の区市町村）"));
+  else
+    ImGui::TextDisabled("%s", L("(nearest station)", "（最寄り駅）"));
   if (!s.has_agents) {
     ImGui::TextDisabled("%s", L("Agent positions are not in this snapshot; areas cannot be counted.",
                                 "このスナップショットには位置情報がないため地域別に集計できません。"));
@@ -224,11 +263,11 @@ void AllocationPanel::draw_area_rows(DashboardContext& ctx) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::PushID(row.cell);
-      if (ImGui::Selectable(grid_.label(row.cell).c_str(), ctx.selected_area == row.cell,
+      if (ImGui::Selectable(ctx.areas().label(row.cell).c_str(), ctx.selected_area == row.cell,
                             ImGuiSelectableFlags_SpanAllColumns)) {
         ctx.selected_area = row.cell;
         ctx.centre_request = true;
-        ctx.centre_on = grid_.centre(row.cell);
+        ctx.centre_on = ctx.areas().centre(row.cell);
       }
       ctx.mark("allocation.row." + std::to_string(row.cell));
       ImGui::PopID();
@@ -244,7 +283,7 @@ void AllocationPanel::draw_guidance(DashboardContext& ctx) {
   const Snapshot& s = *ctx.snap;
   section(L("Guidance", "誘導"));
   const std::int64_t area = ctx.selected_area;
-  if (area < 0 || area >= grid_.count()) {
+  if (area < 0 || area >= ctx.areas().count()) {
     ImGui::TextDisabled("%s", L("Select an area above (or on the map) to guide its stranded to a facility.",
                                 "上の表（または地図）で地域を選ぶと施設への誘導ができます。"));
     return;
@@ -253,8 +292,8 @@ void AllocationPanel::draw_guidance(DashboardContext& ctx) {
   const double w = s.persons_per_agent;
   ImGui::Text(L("Area %s: %.0f unsheltered, %.0f heading to a facility; radius %.0f m",
                 "地域 %s：屋外滞留 %.0f 人、施設へ移動中 %.0f 人、半径 %.0f m"),
-              grid_.label(cell).c_str(), static_cast<double>(unsheltered_in(cell)) * w,
-              static_cast<double>(to_facility_in(cell)) * w, area_radius_m());
+              ctx.areas().label(cell).c_str(), static_cast<double>(unsheltered_in(cell)) * w,
+              static_cast<double>(to_facility_in(cell)) * w, area_radius_m(ctx, cell));
 
   // Facility chooser (clipped: there may be over a thousand).
   std::string preview = L("choose a facility", "施設を選択");
@@ -299,7 +338,7 @@ void AllocationPanel::draw_guidance(DashboardContext& ctx) {
   const PendingGuidance p = *pending_;
   ImGui::TextColored(kLateColour, L("Send the stranded in %s to %s (facility #%zu), %.0f %% following?",
                                     "%s の滞留者を %s（施設 #%zu）へ誘導しますか（従う割合 %.0f %%）？"),
-                     grid_.label(p.cell).c_str(), ctx.city.facilities[index(p.facility)].name.c_str(),
+                     ctx.areas().label(p.cell).c_str(), ctx.city.facilities[index(p.facility)].name.c_str(),
                      static_cast<std::size_t>(index(p.facility)),
                      100.0 * p.share);
   if (ImGui::Button(L("Confirm guidance##guidance_confirm", "誘導を確定##guidance_confirm"))) {
@@ -315,22 +354,23 @@ void AllocationPanel::draw_guidance(DashboardContext& ctx) {
 void AllocationPanel::send_guidance(DashboardContext& ctx, const PendingGuidance& p) {
   const Snapshot& s = *ctx.snap;
   if (!valid_facility(ctx, p.facility)) return;
-  const Point centre = grid_.centre(p.cell);
+  const Point centre = ctx.areas().centre(p.cell);
+  const double radius = area_radius_m(ctx, p.cell);
   Command c;
   c.time_s = s.time_s;
   c.type = CommandType::kGuidance;
   c.x = centre.x;
   c.y = centre.y;
-  c.radius_m = area_radius_m();
+  c.radius_m = radius;
   c.facility = p.facility;
   c.value = p.share;
   if (ctx.send(std::move(c))) {
     refusal_.clear();
     const auto f = index(p.facility);
-    ctx.guidance.push_back({centre, area_radius_m(), p.facility, s.time_s});
-    sent_.push_back({p.cell, p.facility, p.share, s.time_s,
+    ctx.guidance.push_back({centre, radius, p.facility, s.time_s});
+    sent_.push_back({p.cell, ctx.area_mode(), p.facility, p.share, s.time_s,
                      static_cast<double>(unsheltered_in(p.cell)) * s.persons_per_agent, arrivals_of(s, f)});
-    ctx.status = std::string(L("Guidance sent: ", "誘導を指示: ")) + grid_.label(p.cell) + " -> " +
+    ctx.status = std::string(L("Guidance sent: ", "誘導を指示: ")) + ctx.areas().label(p.cell) + " -> " +
                  facility_label(ctx.city, p.facility);
   } else {
     refusal_ = ctx.status;
@@ -339,7 +379,7 @@ void AllocationPanel::send_guidance(DashboardContext& ctx, const PendingGuidance
 
 void AllocationPanel::draw_suggestions(DashboardContext& ctx) {
   hold_suggestions_ = false;
-  if (ctx.selected_area < 0 || ctx.selected_area >= grid_.count()) return;
+  if (ctx.selected_area < 0 || ctx.selected_area >= ctx.areas().count()) return;
   section(L("Nearest available now", "現在受け入れ可能な近い施設"));
   if (suggestions_.empty()) {
     ImGui::TextDisabled("%s", L("No open facility has room.", "空きのある開設施設はありません。"));
@@ -397,11 +437,14 @@ void AllocationPanel::draw_effects(DashboardContext& ctx) {
     ImGui::TableNextRow();
     next_cell(DashboardContext::since_quake_text(it->time_s));
     const bool ok = valid_facility(ctx, it->facility);
-    next_cellf("%s -> %s", grid_.label(it->cell).c_str(),
+    next_cellf("%s -> %s", ctx.areas_for(it->mode).label(it->cell).c_str(),
                ok ? ctx.city.facilities[index(it->facility)].name.c_str() : "?");
     next_cellf("%.0f %%", 100.0 * it->share);
     next_cellf("%.0f -> %.0f", it->arrivals_then, ok ? arrivals_of(s, index(it->facility)) : 0.0);
-    next_cellf("%.0f -> %.0f", it->unsheltered_then, static_cast<double>(unsheltered_in(it->cell)) * w);
+    if (it->mode == counted_mode_)
+      next_cellf("%.0f -> %.0f", it->unsheltered_then, static_cast<double>(unsheltered_in(it->cell)) * w);
+    else
+      next_cellf("%.0f -> (%s)", it->unsheltered_then, L("other areas shown", "別の区分を表示中"));
   }
   ImGui::EndTable();
 }
@@ -410,14 +453,15 @@ void AllocationPanel::draw_release(DashboardContext& ctx) {
   const Snapshot& s = *ctx.snap;
   const double w = s.persons_per_agent;
   section(L("Release retained staff", "待機者の帰宅開始"));
-  const bool have_area = ctx.selected_area >= 0 && ctx.selected_area < grid_.count();
+  const bool have_area = ctx.selected_area >= 0 && ctx.selected_area < ctx.areas().count() &&
+                         static_cast<std::size_t>(ctx.selected_area) < retained_.size();
   const int cell = have_area ? static_cast<int>(ctx.selected_area) : -1;
   ImGui::Text(L("Retained at work or school: %.0f persons", "職場・学校で待機中：%.0f 人"),
               static_cast<double>(s.row.state[static_cast<std::size_t>(AgentState::kRetained)]) * w);
   if (have_area) {
     ImGui::SameLine();
     ImGui::TextDisabled(L("(%.0f in %s)", "（うち %.0f 人が %s）"), static_cast<double>(retained_[static_cast<std::size_t>(cell)]) * w,
-                        grid_.label(cell).c_str());
+                        ctx.areas().label(cell).c_str());
   }
   ImGui::SetNextItemWidth(std::max(160.0f, ImGui::GetContentRegionAvail().x * 0.5f));
   ImGui::SliderFloat(L("Share released##release_share", "帰宅開始の割合##release_share"), &release_share, 0.0f, 1.0f, "%.2f",
@@ -433,16 +477,16 @@ void AllocationPanel::draw_release(DashboardContext& ctx) {
     c.type = CommandType::kReleaseRetained;
     c.value = std::clamp(static_cast<double>(release_share), 0.0, 1.0);
     if (release_in_area && have_area) {
-      const Point p = grid_.centre(cell);
+      const Point p = ctx.areas().centre(cell);
       c.x = p.x;
       c.y = p.y;
-      c.radius_m = area_radius_m();
+      c.radius_m = area_radius_m(ctx, cell);
     }
     const bool in_area = c.radius_m > 0;
     if (ctx.send(std::move(c))) {
       refusal_.clear();
       ctx.status = std::string(L("Release of retained staff sent", "待機者の帰宅開始を指示")) +
-                   (in_area ? " (" + grid_.label(cell) + ")" : std::string());
+                   (in_area ? " (" + ctx.areas().label(cell) + ")" : std::string());
     } else {
       refusal_ = ctx.status;
     }
@@ -515,10 +559,10 @@ void AllocationPanel::accept_plan(DashboardContext& ctx) {
     }
     ++sent;
     const Point centre{copy.x, copy.y};
-    const int cell = grid_.cell_of(centre.x, centre.y);
+    const int cell = ctx.areas().area_of(centre.x, centre.y);
     ctx.guidance.push_back({centre, copy.radius_m, copy.facility, s.time_s});
     const bool ok = valid_facility(ctx, copy.facility);
-    sent_.push_back({cell, copy.facility, copy.value, s.time_s, static_cast<double>(unsheltered_in(cell)) * w,
+    sent_.push_back({cell, ctx.area_mode(), copy.facility, copy.value, s.time_s, static_cast<double>(unsheltered_in(cell)) * w,
                      ok ? arrivals_of(s, index(copy.facility)) : 0.0});
   }
   if (sent > 0) {

@@ -49,7 +49,8 @@ struct AllocationPanel {
   };
   /// A guidance order this panel sent, with what it looked like then.
   struct Sent {
-    int cell = 0;
+    int cell = 0;                   // an area of `mode`
+    AreaMode mode = AreaMode::kGrid;
     ShelterId facility = kNoShelter;
     double share = 0;
     std::int64_t time_s = 0;
@@ -113,8 +114,10 @@ struct AllocationPanel {
   const std::vector<Sent>& sent() const { return sent_; }
   /// Recounts so far (caching is tested).
   int recounts() const { return recounts_; }
-  /// Radius that covers an area cell (half its diagonal).
-  double area_radius_m() const;
+  /// Radius that covers a grid cell (half its diagonal).
+  double area_radius_m() const { return grid_.cell_m * 1.4142135623730951 / 2; }
+  /// The radius guidance and release use for an area of the current mode (Areas::radius_m).
+  double area_radius_m(const DashboardContext& ctx, int area) const;
   /// True while a plan is being computed on the worker thread.
   bool computing() const { return worker_.joinable(); }
   /// The last plan computed (null before the first).
@@ -130,6 +133,7 @@ struct AllocationPanel {
   void refresh_held_suggestions(const DashboardContext& ctx);
   void send_guidance(DashboardContext& ctx, const PendingGuidance& p);
   void draw_areas(DashboardContext& ctx);
+  void draw_area_mode(DashboardContext& ctx);
   void draw_area_rows(DashboardContext& ctx);
   void draw_guidance(DashboardContext& ctx);
   void draw_suggestions(DashboardContext& ctx);
@@ -152,7 +156,8 @@ struct AllocationPanel {
 
   bool has_grid_ = false;
   AreaGrid grid_;
-  std::vector<std::int64_t> unsheltered_, to_facility_, retained_;  // per cell
+  std::vector<std::int64_t> unsheltered_, to_facility_, retained_;  // per area of counted_mode_
+  AreaMode counted_mode_ = AreaMode::kGrid;
   std::vector<AreaRow> rows_;
   std::vector<Suggestion> suggestions_;
   std::vector<Sent> sent_;

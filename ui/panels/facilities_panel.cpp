@@ -216,6 +216,23 @@ void FacilitiesPanel::Draw(DashboardContext& ctx) {
     ctx.mark("facilities.coarse_notice");
   }
 
+  // Where the places come from, when not all from the file (docs/facilities.md, "Capacities").
+  {
+    std::size_t defaulted = 0, overridden = 0, shelters = 0;
+    for (const Facility& f : ctx.city.facilities) {
+      defaulted += f.capacity_source == CapacitySource::kDefault;
+      overridden += f.capacity_source == CapacitySource::kOverride;
+      shelters += f.kind == FacilityKind::kDesignatedShelter;
+    }
+    if (defaulted || overridden || shelters) {
+      ImGui::TextDisabled(L("Places: %zu defaulted (d), %zu set by the scenario (o), c = changed by a command; "
+                            "%zu designated shelters",
+                            "収容人数：既定値 %zu 件 (d)、シナリオ指定 %zu 件 (o)、c = 指示で変更；指定避難所 %zu 件"),
+                          defaulted, overridden, shelters);
+      ctx.mark("facilities.capacity_sources");
+    }
+  }
+
   // Filters.
   ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x * 0.45f));
   if (filter.Draw(L("Filter name / area##filter", "名称・地域で絞り込み##filter"))) dirty_ = true;
@@ -328,8 +345,15 @@ void FacilitiesPanel::draw_table(DashboardContext& ctx, float height) {
       ctx.mark("facilities.row." + std::to_string(f));
       ImGui::PopID();
       next_cell(fac.name);
-      next_cell(fac.area);
-      next_cellf("%.0f", s.facility_capacity[f]);
+      if (fac.kind == FacilityKind::kTemporaryStay) next_cell(fac.area);
+      else next_cellf("%s · %s", fac.area.c_str(), facility_kind_short(fac.kind));
+      // The capacity's source: d = the kind's default, o = the scenario's override,
+      // c = changed by a command since (docs/facilities.md, "Capacities").
+      const bool changed = s.facility_capacity[f] != static_cast<double>(fac.capacity);
+      next_cellf("%.0f%s", s.facility_capacity[f],
+                 changed ? " c" : fac.capacity_source == CapacitySource::kDefault ? " d"
+                                  : fac.capacity_source == CapacitySource::kOverride ? " o" : "");
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", changed ? L("changed by a command", "指示で変更") : capacity_source_label(fac));
       next_cellf("%.0f", s.facility_occupancy[f]);
       next_cellf("%.0f", arrivals(s, f));
       next_cellf("%.0f", free_places(s, f));

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <string>
+#include <string_view>
 
 #include "kitaku/ui/fruin.hpp"
 #include "kitaku/ui/i18n.hpp"
@@ -50,6 +52,10 @@ ImVec2 operator+(ImVec2 a, ImVec2 b) { return {a.x + b.x, a.y + b.y}; }
 ImVec2 operator-(ImVec2 a, ImVec2 b) { return {a.x - b.x, a.y - b.y}; }
 ImVec2 operator*(ImVec2 a, float s) { return {a.x * s, a.y * s}; }
 float length(ImVec2 v) { return std::sqrt(v.x * v.x + v.y * v.y); }
+
+bool is_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
 
 char los_letter(double density) { return "ABCDEF"[static_cast<int>(fruin_level(density))]; }
 
@@ -194,7 +200,6 @@ void MapPanel::ensure_network(const DashboardContext& ctx) {
   worker_.reset();  // it reads the old grid
   net_ = &ctx.network;
   grid_ = EdgeGrid(ctx.network);
-  areas_ = AreaGrid::for_network(ctx.network);
   base_valid_ = false;
   base_ = req_ = BaseLayerRequest{};
   agents_snap_.reset();
@@ -281,7 +286,12 @@ void MapPanel::Draw(DashboardContext& ctx) {
     view_.mpp = std::min(view_.mpp, kCentreMpp);
     ctx.centre_request = false;
   }
-  stats_ = {};
+  stats_ = MapFrameStats{};
+  legend_shelters_ = legend_sites_ = false;
+  for (const Facility& f : ctx.city.facilities) legend_shelters_ |= f.kind == FacilityKind::kDesignatedShelter;
+  legend_sites_ = !ctx.city.evacuation_sites.empty();
+  legend_wards_ = layers.wards && ctx.areas_for(AreaMode::kWard).regions() &&
+                  !ctx.areas_for(AreaMode::kWard).regions()->boundaries.empty();
 
   ImDrawList* dl = ImGui::GetWindowDrawList();
   // Channel 0: the map; 1: the toolbar's backing; 2: toolbar, legend, scale bar.
@@ -338,9 +348,11 @@ void MapPanel::Draw(DashboardContext& ctx) {
   if (layers.roads) draw_roads(ctx, dl);
   if (layers.fire) draw_fire(ctx, dl);
   if (layers.agents) draw_agents(ctx, dl);
+  if (layers.wards) draw_wards(ctx, dl);
   if (layers.areas || ctx.selected_area >= 0) draw_areas(ctx, dl);
   draw_guidance(ctx, dl);
   draw_facilities(ctx, dl);
+  draw_labels(ctx, dl);
   dl->PopClipRect();
 
   dl->ChannelsSetCurrent(2);
@@ -373,6 +385,12 @@ void MapPanel::draw_toolbar(DashboardContext& ctx) {
   ImGui::SameLine();
   ImGui::Checkbox(L("Areas##areas", "エリア##areas"), &layers.areas);
   ctx.mark("map.areas");
+  ImGui::SameLine();
+  ImGui::Checkbox(L("Wards##wards", "区市町村##wards"), &layers.wards);
+  ctx.mark("map.wards");
+  ImGui::SameLine();
+  ImGui::Checkbox(L("Names##labels", "名称##labels"), &layers.labels);
+  ctx.mark("map.labels");
   if (ctx.snap && ctx.snap->fire_cells && !ctx.snap->fire_cells->empty()) {
     ImGui::SameLine();
     ImGui::Checkbox(L("Fire##fire", "火災##fire"), &layers.fire);
@@ -400,6 +418,17 @@ void MapPanel::pick(const DashboardContext& ctx, ImVec2 mouse) {
       }
     }
     if (valid(hovered_facility)) return;
+  }
+  if (layers.facilities) {
+    float best = 1e30f;
+    for (std::size_t i = 0; i < ctx.city.evacuation_sites.size(); ++i) {
+      const float d = length(map_to_screen(ctx.city.evacuation_sites[i].pos) - mouse);
+      if (d <= 6 && d < best) {
+        best = d;
+        hovered_site = static_cast<std::int64_t>(i);
+      }
+    }
+    if (hovered_site >= 0) return;
   }
   if (layers.stations) {
     float best = 1e30f;
@@ -624,10 +653,35 @@ void MapPanel::draw_agents(DashboardContext& ctx, ImDrawList* dl) {
   stats_.agents_points = n;
 }
 
+void MapPanel::draw_region_outline(const VoronoiRegions& r, int region, ImDrawList* dl, ImU32 col, float thickness) {
+  // The edges of the region's cells that face another region or the box.
+  for (std::size_t i = 0; i < r.sites.size(); ++i) {
+    if (r.site_region[i] != region) continue;
+    const auto& poly = r.cells[i];
+    for (std::size_t k = 0; k < poly.size(); ++k) {
+      const Point a = poly[k], b = poly[(k + 1) % poly.size()];
+      // An inner edge of the region is shared with a cell of the same region: skip it
+      // when the point just across the edge's middle is in the region too.
+      const Point m{(a.x + b.x) / 2, (a.y + b.y) / 2};
+      const double dx = b.x - a.x, dy = b.y - a.y, len = std::hypot(dx, dy);
+      if (len <= 0) continue;
+      const Point across{m.x + dy / len * 0.5, m.y - dx / len * 0.5};
+      const Point within{m.x - dy / len * 0.5, m.y + dx / len * 0.5};
+      const bool inside_box = across.x > r.box.min_x && across.x < r.box.max_x && across.y > r.box.min_y &&
+                              across.y < r.box.max_y;
+      if (inside_box && r.region_of(across.x, across.y) == region && r.region_of(within.x, within.y) == region) continue;
+      dl->AddLine(map_to_screen(a), map_to_screen(b), col, thickness);
+      ++stats_.area_outlines;
+    }
+  }
+}
+
 void MapPanel::draw_areas(const DashboardContext& ctx, ImDrawList* dl) {
-  const AreaGrid& g = areas_;
-  if (layers.areas) {
-    const ImU32 line = IM_COL32(255, 255, 255, 45), label = IM_COL32(255, 255, 255, 110);
+  const Areas& areas = ctx.areas();
+  const AreaGrid& g = areas.grid();
+  const VoronoiRegions* regions = areas.regions();
+  const ImU32 line = IM_COL32(255, 255, 255, 45), label = IM_COL32(255, 255, 255, 110);
+  if (layers.areas && !regions) {
     const ImVec2 a = map_to_screen({g.x0, g.y0}), b = map_to_screen({g.x0 + g.nx * g.cell_m, g.y0 + g.ny * g.cell_m});
     for (int i = 0; i <= g.nx; ++i) {
       const float x = map_to_screen({g.x0 + i * g.cell_m, 0}).x;
@@ -642,14 +696,193 @@ void MapPanel::draw_areas(const DashboardContext& ctx, ImDrawList* dl) {
         const BBox bb = g.bounds(c);
         dl->AddText(map_to_screen({bb.min_x, bb.max_y}) + ImVec2(3, 2), label, g.label(c).c_str());
       }
+  } else if (layers.areas && regions && areas.mode() == AreaMode::kStation) {
+    // Catchments: every boundary between two stations' cells (ward boundaries are the wards layer's).
+    for (const VoronoiRegions::Edge& e : regions->boundaries) {
+      dl->AddLine(map_to_screen(e.a), map_to_screen(e.b), IM_COL32(160, 220, 255, 90), 1.f);
+      ++stats_.area_outlines;
+    }
   }
-  if (ctx.selected_area >= 0 && ctx.selected_area < g.count()) {
-    const int c = static_cast<int>(ctx.selected_area);
+  if (ctx.selected_area < 0 || ctx.selected_area >= areas.count()) return;
+  const int c = static_cast<int>(ctx.selected_area);
+  if (!regions) {
     const BBox bb = g.bounds(c);
     const ImVec2 tl = map_to_screen({bb.min_x, bb.max_y}), br = map_to_screen({bb.max_x, bb.min_y});
     dl->AddRectFilled(tl, br, IM_COL32(255, 220, 0, 25));
     dl->AddRect(tl, br, kSelection, 0, 0, 2.5f);
     dl->AddText(tl + ImVec2(4, 3), kSelection, g.label(c).c_str());
+    stats_.area_outlines += 4;
+  } else {
+    draw_region_outline(*regions, c, dl, kSelection, 2.5f);
+    place_label(dl, map_to_screen(areas.centre(c)), areas.label(c), 1.25f, kSelection, true);
+  }
+}
+
+void MapPanel::draw_wards(const DashboardContext& ctx, ImDrawList* dl) {
+  const VoronoiRegions* r = ctx.areas_for(AreaMode::kWard).regions();
+  if (!r || r->count() < 1) return;
+  if (ward_lines_for_ != r) {
+    // Cut each boundary into pieces of about 1/300 of the network's extent and keep
+    // those with a road within a piece's length (by the edge grid's cells).
+    ward_lines_for_ = r;
+    ward_lines_.clear();
+    const BBox nb = ctx.network.bbox();
+    const double piece = std::max(std::max(nb.max_x - nb.min_x, nb.max_y - nb.min_y) / 300, 10.0);
+    for (const VoronoiRegions::Edge& e : r->boundaries) {
+      const double len = std::hypot(e.b.x - e.a.x, e.b.y - e.a.y);
+      const int n = std::max(1, static_cast<int>(std::ceil(len / piece)));
+      for (int k = 0; k < n; ++k) {
+        const Point a{e.a.x + (e.b.x - e.a.x) * k / n, e.a.y + (e.b.y - e.a.y) * k / n};
+        const Point b{e.a.x + (e.b.x - e.a.x) * (k + 1) / n, e.a.y + (e.b.y - e.a.y) * (k + 1) / n};
+        BBox box;
+        box.extend({std::min(a.x, b.x) - piece, std::min(a.y, b.y) - piece});
+        box.extend({std::max(a.x, b.x) + piece, std::max(a.y, b.y) + piece});
+        bool road = false;
+        grid_.for_each(box, [&](std::uint32_t) { road = true; });
+        if (!road) continue;
+        if (!ward_lines_.empty() && ward_lines_.back().second == a) ward_lines_.back().second = b;  // join
+        else ward_lines_.push_back({a, b});
+      }
+    }
+  }
+  const BBox vb = view_.bounds(8);
+  for (const auto& [a, b] : ward_lines_) {
+    if (std::max(a.x, b.x) < vb.min_x || std::min(a.x, b.x) > vb.max_x || std::max(a.y, b.y) < vb.min_y ||
+        std::min(a.y, b.y) > vb.max_y)
+      continue;
+    const ImVec2 pts[2] = {map_to_screen(a), map_to_screen(b)};
+    dl->AddLine(pts[0], pts[1], IM_COL32(0, 0, 0, 170), 5.f);
+    add_dashed(dl, pts, 2, kMapWardBoundary, 2.5f);
+    ++stats_.ward_boundaries;
+  }
+}
+
+bool MapPanel::place_label(ImDrawList* dl, ImVec2 at, const std::string& text, float scale, ImU32 col, bool boxed) {
+  ImFont* font = ImGui::GetFont();
+  const float size = ImGui::GetFontSize() * scale;
+  const ImVec2 ts = font->CalcTextSizeA(size, 1e9f, 0, text.c_str());
+  const ImVec2 pad(3, 1);
+  const ImVec2 lo = at - ts * 0.5f - pad, hi = at + ts * 0.5f + pad;
+  if (lo.x < origin_.x || lo.y < origin_.y || hi.x > origin_.x + view_.w || hi.y > origin_.y + view_.h) return false;
+  for (const MapFrameStats::Label& l : stats_.labels)
+    if (lo.x < l.max.x && hi.x > l.min.x && lo.y < l.max.y && hi.y > l.min.y) {
+      ++stats_.labels_dropped;
+      return false;
+    }
+  if (boxed) dl->AddRectFilled(lo, hi, IM_COL32(15, 15, 20, 175), 3);
+  else  // a dark halo, so the name reads over busy roads
+    for (const ImVec2 d : {ImVec2(-1, -1), ImVec2(1, -1), ImVec2(-1, 1), ImVec2(1, 1), ImVec2(0, 2), ImVec2(2, 0),
+                           ImVec2(-2, 0), ImVec2(0, -2)})
+      dl->AddText(font, size, at - ts * 0.5f + d, IM_COL32(0, 0, 0, 230), text.c_str());
+  dl->AddText(font, size, at - ts * 0.5f, col, text.c_str());
+  stats_.labels.push_back({text, lo, hi});
+  return true;
+}
+
+void MapPanel::draw_labels(const DashboardContext& ctx, ImDrawList* dl) {
+  // No name over the selected facility: its marker and ring are kept clear.
+  if (ctx.exists(ctx.selected_facility)) {
+    const std::size_t f = index(ctx.selected_facility);
+    const ImVec2 p = map_to_screen(ctx.city.facilities[f].pos);
+    const float r = facility_radius(ctx, f) + 8;
+    stats_.labels.push_back({std::string(), p - ImVec2(r, r), p + ImVec2(r, r)});
+  }
+  // Most important first: ward names, then stations by ridership, then streets.
+  if (layers.wards)
+    if (const VoronoiRegions* r = ctx.areas_for(AreaMode::kWard).regions()) {
+      // Each ward is named at the centre of its streets in view (sampled network
+      // nodes), largest part first, while that part spans some 60 px.
+      const BBox vb = view_.bounds(0);
+      const auto regions = static_cast<std::size_t>(r->count());
+      std::vector<double> cx(regions, 0), cy(regions, 0), nodes(regions, 0);
+      std::vector<BBox> extent(regions);
+      for (const Areas::Sample& p : ctx.areas_for(AreaMode::kWard).samples()) {
+        if (p.pos.x < vb.min_x || p.pos.x > vb.max_x || p.pos.y < vb.min_y || p.pos.y > vb.max_y) continue;
+        const auto w = static_cast<std::size_t>(p.area);
+        cx[w] += p.pos.x;
+        cy[w] += p.pos.y;
+        ++nodes[w];
+        extent[w].extend(p.pos);
+      }
+      std::vector<std::size_t> order;
+      for (std::size_t w = 0; w < regions; ++w)
+        if (nodes[w] > 0 && std::max(extent[w].max_x - extent[w].min_x, extent[w].max_y - extent[w].min_y) / view_.mpp >= 60)
+          order.push_back(w);
+      std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return nodes[a] > nodes[b]; });
+      for (const std::size_t w : order)
+        stats_.ward_labels += place_label(dl, map_to_screen({cx[w] / nodes[w], cy[w] / nodes[w]}), r->names[w], 1.7f,
+                                          kMapWardName, true);
+    }
+  if (!layers.labels) return;
+  const float x0 = origin_.x, y0 = origin_.y, x1 = origin_.x + view_.w, y1 = origin_.y + view_.h;
+  auto in_view = [&](ImVec2 p) { return p.x >= x0 && p.y >= y0 && p.x <= x1 && p.y <= y1; };
+  if (layers.stations) {
+    std::vector<std::size_t> shown;
+    for (std::size_t i = 0; i < ctx.city.stations.size(); ++i)
+      if (in_view(map_to_screen(ctx.city.stations[i].pos))) shown.push_back(i);
+    // Zoomed out over a big city the names would be a carpet: the busiest 60 in view at most.
+    std::sort(shown.begin(), shown.end(), [&](std::size_t a, std::size_t b) {
+      const double ra = ctx.city.stations[a].daily_riders, rb = ctx.city.stations[b].daily_riders;
+      return ra != rb ? ra > rb : a < b;
+    });
+    if (shown.size() > 60) shown.resize(60);
+    for (const std::size_t i : shown) {
+      const Station& st = ctx.city.stations[i];
+      // Japanese names as the source writes them, with 駅 ("銀座駅"); others as they are.
+      const std::string text = is_ascii(st.name) || st.name.ends_with("駅") ? st.name : st.name + "駅";
+      const ImVec2 p = map_to_screen(st.pos);
+      const float up = ImGui::GetFontSize() * 0.5f + 8;
+      stats_.station_labels += place_label(dl, p - ImVec2(0, up), text, 1.0f, kStation, true) ||
+                               place_label(dl, p + ImVec2(0, up), text, 1.0f, kStation, true);
+    }
+  }
+  // Streets, zoomed in: one name per street, on its longest link in view.
+  if (!layers.roads || view_.mpp > 8) return;
+  struct Street {
+    std::uint32_t edge = 0;
+    double metres = 0;
+    int rank = 0;
+  };
+  std::map<std::string_view, Street> streets;
+  int scanned = 0;
+  grid_.for_each(view_.bounds(0), [&](std::uint32_t e) {
+    if (++scanned > 50000) return;
+    const EdgeId id{e};
+    const std::string_view name = ctx.network.name(id);
+    if (name.empty() || name.find(';') != std::string_view::npos) return;  // CrowdWalk exits: the stations say it
+    const RoadClass rc = ctx.network.road_class(id);
+    const int rank = rc == RoadClass::trunk || rc == RoadClass::primary ? 3
+                     : rc == RoadClass::secondary || rc == RoadClass::other ? 2
+                     : rc == RoadClass::tertiary ? 1 : 0;
+    const double len = ctx.network.length(id);
+    Street& s = streets[name];
+    s.rank = std::max(s.rank, rank);
+    if (len > s.metres) {
+      s.metres = len;
+      s.edge = e;
+    }
+  });
+  std::vector<std::pair<std::string_view, Street>> list(streets.begin(), streets.end());
+  std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
+    return a.second.rank != b.second.rank ? a.second.rank > b.second.rank : a.second.metres > b.second.metres;
+  });
+  int drawn = 0;
+  for (const auto& [name, st] : list) {
+    if (drawn >= 40) break;
+    // Major streets up to 8 m/px, tertiary up to 3, minor ones only close in.
+    if ((st.rank == 0 && view_.mpp > 1.5) || (st.rank == 1 && view_.mpp > 3)) continue;
+    const auto g = ctx.network.geometry(EdgeId{st.edge});
+    scratch_.resize(g.size());
+    for (std::size_t i = 0; i < g.size(); ++i) scratch_[i] = map_to_screen(g[i]);
+    float total = 0;
+    const ImVec2 mid = midpoint(scratch_.data(), scratch_.size(), total);
+    std::string text(name);
+    std::replace(text.begin(), text.end(), '_', ' ');  // CrowdWalk's "Showa_dori"
+    if (total < 4) continue;  // a link too short on screen to tell where the name belongs
+    if (place_label(dl, mid, text, 0.9f, IM_COL32(225, 225, 230, 235), false)) {
+      ++drawn;
+      ++stats_.street_labels;
+    }
   }
 }
 
@@ -687,6 +920,15 @@ void MapPanel::draw_facilities(DashboardContext& ctx, ImDrawList* dl) {
       ++stats_.stations;
     }
   const auto& fac = ctx.city.facilities;
+  if (layers.facilities)
+    for (const Facility& site : ctx.city.evacuation_sites) {
+      // An evacuation site (open space, not a stay): an outlined triangle.
+      const ImVec2 p = map_to_screen(site.pos);
+      if (!in_view(p) || !room(dl, 40)) continue;
+      dl->AddTriangleFilled(p + ImVec2(0, -6), p + ImVec2(5.5f, 4), p + ImVec2(-5.5f, 4), IM_COL32(20, 60, 50, 200));
+      dl->AddTriangle(p + ImVec2(0, -6), p + ImVec2(5.5f, 4), p + ImVec2(-5.5f, 4), kMapEvacuationSite, 1.5f);
+      ++stats_.evacuation_sites;
+    }
   if (layers.facilities) {
     int visible = 0;
     for (const Facility& f : fac) visible += in_view(map_to_screen(f.pos));
@@ -695,8 +937,15 @@ void MapPanel::draw_facilities(DashboardContext& ctx, ImDrawList* dl) {
       const ImVec2 p = map_to_screen(fac[f].pos);
       if (!in_view(p) || !room(dl, 100)) continue;
       const ImU32 col = facility_marker_colour(s, f);
+      const bool shelter = fac[f].kind == FacilityKind::kDesignatedShelter;
       if (simple) {
         dl->AddRectFilled(p - ImVec2(2, 2), p + ImVec2(2, 2), col);
+      } else if (shelter) {
+        // A designated shelter: a diamond, so it is not mistaken for a temporary stay facility.
+        const float r = facility_radius(ctx, f) * 1.2f;
+        dl->AddQuadFilled(p + ImVec2(0, -r), p + ImVec2(r, 0), p + ImVec2(0, r), p + ImVec2(-r, 0), col);
+        dl->AddQuad(p + ImVec2(0, -r), p + ImVec2(r, 0), p + ImVec2(0, r), p + ImVec2(-r, 0), kOutline, 1.f);
+        if (col == kMapFacilityDamaged) add_cross(dl, p, r * 0.5f, IM_COL32_WHITE, 1.5f);
       } else {
         const float r = facility_radius(ctx, f);
         dl->AddCircleFilled(p, r, col, 12);
@@ -704,6 +953,7 @@ void MapPanel::draw_facilities(DashboardContext& ctx, ImDrawList* dl) {
         if (col == kMapFacilityDamaged) add_cross(dl, p, r * 0.65f, IM_COL32_WHITE, 1.5f);
       }
       ++stats_.facilities;
+      stats_.shelters += shelter;
     }
   }
   if (valid(ctx.selected_facility) && index(ctx.selected_facility) < fac.size()) {
@@ -769,7 +1019,10 @@ void MapPanel::draw_overlays(ImDrawList* dl) {
     if (coarse_agents_) rows.push_back({kMapFacilityNoAgentRoom, L("no room for an agent", "1エージェント分の空きなし"), true});
     rows.push_back({kMapFacilityClosed, L("closed", "閉鎖"), true});
     rows.push_back({kMapFacilityDamaged, L("damaged", "被災"), true});
+    if (legend_shelters_) rows.push_back({kMapFacilityOpen, L("diamond: designated shelter", "ひし形: 指定避難所"), false});
+    if (legend_sites_) rows.push_back({kMapEvacuationSite, L("triangle: evacuation site (not a stay)", "三角: 指定緊急避難場所（滞在不可）"), false});
   }
+  if (legend_wards_) rows.push_back({kMapWardBoundary, L("ward boundary (approximate)", "区市町村境（概略）"), false});
   if (layers.agents && stats_.agents_points > 0) {
     rows.push_back({0, L("People", "人"), false});
     for (int i = 0; i < kAgentStates; ++i) {
@@ -811,7 +1064,8 @@ void MapPanel::draw_tooltip(const DashboardContext& ctx) {
     const Facility& fac = ctx.city.facilities[f];
     ImGui::BeginTooltip();
     ImGui::TextUnformatted(facility_label(ctx.city, make_id<ShelterId>(f)).c_str());
-    if (!fac.area.empty()) ImGui::TextDisabled("%s", fac.area.c_str());
+    ImGui::TextDisabled("%s%s%s", facility_kind_label(fac.kind), fac.area.empty() ? "" : " · ", fac.area.c_str());
+    ImGui::TextDisabled("%s", capacity_source_label(fac));
     if (s && f < s->facility_state.size()) {
       ImGui::Text(L("Places %.0f: inside %.0f, arriving %.0f, free %.0f (persons)", "収容 %.0f 人：滞在 %.0f、到着予定 %.0f、空き %.0f"),
                   s->facility_capacity[f], s->facility_occupancy[f],
@@ -822,6 +1076,14 @@ void MapPanel::draw_tooltip(const DashboardContext& ctx) {
       if (col == kMapFacilityOpening)
         ImGui::Text("%s %s", L("Opens at", "開設予定"), ctx.clock_text(s->facility_open_at_s[f]).c_str());
     }
+    ImGui::EndTooltip();
+  } else if (hovered_site >= 0) {
+    const Facility& site = ctx.city.evacuation_sites[static_cast<std::size_t>(hovered_site)];
+    ImGui::BeginTooltip();
+    ImGui::TextUnformatted(site.name.c_str());
+    ImGui::TextDisabled("%s%s%s", facility_kind_label(site.kind), site.area.empty() ? "" : " · ", site.area.c_str());
+    ImGui::TextUnformatted(L("An open space to flee to, not a place to stay the night: no places.",
+                             "避難する屋外の場所で、夜を過ごす施設ではありません（収容なし）。"));
     ImGui::EndTooltip();
   } else if (hovered_station >= 0) {
     const Station& st = ctx.city.stations[static_cast<std::size_t>(hovered_station)];

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "kitaku/sim/geometry.hpp"
@@ -33,7 +34,9 @@ struct MapLayers {
   bool agents = true;      // points when zoomed in, a density heatmap when zoomed out
   bool facilities = true;
   bool stations = true;
-  bool areas = false;      // the operational area grid with its labels
+  bool areas = false;      // the operational areas of the current mode (grid / ward / station) with labels
+  bool wards = true;       // ward / municipality boundaries and names
+  bool labels = true;      // station and street names (zoomed in), decluttered
   bool fire = true;        // fire cells burning / burnt out (when the run has fire)
 };
 
@@ -48,6 +51,21 @@ struct MapFrameStats {
   int guidance = 0;           // guidance marks drawn
   int fire_cells = 0;         // fire cells drawn (burning or burnt out)
   int closed_roads = 0;       // closed roads drawn as vector overlays (any reason)
+  int ward_boundaries = 0;    // ward boundary segments drawn
+  int ward_labels = 0;        // ward names drawn
+  int station_labels = 0;     // station names drawn
+  int street_labels = 0;      // street names drawn
+  int labels_dropped = 0;     // names left out because they would overlap another
+  int shelters = 0;           // designated shelter markers drawn (of `facilities`)
+  int evacuation_sites = 0;   // evacuation site markers drawn
+  int area_outlines = 0;      // area boundary segments drawn (Areas layer, selected area)
+  /// The names drawn this frame with their screen rectangles (tests check overlaps);
+  /// an empty text is a place kept clear of names (the selected facility).
+  struct Label {
+    std::string text;
+    ImVec2 min, max;
+  };
+  std::vector<Label> labels;
 };
 
 /// Colours the map uses (IM_COL32 packing), shared with legends elsewhere.
@@ -64,6 +82,9 @@ inline constexpr ImU32 kMapFacilityOpen = IM_COL32(40, 200, 70, 255);
 inline constexpr ImU32 kMapFacilityFull = IM_COL32(235, 40, 40, 255);
 inline constexpr ImU32 kMapFacilityNoAgentRoom = IM_COL32(245, 150, 40, 255);  // places left, no whole agent fits
 inline constexpr ImU32 kMapFacilityDamaged = IM_COL32(10, 10, 10, 255);  // with a white X
+inline constexpr ImU32 kMapEvacuationSite = IM_COL32(120, 230, 200, 255);  // outlined triangle: not a stay
+inline constexpr ImU32 kMapWardBoundary = IM_COL32(255, 235, 130, 220);
+inline constexpr ImU32 kMapWardName = IM_COL32(255, 235, 150, 245);
 /// The colour of an agent drawn as a point.
 ImU32 agent_state_colour(AgentState s) noexcept;
 /// The colour of a closed road by its Snapshot::edge_closed code (EdgeClosure);
@@ -128,6 +149,7 @@ struct MapPanel {
   EdgeId hovered_edge = kNoEdge;
   ShelterId hovered_facility = kNoShelter;
   std::int64_t hovered_station = -1;  // city.stations index
+  std::int64_t hovered_site = -1;     // city.evacuation_sites index
   /// True while a base layer is being painted on the worker thread.
   bool raster_pending() const;
   /// The base layer's texture (null until first painted): background, raster
@@ -143,6 +165,7 @@ struct MapPanel {
     hovered_edge = kNoEdge;
     hovered_facility = kNoShelter;
     hovered_station = -1;
+    hovered_site = -1;
   }
   void update_agents(const DashboardContext& ctx);
   void update_base(DashboardContext& ctx, bool roads, bool heat);
@@ -154,6 +177,13 @@ struct MapPanel {
   void draw_facilities(DashboardContext& ctx, ImDrawList* dl);
   void draw_guidance(const DashboardContext& ctx, ImDrawList* dl);
   void draw_overlays(ImDrawList* dl);
+  void draw_wards(const DashboardContext& ctx, ImDrawList* dl);
+  void draw_labels(const DashboardContext& ctx, ImDrawList* dl);
+  /// Draws `text` centred at `at` unless it would overlap a name already drawn this
+  /// frame or leave the map; true when drawn.
+  /// `boxed`: on a dark box; else with a dark halo.
+  bool place_label(ImDrawList* dl, ImVec2 at, const std::string& text, float scale, ImU32 col, bool boxed);
+  void draw_region_outline(const VoronoiRegions& r, int region, ImDrawList* dl, ImU32 col, float thickness);
   void draw_toolbar(DashboardContext& ctx);
   void draw_tooltip(const DashboardContext& ctx);
   float facility_radius(const DashboardContext& ctx, std::size_t f) const;
@@ -165,12 +195,16 @@ struct MapPanel {
   bool roads_vector_ = true;  // this frame draws roads as vectors (else the raster)
   MapFrameStats stats_;
   bool coarse_agents_ = false;  // some facility shows "no room for an agent"
+  bool legend_shelters_ = false, legend_sites_ = false, legend_wards_ = false;
 
 
   // Per network.
   const Network* net_ = nullptr;
   EdgeGrid grid_;
-  AreaGrid areas_;
+  // Ward boundaries cut to where there are streets (the Voronoi cells reach the box
+  // around the network, over water and land with no roads): pieces kept once.
+  const VoronoiRegions* ward_lines_for_ = nullptr;
+  std::vector<std::pair<Point, Point>> ward_lines_;
 
   // Mouse.
   bool dragging_ = false;

@@ -33,6 +33,33 @@ std::string facility_label(const City& city, ShelterId f) {
   return s;
 }
 
+const char* facility_kind_label(FacilityKind k) {
+  switch (k) {
+    case FacilityKind::kDesignatedShelter: return L("designated shelter (指定避難所)", "指定避難所");
+    case FacilityKind::kEvacuationSite: return L("evacuation site (指定緊急避難場所)", "指定緊急避難場所");
+    default: return L("temporary stay facility (一時滞在施設)", "一時滞在施設");
+  }
+}
+
+const char* facility_kind_short(FacilityKind k) {
+  switch (k) {
+    case FacilityKind::kDesignatedShelter: return L("shelter", "避難所");
+    case FacilityKind::kEvacuationSite: return L("evac. site", "避難場所");
+    default: return L("stay", "一時滞在");
+  }
+}
+
+const char* capacity_source_label(const Facility& f) {
+  switch (f.capacity_source) {
+    case CapacitySource::kOverride: return L("capacity: the scenario's [[facility_capacity]]", "収容人数: シナリオで指定");
+    case CapacitySource::kDefault:
+      return f.kind == FacilityKind::kDesignatedShelter
+                 ? L("capacity: default for a shelter (judgement)", "収容人数: 避難所の既定値（判断）")
+                 : L("capacity: default, Tokyo's average (the file has none)", "収容人数: 既定値（東京都の平均、ファイルに記載なし）");
+    default: return L("capacity: from the file", "収容人数: ファイルの値");
+  }
+}
+
 HoverZone::HoverZone() : min_(ImGui::GetCursorScreenPos()), width_(ImGui::GetContentRegionAvail().x) {}
 
 bool HoverZone::hovered() const {

@@ -31,6 +31,12 @@ std::string hhmm(const DashboardContext& ctx, std::int64_t time_s, const char* s
 /// "#N name" for facility N, the id commands and logs use ("#N" when the city has no
 /// facility N; "-" for none).
 std::string facility_label(const City& city, ShelterId f);
+/// "temporary stay facility" / "designated shelter" / "evacuation site" in the language now.
+const char* facility_kind_label(FacilityKind k);
+/// "stay" / "shelter" / "evac. site" (a table cell).
+const char* facility_kind_short(FacilityKind k);
+/// Where the facility's capacity came from, as a sentence (tooltips).
+const char* capacity_source_label(const Facility& f);
 /// "#N name" for road N ("#N" when it has no name or the network no such edge; "-" for none).
 std::string edge_label(const Network& net, EdgeId e);
 

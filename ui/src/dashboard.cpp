@@ -99,8 +99,10 @@ bool Dashboard::take_screenshot_request(std::string& path) {
 }
 
 void Dashboard::Draw() {
-  ctx_.snap = ctx_.controller.latest();
-  p_->kpi.update_alerts(ctx_);
+  ctx_.live = ctx_.controller.latest();
+  ctx_.snap = ctx_.live;
+  p_->kpi.update_alerts(ctx_);  // from the live snapshot, also while reviewing the past
+  if (ctx_.review) ctx_.snap = ctx_.review;
 
   const ImGuiIO& io = ImGui::GetIO();
   const float W = io.DisplaySize.x, H = io.DisplaySize.y;
@@ -119,15 +121,15 @@ void Dashboard::Draw() {
   ImGui::Begin("##top", nullptr, kFixed | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar);
   ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1), "%s", L("Kitaku", "帰宅"));
   ImGui::SameLine();
-  ImGui::TextDisabled("%s", ctx_.scenario.name.c_str());
+  ImGui::TextDisabled("%s", ctx_.scenario_name().c_str());
   ImGui::SameLine();
   p_->time.Draw(ctx_);
-  if (ctx_.snap && ctx_.snap->done) {
+  if (ctx_.live && ctx_.live->done) {
     // The scenario's duration has run: say so where the clock is.
     ImGui::SameLine();
     ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1), L("Scenario ended at %s: the simulation has stopped",
                                                        "想定終了（%s）：シミュレーションは停止しました"),
-                       ctx_.clock_text(ctx_.snap->time_s).c_str());
+                       ctx_.clock_text(ctx_.live->time_s).c_str());
     ctx_.mark("top.ended");
   }
   // The scale, language and screenshot controls at the right end, or after the

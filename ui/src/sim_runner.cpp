@@ -30,8 +30,18 @@ struct SimRunner::SnapshotPool {
   std::vector<std::unique_ptr<Snapshot>> free;
 };
 
+std::size_t snapshot_bytes(const Snapshot& s) {
+  const auto b = [](const auto& v) { return v.size() * sizeof(v[0]); };
+  return sizeof(Snapshot) + b(s.edge_density) + b(s.edge_speed) + b(s.edge_closed) + b(s.edge_ge6_since_s) +
+         b(s.rail_running_since_s) + b(s.facility_state) + b(s.facility_damaged) + b(s.facility_open_at_s) +
+         b(s.facility_capacity) + b(s.facility_occupancy) + b(s.facility_reserved) + b(s.facility_full_since_s) +
+         b(s.agent_x) + b(s.agent_y) + b(s.agent_state) + b(s.timeseries) + b(s.command_log);
+}
+
 SimRunner::SimRunner(std::unique_ptr<Simulation> sim, RunnerOptions options)
     : sim_(std::move(sim)), opt_(options), pool_(std::make_shared<SnapshotPool>()) {
+  hist_interval_s_ = options.history_interval_s > 0 ? options.history_interval_s
+                                                    : std::max<std::int64_t>(sim_->scenario().run.output_interval_s, 1);
   speed_.store(options.speed);
   playing_.store(options.start_playing);
   publish();
@@ -122,6 +132,42 @@ void SimRunner::publish() {
   }
   old.reset();  // back to the pool now unless the UI still holds it (then when it drops it)
   published_.fetch_add(1);
+  keep_history(latest());
+}
+
+void SimRunner::keep_history(std::shared_ptr<const Snapshot> s) {
+  if (!s || s->time_s < hist_next_s_ || opt_.history_max == 0) return;
+  std::lock_guard<std::mutex> lock(hist_mu_);
+  if (!history_.empty() && history_.back()->time_s == s->time_s) return;
+  hist_bytes_ += snapshot_bytes(*s);
+  history_.push_back(std::move(s));
+  // Over a bound: keep every other one (the first and the newest stay) and space
+  // the next ones twice as far apart.
+  while (history_.size() > 2 && (history_.size() > opt_.history_max || hist_bytes_ > opt_.history_bytes)) {
+    std::vector<std::shared_ptr<const Snapshot>> kept;
+    for (std::size_t i = 0; i < history_.size(); ++i)
+      if (i % 2 == 0 || i + 1 == history_.size()) kept.push_back(history_[i]);
+    history_.swap(kept);
+    hist_interval_s_ *= 2;
+    hist_bytes_ = 0;
+    for (const auto& h : history_) hist_bytes_ += snapshot_bytes(*h);
+  }
+  hist_next_s_ = (history_.back()->time_s / hist_interval_s_ + 1) * hist_interval_s_;
+}
+
+std::vector<std::shared_ptr<const Snapshot>> SimRunner::history() const {
+  std::lock_guard<std::mutex> lock(hist_mu_);
+  return history_;
+}
+
+std::int64_t SimRunner::history_interval_s() const {
+  std::lock_guard<std::mutex> lock(hist_mu_);
+  return hist_interval_s_;
+}
+
+std::size_t SimRunner::history_bytes() const {
+  std::lock_guard<std::mutex> lock(hist_mu_);
+  return hist_bytes_;
 }
 
 void SimRunner::loop() {

@@ -4,6 +4,7 @@
 // zones (or the 1 km mesh), clips them to the network, and checks that every
 // facility stands on the network.
 #include <string>
+#include <vector>
 
 #include "kitaku/geo/network_import.hpp"
 #include "kitaku/sim/city.hpp"
@@ -17,6 +18,11 @@ struct CityReport {
   bool generated_synthetic = false;  // the synthetic city was generated (not cached)
   double generate_seconds = 0;
   std::size_t facilities_read = 0, facilities_clipped = 0;
+  std::size_t shelters_read = 0, shelters_kept = 0, shelters_duplicate = 0;  // [city] shelters
+  std::size_t evacuation_sites_read = 0;          // [city] evacuation_sites (kept: City::evacuation_sites)
+  std::size_t capacity_default = 0, capacity_override = 0;  // facilities by capacity source
+  /// One line each, for the terminal ("N of M facilities use the default capacity ...").
+  std::vector<std::string> warnings;
   std::size_t stations_read = 0, stations_clipped = 0;
   std::size_t zones_read = 0, zones_clipped = 0;
   double population_read = 0, population_kept = 0;  // daytime persons before/after clipping
@@ -32,6 +38,11 @@ struct LoadedCity {
 /// Resolves a synthetic city to its cached GeoPackage (generating it on first use)
 /// and returns the CitySource pointing at its layers. Non-synthetic sources are returned as they are.
 CitySource resolve_synthetic(const CitySource& source, CityReport* report = nullptr);
+
+/// Applies the scenario's [[facility_capacity]] overrides to `facilities` (an override
+/// naming no facility is an InputError naming the scenario and the name), counts the
+/// capacity sources into `report`, and adds one warning when defaults are used.
+void apply_capacity_overrides(const Scenario& scenario, std::vector<Facility>& facilities, CityReport& report);
 
 /// Loads the scenario's city. Throws InputError naming the file and the problem:
 /// a missing source, no population, a facility farther than facility_snap_max_m

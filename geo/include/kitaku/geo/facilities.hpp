@@ -21,6 +21,7 @@ struct PointSourceOptions {
   std::string capacity_field; // empty: auto (capacity, 収容人数, ...); absent -> default
   std::string lat_field, lon_field;  // empty: auto (lat/latitude/緯度, lon/lng/longitude/経度); given: used even on a point layer
   int default_capacity = kDefaultFacilityCapacity;
+  FacilityKind kind = FacilityKind::kTemporaryStay;  // given to every facility read
   std::string riders_field;   // stations: empty: auto (daily_riders, passengers, 乗降客数, ...)
   std::string area_field;     // empty: auto (area, ward, 区市町村, ... else the ward/city prefix of 所在地, 住所, address)
 };

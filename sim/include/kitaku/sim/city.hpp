@@ -10,16 +10,45 @@
 
 namespace kitaku {
 
-/// A temporary stay facility (一時滞在施設).
+/// What a place to go is (docs/facilities.md, "Kinds"): a temporary stay facility
+/// for stranded commuters (一時滞在施設), a municipality's designated shelter
+/// (指定避難所, mostly schools), or a designated emergency evacuation site
+/// (指定緊急避難場所, mostly open spaces: shown, not a place to stay the night).
+enum class FacilityKind : std::uint8_t { kTemporaryStay, kDesignatedShelter, kEvacuationSite };
+/// Where a facility's capacity came from: its file's capacity column, a scenario's
+/// [[facility_capacity]] override, or the default for its kind.
+enum class CapacitySource : std::uint8_t { kFile, kOverride, kDefault };
+
+/// A place stranded people can stay: a temporary stay facility (一時滞在施設) or a
+/// designated shelter (kind).
 struct Facility {
   std::string name;           // UTF-8, Japanese names kept as they are
   std::string area;           // ward / municipality or zone label, may be empty
   Point pos;                  // network CRS
   double lon = 0, lat = 0;    // WGS84
   std::int32_t capacity = 0;  // persons
-  bool capacity_is_default = false;  // true when the source had no capacity value
+  CapacitySource capacity_source = CapacitySource::kFile;
+  FacilityKind kind = FacilityKind::kTemporaryStay;
   std::int64_t source_id = -1;       // feature id / row number in the source
+  bool capacity_is_default() const noexcept { return capacity_source == CapacitySource::kDefault; }
 };
+
+/// "temporary_stay", "designated_shelter", "evacuation_site" (outputs, scenario keys).
+inline const char* facility_kind_name(FacilityKind k) noexcept {
+  switch (k) {
+    case FacilityKind::kDesignatedShelter: return "designated_shelter";
+    case FacilityKind::kEvacuationSite: return "evacuation_site";
+    default: return "temporary_stay";
+  }
+}
+/// "file", "override", "default".
+inline const char* capacity_source_name(CapacitySource s) noexcept {
+  switch (s) {
+    case CapacitySource::kOverride: return "override";
+    case CapacitySource::kDefault: return "default";
+    default: return "file";
+  }
+}
 
 struct Station {
   std::string name;
@@ -68,6 +97,10 @@ struct Trip {
 /// Everything that stands on a network, in its CRS.
 struct City {
   std::vector<Facility> facilities;
+  /// Designated emergency evacuation sites ([city] evacuation_sites): open spaces to
+  /// flee to from fire, drawn on the map but not places to stay the night, so not
+  /// facilities the simulation fills (docs/facilities.md, "Kinds").
+  std::vector<Facility> evacuation_sites;
   std::vector<Station> stations;
   std::vector<Zone> zones;
   std::vector<Trip> trips;   // explicit demand; empty unless the scenario reads a trips file

@@ -14,6 +14,14 @@
 
 namespace kitaku {
 
+/// A scenario's capacity for one facility ([[facility_capacity]]): it names the
+/// facility as its file does and wins over the file's capacity and the default.
+struct CapacityOverride {
+  std::string name;          // the facility's name in its file (every facility of that name)
+  std::int32_t capacity = 0; // persons
+  std::string basis;         // where the figure comes from (free text, for the reader)
+};
+
 /// Where the city comes from: a synthetic city (kitaku synth) or GIS files.
 struct CitySource {
   double synthetic_radius_km = 0;   // > 0: generate the synthetic city
@@ -24,6 +32,13 @@ struct CitySource {
   int crs_epsg = 0;                 // 0: automatic
   std::string facilities, stations, zones;  // files; for a synthetic city, its layers
   std::string population_csv;       // MLIT 1 km mesh CSV: `zones` is then the mesh polygon file
+  /// Designated shelters (指定避難所): loaded after `facilities` as further stays of kind
+  /// designated_shelter, with `shelter_capacity` places each when the file has none.
+  std::string shelters;
+  std::int32_t shelter_capacity = 300;  // judgement: docs/facilities.md, "Kinds"
+  /// Designated emergency evacuation sites (指定緊急避難場所): on the map, not stays.
+  std::string evacuation_sites;
+  std::vector<CapacityOverride> capacity_overrides;  // [[facility_capacity]]
   /// Real data: keep only facilities / stations / zones within this distance (m) of
   /// the network's bounding box; 0 keeps everything (and a far facility is an error).
   double clip_margin_m = 0;
@@ -130,6 +145,7 @@ struct RoutingParams {
 
 struct Scenario {
   std::string name;
+  std::string name_ja;            // [scenario] name_ja: the title in Japanese (empty: `name`)
   std::string description;
   std::uint64_t seed = 1;
   CitySource city;

@@ -3,6 +3,7 @@
 // snapshot, the controller to send commands through, and the dashboard's shared
 // UI state (selection, map view requests, alerts, the event log). Panels are
 // structs with a Draw(DashboardContext&) method; they never include GLFW.
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -15,6 +16,7 @@
 #include "kitaku/sim/network.hpp"
 #include "kitaku/sim/scenario.hpp"
 #include "kitaku/sim/snapshot.hpp"
+#include "kitaku/ui/areas.hpp"
 #include "kitaku/ui/backend.hpp"
 #include "kitaku/ui/sim_runner.hpp"
 
@@ -50,19 +52,31 @@ struct GuidanceMark {
 
 struct DashboardContext {
   DashboardContext(const Scenario& sc, const Network& net, const City& c, Controller& ctl, TextureHost& tex)
-      : scenario(sc), network(net), city(c), controller(ctl), textures(tex), snap(ctl.latest()) {}
+      : scenario(sc), network(net), city(c), controller(ctl), textures(tex), snap(ctl.latest()), live(snap) {}
 
   const Scenario& scenario;
   const Network& network;
   const City& city;
   Controller& controller;
   TextureHost& textures;
-  std::shared_ptr<const Snapshot> snap;  // refreshed at the start of every frame
+  std::shared_ptr<const Snapshot> snap;  // what the panels show: the live snapshot, or the one under review
+  std::shared_ptr<const Snapshot> live;  // the newest snapshot, refreshed at the start of every frame
+  /// Set by the time slider: the past snapshot under review (null: live). While it is
+  /// set, `snap` is it, and commands are refused (act on the present, not the past).
+  std::shared_ptr<const Snapshot> review;
+  bool reviewing() const { return review != nullptr; }
 
   // Selection (kNoShelter, kNoEdge, -1: none). Panels set these; the map highlights them.
   ShelterId selected_facility = kNoShelter;
   EdgeId selected_edge = kNoEdge;
-  std::int64_t selected_area = -1;       // allocation area (AreaGrid cell)
+  std::int64_t selected_area = -1;       // allocation area: an index into areas()
+  /// How the city is divided into areas (grid / ward / station); set_area_mode() changes it.
+  AreaMode area_mode() const { return area_mode_; }
+  /// Switches the area mode; the selected area is cleared (its index meant another area).
+  void set_area_mode(AreaMode m);
+  /// The areas of the current mode (built on first use, then kept).
+  const Areas& areas() const { return areas_for(area_mode_); }
+  const Areas& areas_for(AreaMode m) const;
   /// Set to ask the map to centre on a point on its next frame.
   bool centre_request = false;
   Point centre_on;
@@ -90,6 +104,12 @@ struct DashboardContext {
   std::string clock_text(std::int64_t time_s) const;
   /// Time since the quake: "+2:46".
   static std::string since_quake_text(std::int64_t time_s);
+  /// The scenario's title in the language now ([scenario] name_ja in Japanese, when given).
+  const std::string& scenario_name() const;
+
+ private:
+  AreaMode area_mode_ = AreaMode::kGrid;
+  mutable std::array<std::shared_ptr<const Areas>, kAreaModes> areas_;
 };
 
 }  // namespace kitaku::ui

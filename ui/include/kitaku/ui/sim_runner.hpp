@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "kitaku/sim/simulation.hpp"
 #include "kitaku/sim/snapshot.hpp"
@@ -41,6 +42,8 @@ class Controller {
   virtual double speed() const = 0;
   /// The newest published snapshot (never null after construction).
   virtual std::shared_ptr<const Snapshot> latest() const = 0;
+  /// Past snapshots kept for review, oldest first (the time slider); none by default.
+  virtual std::vector<std::shared_ptr<const Snapshot>> history() const { return {}; }
 };
 
 struct RunnerOptions {
@@ -49,7 +52,18 @@ struct RunnerOptions {
   double speed = 60;         // initial speed (0 = as fast as possible)
   bool start_playing = false;
   int nice = 10;             // scheduling niceness of the sim thread (0: as the UI)
+  /// The review history (docs/dashboard.md, "Reviewing the past"): one snapshot per
+  /// this much simulated time (0: the scenario's output interval), at most
+  /// history_max of them and about history_bytes of memory. When either bound is
+  /// reached, every other kept snapshot is dropped and the interval doubles, so the
+  /// history always spans the whole run, more coarsely as it grows.
+  std::int64_t history_interval_s = 0;
+  std::size_t history_max = 288;
+  std::size_t history_bytes = std::size_t{512} << 20;
 };
+
+/// About how many bytes a snapshot holds (its arrays).
+std::size_t snapshot_bytes(const Snapshot& s);
 
 class SimRunner final : public Controller {
  public:
@@ -75,11 +89,16 @@ class SimRunner final : public Controller {
   std::shared_ptr<const Snapshot> latest() const override;
 
   std::uint64_t snapshots_published() const { return published_.load(); }
+  std::vector<std::shared_ptr<const Snapshot>> history() const override;
+  /// The history's current spacing (simulated seconds) and size in bytes.
+  std::int64_t history_interval_s() const;
+  std::size_t history_bytes() const;
   const Simulation& simulation() const { return *sim_; }  // immutable parts only (network, city, scenario)
 
  private:
   void loop();
   void publish();
+  void keep_history(std::shared_ptr<const Snapshot> s);
 
   std::unique_ptr<Simulation> sim_;
   RunnerOptions opt_;
@@ -93,6 +112,10 @@ class SimRunner final : public Controller {
   std::shared_ptr<SnapshotPool> pool_;  // shared with the deleters of the snapshots handed out
   std::int64_t published_time_ = -1;
   std::size_t published_commands_ = 0;
+  mutable std::mutex hist_mu_;
+  std::vector<std::shared_ptr<const Snapshot>> history_;
+  std::int64_t hist_interval_s_ = 300, hist_next_s_ = 0;
+  std::size_t hist_bytes_ = 0;
   std::mutex wake_mu_;
   std::condition_variable wake_;
   std::thread thread_;
