@@ -77,6 +77,9 @@ inline unsigned test_seed() {
   return env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10)) : 42u;
 }
 
+/// `s` in single quotes, for a shell command line (paths without quotes of their own).
+inline std::string quoted(const std::string& s) { return "'" + s + "'"; }
+
 /// Runs the kitaku binary with `args`; returns {exit code, stdout+stderr}.
 struct CommandResult { int code; std::string output; };
 CommandResult run_kitaku(const std::string& args);

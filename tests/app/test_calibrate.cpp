@@ -11,6 +11,7 @@
 
 #include "test_util.hpp"
 
+using kitaku::test::quoted;
 using kitaku::test::run_kitaku;
 using kitaku::test::slurp;
 using kitaku::test::TempDir;
@@ -18,8 +19,6 @@ using kitaku::test::use_shared_cache;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 std::string write(const TempDir& dir, const std::string& name, const std::string& text) {
   const std::string path = dir / name;

@@ -21,6 +21,7 @@
 
 #include "test_util.hpp"
 
+using kitaku::test::quoted;
 using kitaku::test::run_kitaku;
 using kitaku::test::spawn_kitaku;
 using kitaku::test::run_shell;
@@ -31,8 +32,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 std::string layer_dump(const std::string& gpkg, const std::string& layer) {
   const auto r = run_shell("ogrinfo -ro -al -q " + quoted(gpkg) + " " + layer);

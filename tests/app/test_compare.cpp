@@ -17,6 +17,7 @@
 
 #include "test_util.hpp"
 
+using kitaku::test::quoted;
 using kitaku::test::run_kitaku;
 using kitaku::test::run_shell;
 using kitaku::test::slurp;
@@ -25,8 +26,6 @@ using kitaku::test::use_shared_cache;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 // The 3 km synthetic city, 6,000 agents, 40 minutes: people set off early, so that
 // some roads reach 6 p/m2; `retention` is the policy the two runs differ in.

@@ -22,6 +22,7 @@
 
 #include "test_util.hpp"
 
+using kitaku::test::quoted;
 using kitaku::test::run_kitaku;
 using kitaku::test::spawn_kitaku;
 using kitaku::test::run_shell;
@@ -32,8 +33,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 std::string write_file(const TempDir& dir, const std::string& name, const std::string& text) {
   const std::string path = dir / name;

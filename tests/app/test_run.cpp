@@ -31,6 +31,7 @@
 
 extern char** environ;
 
+using kitaku::test::quoted;
 using kitaku::test::CacheDir;
 using kitaku::test::CommandResult;
 using kitaku::test::run_shell;
@@ -43,8 +44,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 json read_json(const std::string& path) { return json::parse(slurp(path)); }
 

@@ -28,6 +28,7 @@
 
 extern char** environ;
 
+using kitaku::test::quoted;
 using kitaku::test::run_kitaku;
 using kitaku::test::run_shell;
 using kitaku::test::skip_slow;
@@ -38,8 +39,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 std::string write_file(const TempDir& dir, const std::string& name, const std::string& text) {
   const std::string path = dir / name;

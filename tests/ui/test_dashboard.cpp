@@ -21,18 +21,7 @@ struct DashHarness : test::UiHarness {
     dash.Draw();
     backend.end_frame();
   }
-  void click(const std::string& name) {
-    frame();
-    const auto it = ctx.widgets.find(name);
-    REQUIRE_MESSAGE(it != ctx.widgets.end(), "widget not shown: " << name);
-    ImGuiIO& io = ImGui::GetIO();
-    io.MousePos = ImVec2((it->second.first.x + it->second.second.x) / 2, (it->second.first.y + it->second.second.y) / 2);
-    frame();
-    io.MouseDown[0] = true;
-    frame();
-    io.MouseDown[0] = false;
-    frame();
-  }
+  void click(const std::string& name) { click_using(name, [this] { frame(); }); }
   ui::Dashboard dash;
 };
 }  // namespace

@@ -100,17 +100,21 @@ class UiHarness {
   /// Moves the mouse onto the widget marked `name` and clicks it (press and release
   /// over three frames, as ImGui needs). Fails the test if the widget is not shown.
   void click(const std::string& name, const std::function<void()>& draw) {
-    frame(draw);  // make sure the widget has been laid out
+    click_using(name, [&] { frame(draw); });
+  }
+  /// The same with `one_frame` drawing each whole frame (a whole dashboard, say).
+  void click_using(const std::string& name, const std::function<void()>& one_frame) {
+    one_frame();  // make sure the widget has been laid out
     const auto it = ctx.widgets.find(name);
     REQUIRE_MESSAGE(it != ctx.widgets.end(), "widget not shown: " << name);
     const ImVec2 c((it->second.first.x + it->second.second.x) / 2, (it->second.first.y + it->second.second.y) / 2);
     ImGuiIO& io = ImGui::GetIO();
     io.MousePos = c;
-    frame(draw);
+    one_frame();
     io.MouseDown[0] = true;
-    frame(draw);
+    one_frame();
     io.MouseDown[0] = false;
-    frame(draw);
+    one_frame();
   }
 
   /// Moves the mouse off every widget (lists hold their order while it is over them).
