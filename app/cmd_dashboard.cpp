@@ -39,6 +39,7 @@ struct DashOptions {
   int threads = 0;
   std::int64_t seed = -1;
   std::string replay;
+  std::vector<std::string> sets;  // --set KEY=VALUE
   int width = 1600, height = 900;
   std::string screenshot;
   int frames = 0;
@@ -60,7 +61,7 @@ struct DashOptions {
 };
 
 void dashboard(const DashOptions& o) {
-  const Scenario sc = load_run_scenario(o.scenario, o.seed, o.replay);
+  const Scenario sc = load_run_scenario(o.scenario, o.seed, o.replay, o.sets);
   if (!o.screenshot.empty() && o.frames <= 0)
     throw InputError("--screenshot", "", "needs --frames N (how many frames to render first)");
   const auto unset = [](const char* v) { return !std::getenv(v) || !*std::getenv(v); };
@@ -238,6 +239,7 @@ void add_dashboard_command(CLI::App& app) {
       ->check(CLI::Range(0, 1024));
   add_seed_option(*cmd, "--seed,-s", o->seed, "Random seed, 0 to 2^63 - 1 (default: the scenario's)");
   cmd->add_option("--replay", o->replay, "Replay a saved drill log / commands.log")->check(CLI::ExistingFile);
+  add_set_option(*cmd, o->sets);
   cmd->add_option("--width", o->width, "Window width in pixels")->capture_default_str()->check(CLI::Range(320, 8192));
   cmd->add_option("--height", o->height, "Window height in pixels")->capture_default_str()->check(CLI::Range(240, 8192));
   cmd->add_option("--screenshot", o->screenshot, "Render --frames N frames, save the last as this PNG, and exit");

@@ -11,12 +11,14 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 
 #include "commands.hpp"
 #include "seed_option.hpp"
 #include "out_lock.hpp"
 #include "run_job.hpp"
+#include "sweep/scenario_keys.hpp"
 #include "format.hpp"
 #include "kitaku/geo/city_loader.hpp"
 #include "kitaku/geo/results.hpp"
@@ -39,6 +41,7 @@ struct RunOptions {
   bool check = false;
   std::string checkpoint_every;  // SIMTIME; empty: no checkpoints
   bool fresh = false;
+  std::vector<std::string> sets;  // --set KEY=VALUE, in order
 };
 
 // "2h", "90min", "90m", "3600s" or "3600" (seconds) -> seconds; -1 if malformed or not positive.
@@ -71,7 +74,7 @@ std::string clock_text(std::int64_t s) {
 }
 
 void run(const RunOptions& o) {
-  const Scenario sc = load_run_scenario(o.scenario, o.seed, o.replay);
+  const Scenario sc = load_run_scenario(o.scenario, o.seed, o.replay, o.sets);
   std::printf("Kitaku %s | scenario: %s (%s)\n", KITAKU_VERSION, sc.name.c_str(), sc.origin.c_str());
   std::printf("  quake %s %s, %g h simulated in %d s steps, seed %llu\n",
               sc.quake.day == DayType::kWeekday ? "weekday" : "holiday", clock_text(sc.quake.clock_s).c_str(),
@@ -165,8 +168,20 @@ void run(const RunOptions& o) {
 
 }  // namespace
 
-Scenario load_run_scenario(const std::string& path, std::int64_t seed, const std::string& replay) {
-  Scenario sc = path.empty() ? parse_scenario(kDefaultScenarioToml, "<embedded default>", ".") : load_scenario(path);
+Scenario load_run_scenario(const std::string& path, std::int64_t seed, const std::string& replay,
+                           const std::vector<std::string>& sets) {
+  Scenario sc;
+  if (path.empty()) {
+    sc = scenario_with_keys(kDefaultScenarioToml, "<embedded default>", ".", sets);
+  } else if (sets.empty()) {
+    sc = load_scenario(path);
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(path, "", "cannot open scenario file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    sc = scenario_with_keys(text.str(), path, std::filesystem::path(path).parent_path().string(), sets);
+  }
   if (seed >= 0) sc.seed = static_cast<std::uint64_t>(seed);
   if (!replay.empty()) {
     // The hazard plan's commands (source "hazard") and the periodic optimiser's
@@ -180,6 +195,14 @@ Scenario load_run_scenario(const std::string& path, std::int64_t seed, const std
     }
   }
   return sc;
+}
+
+void add_set_option(CLI::App& cmd, std::vector<std::string>& sets) {
+  cmd.add_option("--set", sets,
+                 "Set a scenario key, as a sweep's [[axis]] would: --set population.agents=1000000 "
+                 "--set quake.day=holiday (repeatable; checked like the file; recorded in OUT/scenario.toml)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);  // one KEY=VALUE per --set, so a scenario file may follow
 }
 
 void add_run_command(CLI::App& app) {
@@ -203,6 +226,7 @@ void add_run_command(CLI::App& app) {
             return parse_sim_time(v) > 0 ? std::string() : "expected a positive simulated time such as 2h, 90min or 3600s";
           },
           "SIMTIME"));
+  add_set_option(*cmd, opts->sets);
   cmd->add_flag("--fresh", opts->fresh, "Start afresh, deleting OUT/checkpoint.kitaku instead of resuming from it");
   cmd->callback([opts] { run(*opts); });
 }

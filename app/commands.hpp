@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "kitaku/geo/network_import.hpp"
 #include "kitaku/sim/scenario.hpp"
@@ -44,8 +46,13 @@ struct ExitQuietly {
 };
 
 /// The scenario of `kitaku run` / `kitaku dashboard`: the file (empty: the embedded
-/// default), with --seed (>= 0) and --replay LOG (its commands replace the script).
-Scenario load_run_scenario(const std::string& path, std::int64_t seed, const std::string& replay);
+/// default), with each --set KEY=VALUE applied (sweep/scenario_keys.hpp), --seed
+/// (>= 0) and --replay LOG (its commands replace the script).
+Scenario load_run_scenario(const std::string& path, std::int64_t seed, const std::string& replay,
+                           const std::vector<std::string>& sets = {});
+
+/// Adds the repeatable --set KEY=VALUE option of `kitaku run` and `kitaku dashboard`.
+void add_set_option(CLI::App& cmd, std::vector<std::string>& sets);
 
 /// geo::load_network with a progress bar on stderr when it is a terminal.
 geo::LoadedNetwork load_network_with_progress(const std::string& path, geo::ImportOptions options);

@@ -4,19 +4,51 @@
 # 2-core machine), then prints the table (scripts/validation_table.py).
 #   KITAKU    the kitaku binary (default: build/kitaku, as the README's first command builds)
 #   RUNS_DIR  where the runs go (default: val); a preset already run there is kept
+# Environment:
+#   AGENTS=N      run every preset with N agents (kitaku run --set population.agents=N);
+#                 the presets' 100,000 stand for 116 persons each, and crowd figures
+#                 want 10 or fewer (docs/validation.md, "Convergence"): AGENTS=1157650
+#   SEEDS="1 2 3" run each preset once per seed, into RUNS_DIR/seed-S/, and print the
+#                 mean over the seeds with their range
+#   THREADS=N     threads per run (default 2)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 kitaku=${1:-$root/build/kitaku}
 runs=${2:-val}
+threads=${THREADS:-2}
 [ -x "$kitaku" ] || { echo "validate: $kitaku: not found; build first (README, first command)" >&2; exit 2; }
-mkdir -p "$runs"
-for p in panel_2008_everyone_walks tohoku_0311 everyone_at_once retention_3days everyone_delayed_3h; do
-  if [ -f "$runs/$p/summary.json" ] && [ -f "$runs/$p/agents.csv" ]; then
-    echo "validate: $p: kept ($runs/$p)"
-    continue
+case "${AGENTS:-}" in ''|*[!0-9]*) [ -z "${AGENTS:-}" ] || { echo "validate: AGENTS=$AGENTS: not a whole number" >&2; exit 2; } ;; esac
+set_args=()
+[ -z "${AGENTS:-}" ] || set_args=(--set "population.agents=$AGENTS")
+dirs=()
+for seed in ${SEEDS:-default}; do
+  if [ "$seed" = default ]; then
+    dir=$runs
+    seed_args=()
+  else
+    case $seed in ''|*[!0-9]*) echo "validate: SEEDS: $seed is not a whole number" >&2; exit 2 ;; esac
+    dir=$runs/seed-$seed
+    seed_args=(--seed "$seed")
   fi
-  echo "validate: $p ..."
-  (cd "$root" && "$kitaku" run "scenarios/$p.toml" --out "$(realpath -m "$runs/$p")" --threads 2) >"$runs/$p.log" 2>&1 ||
-    { echo "validate: $p failed; see $runs/$p.log" >&2; tail -5 "$runs/$p.log" >&2; exit 1; }
+  mkdir -p "$dir"
+  dirs+=("$dir")
+  for p in panel_2008_everyone_walks tohoku_0311 everyone_at_once retention_3days everyone_delayed_3h; do
+    if [ -f "$dir/$p/summary.json" ] && [ -f "$dir/$p/agents.csv" ]; then
+      # Kept only if it is the run asked for: the same agents and seed.
+      python3 - "$dir/$p/summary.json" "${AGENTS:-}" "${seed_args[1]:-}" <<'PY' || exit 1
+import json, sys
+s = json.load(open(sys.argv[1]))
+for key, want in (("agents", sys.argv[2]), ("seed", sys.argv[3])):
+    if want and int(s[key]) != int(want):
+        sys.exit(f"validate: {sys.argv[1]}: {key} {s[key]}, not {want}; remove the run or choose another RUNS_DIR")
+PY
+      echo "validate: $dir/$p: kept"
+      continue
+    fi
+    echo "validate: $dir/$p ..."
+    (cd "$root" && "$kitaku" run "scenarios/$p.toml" ${set_args[@]+"${set_args[@]}"} ${seed_args[@]+"${seed_args[@]}"} \
+        --out "$(realpath -m "$dir/$p")" --threads "$threads") >"$dir/$p.log" 2>&1 ||
+      { echo "validate: $dir/$p failed; see $dir/$p.log" >&2; tail -5 "$dir/$p.log" >&2; exit 1; }
+  done
 done
-python3 "$root/scripts/validation_table.py" "$runs"
+python3 "$root/scripts/validation_table.py" "${dirs[@]}"

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Kitaku's figures beside the published ones: the table of docs/validation.md.
 
-    scripts/validation_table.py RUNS_DIR
+    scripts/validation_table.py RUNS_DIR [RUNS_DIR ...]
 
 RUNS_DIR holds one `kitaku run` output folder per preset, named after it
 (scripts/validate.sh makes them all):
 
     panel_2008_everyone_walks/  tohoku_0311/  everyone_at_once/
     retention_3days/  everyone_delayed_3h/
+
+Given several RUNS_DIRs (the same presets with different seeds: SEEDS= of
+scripts/validate.sh), each row gives the mean over them and their range, and is
+within 2x when the mean is; its direction is right when it is right in every one.
 
 Each row reads summary.json, stations.csv or agents.csv of one or two of them
 and prints: published figure | source | Kitaku | how measured | within 2x? |
@@ -91,25 +95,64 @@ class Table:
     def __init__(self):
         self.rows = []
 
-    def add(self, published, source, kitaku, how, ratio=None, direction=None):
-        """ratio: Kitaku / published (None: not comparable); direction: True/False/None."""
-        within = "—" if ratio is None else ("**yes**" if 0.5 <= ratio <= 2.0 else f"no ({ratio:.2g}×)")
-        right = "—" if direction is None else ("yes" if direction else "**no**")
-        self.rows.append((published, source, kitaku, how, within, right))
+    def add(self, published, source, kitaku, how, ratio=None, direction=None, value=None, fmt=None):
+        """ratio: Kitaku / published (None: not comparable); direction: True/False/None;
+        value: Kitaku's figure as a number and fmt its text, for the mean over seeds."""
+        self.rows.append(dict(published=published, source=source, kitaku=kitaku, how=how, ratio=ratio,
+                              direction=direction, value=value, fmt=fmt))
+
+    @staticmethod
+    def merged(tables):
+        """One table from the same rows of several runs: means, ranges, and directions right in all."""
+        out = Table()
+        for row in tables[0].rows:
+            same = [r for t in tables for r in t.rows if r["published"] == row["published"]]
+            values = [r["value"] for r in same if r["value"] is not None]
+            ratios = [r["ratio"] for r in same if r["ratio"] is not None]
+            dirs = [r["direction"] for r in same if r["direction"] is not None]
+            m = dict(row)
+            if values and row["fmt"]:
+                f = row["fmt"]
+                mean = statistics.fmean(values)
+                m["kitaku"] = f"{f(mean)} ({f(min(values))} to {f(max(values))}, {len(values)} seeds)"
+            m["ratio"] = statistics.fmean(ratios) if ratios else None
+            m["direction"] = None if not dirs else all(dirs)
+            if dirs and 0 < sum(dirs) < len(dirs):
+                m["how"] += f"; direction right in {sum(dirs)} of {len(dirs)} seeds"
+            out.rows.append(m)
+        return out
 
     def print(self):
         print("| published figure | source | Kitaku | how Kitaku measures it | within 2×? | direction right? |")
         print("|---|---|---|---|---|---|")
+        n = 0
         for r in self.rows:
-            print("| " + " | ".join(r) + " |")
-        n = sum(1 for r in self.rows if r[4] == "**yes**" and r[5] != "**no**")
+            ratio, direction = r["ratio"], r["direction"]
+            within = "—" if ratio is None else ("**yes**" if 0.5 <= ratio <= 2.0 else f"no ({ratio:.2g}×)")
+            right = "—" if direction is None else ("yes" if direction else "**no**")
+            n += within == "**yes**" and right != "**no**"
+            print("| " + " | ".join((r["published"], r["source"], r["kitaku"], r["how"], within, right)) + " |")
         print(f"\n{len(self.rows)} rows; {n} within 2x with the right direction (or no direction to get wrong).")
 
 
+PCT1 = lambda v: f"{100 * v:.1f} %"  # noqa: E731
+PCT0 = lambda v: f"{100 * v:.0f} %"  # noqa: E731
+CHANGE = lambda v: f"{100 * v:+.0f} %"  # noqa: E731
+
+
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2:
         sys.exit(__doc__.strip().splitlines()[2].strip())
-    runs = sys.argv[1]
+    tables = [table(runs) for runs in sys.argv[1:]]
+    t = tables[0] if len(tables) == 1 else Table.merged(tables)
+    t.print()
+    if len(tables) > 1:
+        print(f"Means over {len(tables)} seeds ({', '.join(sys.argv[1:])}); the figures inside "
+              "'how Kitaku measures it' are the first seed's.")
+
+
+def table(runs):
+    """The table of one set of runs (RUNS_DIR)."""
     t = Table()
     panel_dir, panel = load(runs, "panel_2008_everyone_walks")
     tohoku_dir, tohoku = load(runs, "tohoku_0311")
@@ -122,7 +165,7 @@ def main():
     t.add("16 % of walkers spend ≥ 3 h at ≥ 6 p/m²", "2008 panel", f"{100 * share:.1f} %",
           f"`share_walkers_ge6_3h_with_junctions` (on edges and queued or standing at junctions; "
           f"on edges only, `share_walkers_ge6_3h`: {100 * panel['share_walkers_ge6_3h']:.1f} %), panel preset",
-          share / 0.16, None)
+          share / 0.16, None, share, PCT1)
 
     # 2-3. By origin: the 3 central wards (38 %), and those leaving the city (31 %).
     cx = cy = None
@@ -156,11 +199,11 @@ def main():
     s_central = central[1] / central[0] if central[0] else 0
     t.add("38 % of those leaving the 3 central wards", "2008 panel", f"{100 * s_central:.1f} %",
           f"walkers starting within {CENTRAL_WARDS_R_M / 1000:.2f} km of the centre (the 3 wards' area as a disc), panel preset",
-          s_central / 0.38, s_central > share)
+          s_central / 0.38, s_central > share, s_central, PCT1)
     s_leaving = leaving[1] / leaving[0] if leaving[0] else 0
     t.add("31 % of those leaving the 23 wards", "2008 panel", f"{100 * s_leaving:.1f} %",
           "walkers whose home is beyond the city's network (> 1 km walked off it; the R = 10 km city is half the wards' area), panel preset",
-          s_leaving / 0.31, s_leaving > share)
+          s_leaving / 0.31, s_leaving > share, s_leaving, PCT1)
 
     # 4-5. Marunouchi -> Wako (21 km): 15 h, 9 h of it in packed crowds.
     trip = weighted_median(wako_trip)
@@ -168,10 +211,10 @@ def main():
     if trip is not None:
         t.add("Marunouchi → Wako (21 km) takes 15 h instead of 5 h", "2008 panel", hours(trip),
               f"median trip of walkers from within 1 km of the centre with home 19–23 km ({len(wako_trip)} agents), panel preset",
-              trip / (15 * 3600), trip > 5 * 3600)
+              trip / (15 * 3600), trip > 5 * 3600, trip, hours)
         t.add("… 9 h of it in crowds of ≥ 6 p/m²", "2008 panel", hours(crowd),
               "median `seconds_ge6 + junction_seconds_ge6` of the same walkers",
-              crowd / (9 * 3600) if crowd > 0 else 0.0, None)
+              crowd / (9 * 3600) if crowd > 0 else 0.0, None, crowd, hours)
     else:
         t.add("Marunouchi → Wako (21 km) takes 15 h instead of 5 h", "2008 panel", "none home", "no such walker got home in the run")
 
@@ -184,19 +227,20 @@ def main():
     t.add("a third go home the next day: people in crowds about −50 %", "2008 panel", f"{100 * cut:+.0f} %",
           f"`total_person_minutes_ge6` (edges and junctions; edges only: {100 * cut_e:+.0f} %), "
           "retention_3days (30 % of employers keep staff 3 days) against everyone_at_once",
-          cut / -0.5, cut < 0)
+          cut / -0.5, cut < 0, cut, CHANGE)
     cut = delayed["total_person_minutes_ge6"] / base - 1
     cut_e = delayed["person_minutes_ge6"] / base_e - 1
     t.add("departure delayed 3 h: about −20 %", "2008 panel", f"{100 * cut:+.0f} %",
           f"`total_person_minutes_ge6` (edges only: {100 * cut_e:+.0f} %), everyone_delayed_3h "
           "(everyone kept 3 h, then released over 30 min) against everyone_at_once",
-          cut / -0.2, cut < 0)
+          cut / -0.2, cut < 0, cut, CHANGE)
 
     # 8. Hiroi: road length at >= 6 p/m2, everyone at once against 3.11: 137x.
     a, b = panel["peak_km_road_ge6"], tohoku["peak_km_road_ge6"]
     ratio = a / b if b > 0 else math.inf
     t.add("road length at ≥ 6 p/m², everyone at once vs 3.11: ≈ 137×", "Hiroi et al. 2016", f"{ratio:.1f}×",
-          f"`peak_km_road_ge6`: panel preset {a:.1f} km / tohoku_0311 {b:.1f} km", ratio / 137, ratio > 1)
+          f"`peak_km_road_ge6`: panel preset {a:.1f} km / tohoku_0311 {b:.1f} km", ratio / 137, ratio > 1,
+          ratio if math.isfinite(ratio) else None, lambda v: f"{v:.1f}×")
 
     # 9. 3.11: > 70 % of people outdoors set off within 1 hour.
     dep_w = [0.0, 0.0]
@@ -219,7 +263,7 @@ def main():
             speeds.append((float(r["walked_network_m"]) / walk_s * 3.6, w))  # walking_s: on the network only
     s = dep_w[1] / dep_w[0]
     t.add("3.11: > 70 % of people outdoors set off within 1 h", "Osaragi group", f"{100 * s:.0f} %",
-          "persons setting off within 1 h of all who set off in 24 h, tohoku_0311", s / 0.7, None)
+          "persons setting off within 1 h of all who set off in 24 h, tohoku_0311", s / 0.7, None, s, PCT0)
 
     # 10-12. Weathernews: time home on 3.11 by usual commute.
     for band, (label, published) in enumerate([("< 30 min", 3 * 60 + 58), ("30–60 min", 7 * 60 + 8), ("60–90 min", 11 * 60 + 6)]):
@@ -231,20 +275,21 @@ def main():
             continue
         t.add(f"3.11, usual commute {label}: home after {hours(published * 60)}", "Weathernews", hours(m),
               f"median time from the quake to home of those home {lo:.0f}–{hi:.0f} km away who got home ({len(bands[band])} agents; 20 km/h door to door, judgement), tohoku_0311",
-              m / (published * 60), None)
+              m / (published * 60), None, m, hours)
 
     # 13. 3.11 walking speed: about 5 km/h (20 km in 4 h).
     v = weighted_median(speeds)
     if v is not None:
         t.add("3.11: walkers made ≈ 5 km/h (20 km in 4 h)", "Osaragi group", f"{v:.1f} km/h",
-              "median distance walked on the network / time walking on it, of walkers home 15–25 km away, tohoku_0311", v / 5.0, None)
+              "median distance walked on the network / time walking on it, of walkers home 15–25 km away, tohoku_0311", v / 5.0, None,
+              v, lambda x: f"{x:.1f} km/h")
 
     # 14. 35 places at >= 6 p/m2 three hours after the quake.
     places = panel.get("places_ge6_3h", -1)
     t.add("crowds of ≥ 6 p/m² at 35 places in 13 wards 3 h after the quake", "2008 panel", f"{places}",
           "`places_ge6_3h`: groups of edges and junctions at ≥ 6 p/m² joined through shared nodes, at +3 h, "
           "panel preset (the city is half the 23 wards' area)",
-          places / 35 if places > 0 else 0.0, None)
+          places / 35 if places > 0 else 0.0, None, places if places >= 0 else None, lambda v: f"{v:.0f}")
 
     # 15-17. Station fronts at 20:00 on 3.11 (National Police Agency).
     fronts = station_fronts(tohoku_dir)
@@ -267,10 +312,11 @@ def main():
         direction = None if previous is None else previous > persons
         if previous is not None:
             how += "; direction: fewer than at the station above, as published"
-        t.add(label, "National Police Agency", f"{persons:,.0f}", how, persons / published, direction)
+        t.add(label, "National Police Agency", f"{persons:,.0f}", how, persons / published, direction,
+              persons, lambda v: f"{v:,.0f}")
         previous = persons
 
-    t.print()
+    return t
 
 
 def station_fronts(run_dir):

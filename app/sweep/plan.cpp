@@ -12,6 +12,7 @@
 
 #include "kitaku/sim/error.hpp"
 #include "kitaku/sim/toml_error.hpp"
+#include "sweep/scenario_keys.hpp"
 #include "sweep/toml_file.hpp"
 
 namespace kitaku::app::sweep {
@@ -153,38 +154,12 @@ std::vector<std::vector<ParamValue>> latin_hypercube(const std::vector<const Axi
 
 void set_value(toml::table& root, const std::string& key, const ParamValue& value, const std::string& file,
                int line) {
-  const auto fail = [&](const std::string& why) {
+  set_scenario_key(root, key, value, [&](const std::string& why) {
     throw InputError(file, "line " + std::to_string(line), "[[axis]] key \"" + key + "\": " + why);
-  };
-  toml::table* t = &root;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t dot = key.find('.', start);
-    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (dot == std::string::npos) {
-      if (const toml::node* n = t->get(part); n && (n->is_table() || n->is_array()))
-        fail("names a table or an array, not a value; a sweep varies single values");
-      std::visit([&](const auto& v) { t->insert_or_assign(part, v); }, value.v);
-      return;
-    }
-    toml::node* n = t->get(part);
-    if (!n) {
-      t->insert(part, toml::table{});
-      n = t->get(part);
-    }
-    if (!n->is_table())
-      fail("\"" + key.substr(0, dot) + "\" is not a table" +
-           (n->is_array_of_tables() ? " ([[" + part + "]] entries cannot be varied)" : ""));
-    t = n->as_table();
-    start = dot + 1;
-  }
+  });
 }
 
-std::string to_text(const toml::table& t) {
-  std::ostringstream o;
-  o << toml::toml_formatter(t);
-  return o.str();
-}
+std::string to_text(const toml::table& t) { return toml_text(t); }
 
 std::string pad(std::size_t v, std::size_t max) {
   const std::size_t width = std::max<std::size_t>(2, std::to_string(max).size());

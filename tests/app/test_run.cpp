@@ -403,6 +403,46 @@ TEST_CASE("kitaku run --seed changes the result and is recorded") {
   CHECK(slurp(dir / "again/timeseries.csv") == slurp(dir / "seeded/timeseries.csv"));
 }
 
+TEST_CASE("kitaku run --set changes scenario keys, gives what the edited file gives, and is recorded") {
+  use_shared_cache();
+  TempDir dir;
+  const std::string scen = write_file(dir, "s.toml", small_scenario());
+  // The same run two ways: keys set on the command line, and the file edited.
+  const auto set = run_kitaku("run --set population.agents=4000 --set 'run.duration_h=0.25' --set quake.day=holiday " +
+                              quoted(scen) + " --out " + quoted(dir / "set"));
+  const std::string edited = write_file(dir, "e.toml", small_scenario("duration_h = 0.25\n", "agents = 4000\n") +
+                                                        "[quake]\nday = \"holiday\"\n");
+  const auto file = run_kitaku("run " + quoted(edited) + " --out " + quoted(dir / "file"));
+  CAPTURE(set.output);
+  REQUIRE(set.code == 0);
+  REQUIRE(file.code == 0);
+  CHECK(set.output.find("quake holiday") != std::string::npos);
+  CHECK(read_json(dir / "set/summary.json").at("agents") == 4000);
+  CHECK(slurp(dir / "set/timeseries.csv") == slurp(dir / "file/timeseries.csv"));
+  CHECK(slurp(dir / "set/agents.csv") == slurp(dir / "file/agents.csv"));
+  // The scenario.toml beside the outputs has the keys as set: it reproduces the run.
+  CHECK(slurp(dir / "set/scenario.toml").find("agents = 4000\n") != std::string::npos);
+  const auto again = run_kitaku("run " + quoted(dir / "set/scenario.toml") + " --out " + quoted(dir / "again"));
+  REQUIRE(again.code == 0);
+  CHECK(slurp(dir / "again/timeseries.csv") == slurp(dir / "set/timeseries.csv"));
+  // Bad keys and values: one message naming the file and the --set, exit 1.
+  const std::vector<std::pair<std::string, std::string>> bad{
+      {"population.agentz=5", scen + ": --set population.agentz=5: [population] agentz: unknown key"},
+      {"population.agents=0", scen + ": --set population.agents=0: [population] agents: must be in"},
+      {"population=3", scen + ": --set population=3: names a table or an array"},
+      {"population", "--set: population: expected KEY=VALUE"},
+  };
+  for (const auto& [arg, message] : bad) {
+    CAPTURE(arg);
+    const auto r = run_kitaku("run --set " + quoted(arg) + " " + quoted(scen) + " --out " + quoted(dir / "bad"));
+    CAPTURE(r.output);
+    CHECK(r.code == 1);
+    CHECK(r.output.rfind("kitaku: error: " + message, 0) == 0);
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  }
+  CHECK_FALSE(fs::exists(dir / "bad/summary.json"));
+}
+
 TEST_CASE("kitaku run --replay commands.log reproduces a run with commands") {
   use_shared_cache();
   TempDir dir;
