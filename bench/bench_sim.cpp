@@ -6,6 +6,11 @@
 //
 //   bench_sim [--radius-km 30] [--agents 1000000] [--hours 24] [--step-s 10]
 //             [--threads 1,2] [--seed 1] [--work DIR] [--home-cell-m 4000] [--route-variants 1]
+//             [--persons-per-agent P]
+// --persons-per-agent P scales the city's people ([population] scale) so that the
+// N agents stand for P persons each: --persons-per-agent 1 is a person-level run
+// (issue #16) of N people on the same roads. Without it the city keeps its own
+// population (29.7 M at R = 30) and each agent stands for population / N.
 // Routing defaults are coarser than a scenario's (2000 m x 3): on a 60 km city
 // those would ask for ~8,000 whole-network trees (docs/PERFORMANCE.md).
 //
@@ -58,7 +63,8 @@ double load_average() {
 void usage() {
   std::fprintf(stderr,
                "usage: bench_sim [--radius-km R] [--agents N] [--hours H] [--step-s S] [--threads 1,2]\n"
-               "                 [--seed S] [--work DIR] [--home-cell-m M] [--route-variants V]\n");
+               "                 [--seed S] [--work DIR] [--home-cell-m M] [--route-variants V]\n"
+               "                 [--persons-per-agent P]\n");
   std::exit(2);
 }
 
@@ -90,6 +96,7 @@ int main(int argc, char** argv) {
   int step_s = 10;
   std::string threads_list = "1,2", work;
   unsigned long long seed = 1;
+  double persons_per_agent = 0;  // 0: the city's own population
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (i + 1 >= argc) usage();
@@ -102,6 +109,10 @@ int main(int argc, char** argv) {
     else if (a == "--work") work = argv[++i];
     else if (a == "--home-cell-m") home_cell = std::strtod(argv[++i], nullptr);
     else if (a == "--route-variants") route_variants = std::atoi(argv[++i]);
+    else if (a == "--persons-per-agent") {
+      persons_per_agent = std::strtod(argv[++i], nullptr);
+      if (!(persons_per_agent > 0)) usage();
+    }
     else usage();
   }
   if (radius <= 0 || agents <= 0 || hours <= 0 || step_s <= 0 || home_cell <= 0 || route_variants <= 0) usage();
@@ -141,6 +152,13 @@ int main(int argc, char** argv) {
     std::printf("  loaded in %.2f s: %zu nodes, %zu edges, %zu facilities, %.0f people by day; peak %.0f MiB\n",
                 seconds_since(t_load), net.node_count(), net.edge_count(), lc.city.facilities.size(),
                 lc.report.population_kept, proc_status_mib("VmHWM"));
+    if (persons_per_agent > 0) {
+      double people = 0;
+      for (const auto& z : lc.city.zones) people += z.day_population;
+      sc.population.scale = static_cast<double>(agents) * persons_per_agent / people;
+      std::printf("  population scaled by %.4f to %.0f people: %g person%s per agent\n", sc.population.scale,
+                  people * sc.population.scale, persons_per_agent, persons_per_agent == 1 ? "" : "s");
+    }
     const bool per_run = reset_peak();
     std::printf("  peak memory %s\n",
                 per_run ? "per run (VmHWM reset before each; the loaded city included)"

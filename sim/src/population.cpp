@@ -203,7 +203,9 @@ Population place_population(const Network& net, const SpatialIndex& index, const
   zone_pop.reserve(city.zones.size());
   for (const auto& z : city.zones) zone_pop.push_back(z.day_population);
   const Cumulative zone_cum = Cumulative::of(zone_pop.begin(), zone_pop.end());
-  const double total = zone_cum.total();
+  // [population] scale: the same city with fewer (or more) people out of home. The
+  // zones keep their shares of the total, so placement draws are unchanged.
+  const double total = zone_cum.total() * pp.scale;
   if (city.zones.empty() || !(total > 0))
     throw InputError(scenario.origin, "[population]",
                      "the city has no population (no zones, or every zone's day_population is 0)");

@@ -119,6 +119,7 @@ std::string to_toml(const Scenario& s) {
   } else {
     d("persons_per_agent", p.persons_per_agent);
   }
+  if (p.source == "zones") d("scale", p.scale);
   d("share_work", p.share_work);
   d("share_school", p.share_school);
   d("share_shopping", p.share_shopping);

@@ -146,6 +146,27 @@ TEST_CASE("persons_per_agent sizes the population when agents is 0") {
   CHECK_THROWS_AS(place_population(w.net, w.index, w.c, s, 1), InputError);
 }
 
+TEST_CASE("population.scale multiplies the people and keeps where they are") {
+  const auto& w = world();
+  auto s = scenario(0);
+  s.population.persons_per_agent = 1290;
+  s.population.scale = 0.5;  // 225000 / 1290 = 174.4 -> 174
+  const auto p = place_population(w.net, w.index, w.c, s, 1);
+  CHECK(p.size() == 174);
+  CHECK(p.persons_total == doctest::Approx(kTotal * 0.5));
+  CHECK(p.persons_per_agent * 174 == doctest::Approx(kTotal * 0.5));
+  // With a fixed agent count only the weight changes: the same agents, half as heavy.
+  auto a = scenario(300), b = scenario(300);
+  b.population.scale = 0.25;
+  const auto pa = place_population(w.net, w.index, w.c, a, 7), pb = place_population(w.net, w.index, w.c, b, 7);
+  REQUIRE(pa.size() == pb.size());
+  CHECK(pb.persons_per_agent == doctest::Approx(pa.persons_per_agent * 0.25));
+  for (std::size_t i = 0; i < pa.size(); ++i) {
+    CHECK(pa.zone[i] == pb.zone[i]);
+    CHECK(pa.pos[i].x == pb.pos[i].x);
+  }
+}
+
 TEST_CASE("activities follow the weekday shares") {
   const auto& p = big();
   const PopulationParams pp;

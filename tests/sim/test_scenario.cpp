@@ -300,6 +300,7 @@ void check_equal(const Scenario& a, const Scenario& b) {
   const auto& q = b.population;
   CHECK(p.agents == q.agents);
   CHECK(p.persons_per_agent == q.persons_per_agent);
+  CHECK(p.scale == q.scale);
   CHECK(p.share_work == q.share_work);
   CHECK(p.share_school == q.share_school);
   CHECK(p.share_shopping == q.share_shopping);
@@ -656,6 +657,8 @@ TEST_CASE("every table refuses unknown keys, wrong types and out-of-range values
         "s.toml: line 4: [population] agents: must be in [1, 50000000], got 0");
   CHECK(error_with_city("[population]\npersons_per_agent = 0\n") ==
         "s.toml: line 4: [population] persons_per_agent: must be > 0, got 0");
+  CHECK(error_with_city("[population]\nscale = 0\n") ==
+        "s.toml: line 4: [population] scale: must be in (0, 10], got 0");
   CHECK(error_with_city("[population]\nelderly_share = 1.5\n") ==
         "s.toml: line 4: [population] elderly_share: must be in [0, 1], got 1.5");
   CHECK(error_with_city("[movement]\nv0_mean = 5\n") ==

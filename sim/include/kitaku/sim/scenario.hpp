@@ -64,6 +64,7 @@ struct PopulationParams {
   std::string generation;            // source = "crowdwalk": *.gen.json or *.genDist.json
   std::int64_t agents = 100000;      // agents to place (0: use persons_per_agent)
   double persons_per_agent = 0;      // > 0: agents = population / persons_per_agent
+  double scale = 1;                  // source = "zones": every zone's people times this
   // Activity shares of people in zones (weekday defaults; [population.holiday]
   // overrides for holidays). Work and school have a place to stay; the rest are outdoors.
   double share_work = 0.60, share_school = 0.08, share_shopping = 0.20, share_visitor = 0.04;
