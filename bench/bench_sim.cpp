@@ -153,8 +153,7 @@ int main(int argc, char** argv) {
                 seconds_since(t_load), net.node_count(), net.edge_count(), lc.city.facilities.size(),
                 lc.report.population_kept, proc_status_mib("VmHWM"));
     if (persons_per_agent > 0) {
-      double people = 0;
-      for (const auto& z : lc.city.zones) people += z.day_population;
+      const double people = lc.report.population_kept;  // the zones' day population
       sc.population.scale = static_cast<double>(agents) * persons_per_agent / people;
       std::printf("  population scaled by %.4f to %.0f people: %g person%s per agent\n", sc.population.scale,
                   people * sc.population.scale, persons_per_agent, persons_per_agent == 1 ? "" : "s");

@@ -276,7 +276,7 @@ void read_population(const std::string& origin, const toml::table& t, const std:
   r.get("agents", p.agents, std::int64_t{1}, std::int64_t{50'000'000});
   if (r.get("persons_per_agent", p.persons_per_agent, 0.0, kInf, true)) p.agents = 0;
   if (r.get("scale", p.scale, 0.0, 10.0, true) && p.source != "zones")
-    r.fail_at("scale", "only with source = \"zones\" (a trips file gives its own people)");
+    r.fail_at("scale", "only with source = \"zones\" (a trips or generation file gives its own people)");
   read_shares(origin, t, r, "population", {"share_work", "share_school", "share_shopping", "share_visitor", "share_transit"},
               {&p.share_work, &p.share_school, &p.share_shopping, &p.share_visitor, &p.share_transit});
   r.get("elderly_share", p.elderly_share, 0.0, 1.0);

@@ -860,6 +860,8 @@ TEST_CASE("[population] source: zones, trips or crowdwalk, each with its file") 
         "s.toml: line 4: [population] source: source = \"trips\" needs trips = \"FILE\"");
   CHECK(error_with_city("[population]\nsource = \"crowdwalk\"\n") ==
         "s.toml: line 4: [population] source: source = \"crowdwalk\" needs generation = \"FILE.gen.json\"");
+  CHECK(error_with_city("[population]\nsource = \"trips\"\ntrips = \"t.csv\"\nscale = 0.5\n") ==
+        "s.toml: line 6: [population] scale: only with source = \"zones\" (a trips or generation file gives its own people)");
   CHECK(error_with_city("[population]\ntrips = \"t.csv\"\n") ==
         "s.toml: line 4: [population] trips: only with source = \"trips\"");
   CHECK(error_with_city("[population]\nsource = \"trips\"\ntrips = \"t.csv\"\nagents = 5\n") ==
