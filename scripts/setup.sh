@@ -17,6 +17,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin      # kitaku sweep across processes and machines (mpirun)
   clang libclang-rt-14-dev libomp-dev   # scripts/tsan.sh: clang's ThreadSanitizer, LLVM libomp + Archer (libarcher.so)
   pybind11-dev python3-dev python3-numpy   # the Python module kitaku (docs/python.md)
+  python3-pandas                  # tests: the metropolis's agents.csv opens in pandas
 )
 
 missing=()

@@ -11,6 +11,11 @@
 #   SEEDS="1 2 3" run each preset once per seed, into RUNS_DIR/seed-S/, and print the
 #                 mean over the seeds with their range
 #   THREADS=N     threads per run (default 2)
+#   CITY=metropolis  run the presets on the 30 km Tokyo-like metropolis (the real
+#                 1 km mesh from ../shared/data/population, docs/synthetic-city.md)
+#                 instead of their 10 km synthetic city
+#   PRESETS="a b" run only these of the five presets (the table skips the rows of
+#                 the others)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 kitaku=${1:-$root/build/kitaku}
@@ -20,6 +25,20 @@ threads=${THREADS:-2}
 case "${AGENTS:-}" in ''|*[!0-9]*) [ -z "${AGENTS:-}" ] || { echo "validate: AGENTS=$AGENTS: not a whole number" >&2; exit 2; } ;; esac
 set_args=()
 [ -z "${AGENTS:-}" ] || set_args=(--set "population.agents=$AGENTS")
+case "${CITY:-}" in
+  '') ;;
+  metropolis)
+    mesh=$(realpath -m "$root/../shared/data/population")
+    for f in tokyo_mesh1km_polygons_epsg6668.geojson tokyo_mlit_jinryu_mesh1km_2019-10.csv; do
+      [ -f "$mesh/$f" ] || { echo "validate: CITY=metropolis needs $mesh/$f (../shared/data)" >&2; exit 2; }
+    done
+    set_args+=(--set city.synthetic_radius_km=30 --set city.synthetic_kind=metropolis
+               --set city.synthetic_capacity_share=0.027 --set routing.home_cell_m=4000
+               --set "city.zones=$mesh/tokyo_mesh1km_polygons_epsg6668.geojson"
+               --set "city.population_csv=$mesh/tokyo_mlit_jinryu_mesh1km_2019-10.csv") ;;
+  *) echo "validate: CITY=$CITY: only metropolis (or nothing, the presets' own city)" >&2; exit 2 ;;
+esac
+presets=${PRESETS:-panel_2008_everyone_walks tohoku_0311 everyone_at_once retention_3days everyone_delayed_3h}
 dirs=()
 for seed in ${SEEDS:-default}; do
   if [ "$seed" = default ]; then
@@ -32,7 +51,7 @@ for seed in ${SEEDS:-default}; do
   fi
   mkdir -p "$dir"
   dirs+=("$dir")
-  for p in panel_2008_everyone_walks tohoku_0311 everyone_at_once retention_3days everyone_delayed_3h; do
+  for p in $presets; do
     if [ -f "$dir/$p/summary.json" ] && [ -f "$dir/$p/agents.csv" ]; then
       # Kept only if it is the run asked for: the same agents and seed.
       python3 - "$dir/$p/summary.json" "${AGENTS:-}" "${seed_args[1]:-}" <<'PY' || exit 1

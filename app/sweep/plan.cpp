@@ -221,8 +221,9 @@ std::string city_key(const Scenario& sc) {
 std::string describe_city(const Scenario& sc) {
   char buf[160];
   if (sc.city.synthetic()) {
-    std::snprintf(buf, sizeof buf, "synthetic city r=%g km seed %llu", sc.city.synthetic_radius_km,
-                  static_cast<unsigned long long>(sc.city.synthetic_seed));
+    std::snprintf(buf, sizeof buf, "synthetic %s r=%g km seed %llu",
+                  sc.city.synthetic_kind == "circle" ? "city" : sc.city.synthetic_kind.c_str(),
+                  sc.city.synthetic_radius_km, static_cast<unsigned long long>(sc.city.synthetic_seed));
     return buf;
   }
   return "city " + sc.city.network;

@@ -10,6 +10,7 @@
 #include "kitaku/geo/facilities.hpp"
 #include "kitaku/geo/gdal_util.hpp"
 #include "kitaku/geo/intensity_raster.hpp"
+#include "kitaku/geo/sha256.hpp"
 #include "kitaku/geo/synth.hpp"
 #include "kitaku/sim/error.hpp"
 #include "kitaku/sim/spatial_index.hpp"
@@ -106,15 +107,31 @@ CitySource resolve_synthetic(const CitySource& source, CityReport* report) {
   CitySource city = source;
   const fs::path dir = fs::path(cache_dir()) / "synth";
   fs::create_directories(dir);
-  char file[128];
-  std::snprintf(file, sizeof file, "city-v%d-r%g-s%llu-c%g.gpkg", kSynthVersion, city.synthetic_radius_km,
-                static_cast<unsigned long long>(city.synthetic_seed), city.synthetic_capacity_share);
+  char file[160];
+  SynthOptions so;
+  so.radius_km = city.synthetic_radius_km;
+  so.seed = city.synthetic_seed;
+  so.capacity_share = city.synthetic_capacity_share;
+  if (city.synthetic_kind == "circle") {
+    std::snprintf(file, sizeof file, "city-v%d-r%g-s%llu-c%g.gpkg", kSynthVersion, city.synthetic_radius_km,
+                  static_cast<unsigned long long>(city.synthetic_seed), city.synthetic_capacity_share);
+  } else {
+    // The mesh files' contents are part of the name: an edited mesh is a new city.
+    so.kind = city.synthetic_kind;
+    so.mesh_polygons = city.zones;
+    so.mesh_population = city.population_csv;
+    const std::string id = sha256_hex(sha256_file(city.zones) + sha256_file(city.population_csv)).substr(0, 12);
+    std::snprintf(file, sizeof file, "city-v%d-%s-r%g-s%llu-c%g-m%s.gpkg", kSynthVersion, city.synthetic_kind.c_str(),
+                  city.synthetic_radius_km, static_cast<unsigned long long>(city.synthetic_seed),
+                  city.synthetic_capacity_share, id.c_str());
+  }
   city.network = (dir / file).string();
   city.network_layer = "roads";
   city.facilities = city.stations = city.zones = city.network;
+  city.population_csv.clear();  // the metropolis's mesh people are in its zones layer
   if (!fs::exists(city.network)) {
     const auto t0 = std::chrono::steady_clock::now();
-    write_synthetic_city(city.network, {city.synthetic_radius_km, city.synthetic_seed, city.synthetic_capacity_share});
+    write_synthetic_city(city.network, so);
     if (report) {
       report->generated_synthetic = true;
       report->generate_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -181,6 +181,8 @@ void read_city(const std::string& origin, const toml::table& t, const std::strin
   r.get("synthetic_radius_km", c.synthetic_radius_km, 0.5, 100.0);
   r.get("synthetic_seed", c.synthetic_seed);
   r.get("synthetic_capacity_share", c.synthetic_capacity_share, 0.0, 1.0, true);
+  if (r.get("synthetic_kind", c.synthetic_kind) && c.synthetic_kind != "circle" && c.synthetic_kind != "metropolis")
+    r.fail_at("synthetic_kind", "must be \"circle\" or \"metropolis\", got \"" + c.synthetic_kind + "\"");
   r.get("network", c.network);
   r.get("network_layer", c.network_layer);
   r.get("crs_epsg", c.crs_epsg, 0, 999999);
@@ -196,11 +198,22 @@ void read_city(const std::string& origin, const toml::table& t, const std::strin
   r.finish();
   if (c.synthetic() == !c.network.empty())
     throw InputError(origin, line_of(t), "[city] needs exactly one of synthetic_radius_km and network");
+  if (r.has("synthetic_kind") && !c.synthetic())
+    r.fail_at("synthetic_kind", "only with synthetic_radius_km (a network file is a real city)");
   if (c.synthetic()) {
+    const bool metropolis = c.synthetic_kind == "metropolis";
     for (const char* key : {"network_layer", "facilities", "stations", "zones", "population_csv", "shelters",
-                            "evacuation_sites"})
-      if (r.has(key))
-        r.fail_at(key, "only with network (a synthetic city brings its own layers)");
+                            "evacuation_sites"}) {
+      const bool mesh_key = std::string_view(key) == "zones" || std::string_view(key) == "population_csv";
+      if (r.has(key) && !(metropolis && mesh_key))
+        r.fail_at(key, metropolis ? "only with network (the metropolis takes zones and population_csv only: its 1 km mesh)"
+                                  : "only with network (a synthetic city brings its own layers)");
+    }
+    if (metropolis && (c.zones.empty() || c.population_csv.empty()))
+      r.fail_at(c.zones.empty() ? "zones" : "population_csv",
+                "synthetic_kind = \"metropolis\" needs zones (the 1 km mesh polygons) and population_csv (the MLIT CSV)");
+    c.zones = resolve(base_dir, c.zones);
+    c.population_csv = resolve(base_dir, c.population_csv);
     return;
   }
   if (!c.population_csv.empty() && c.zones.empty())

@@ -81,6 +81,11 @@ std::string to_toml(const Scenario& s) {
   if (c.synthetic()) d("synthetic_radius_km", c.synthetic_radius_km);
   kv("synthetic_seed", std::to_string(c.synthetic_seed));
   d("synthetic_capacity_share", c.synthetic_capacity_share);
+  if (c.synthetic() && c.synthetic_kind != "circle") {  // the metropolis: its mesh files
+    str("synthetic_kind", c.synthetic_kind);
+    path("zones", c.zones);
+    path("population_csv", c.population_csv);
+  }
   if (!c.synthetic()) {  // a synthetic city's layer paths are the program's business, never the file's
     path("network", c.network);
     path("network_layer", c.network_layer);

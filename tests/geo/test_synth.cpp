@@ -9,12 +9,14 @@
 #include <filesystem>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "kitaku/geo/facilities.hpp"
 #include "kitaku/geo/gdal_util.hpp"
 #include "kitaku/geo/network_import.hpp"
 #include "kitaku/geo/synth.hpp"
@@ -473,4 +475,229 @@ TEST_CASE("synth: kitaku synth writes the city and reports it, a bad radius exit
   const auto shp = kitaku::test::run_kitaku("synth --radius-km 2 " + (dir / "city.shp"));
   CHECK(shp.code == 1);
   CHECK(shp.output.find("must be a GeoPackage") != std::string::npos);
+}
+
+// ---- the metropolis (kitaku synth --kind metropolis): the real mesh, hubs, bay, rivers ----
+
+namespace {
+
+struct Mesh {
+  std::string polygons, population;
+};
+std::optional<Mesh> tokyo_mesh() {
+  const auto poly = kitaku::test::shared_data("population/tokyo_mesh1km_polygons_epsg6668.geojson");
+  const auto csv = kitaku::test::shared_data("population/tokyo_mlit_jinryu_mesh1km_2019-10.csv");
+  if (!poly || !csv) return std::nullopt;
+  return Mesh{*poly, *csv};
+}
+
+geo::SynthOptions metro_options(const Mesh& m, double radius_km) {
+  geo::SynthOptions o;
+  o.radius_km = radius_km;
+  o.seed = 1;
+  o.capacity_share = 0.027;
+  o.kind = "metropolis";
+  o.mesh_polygons = m.polygons;
+  o.mesh_population = m.population;
+  return o;
+}
+
+/// One 20 km metropolis for the checks below (about 1 s to write): all three rivers
+/// reach into it.
+struct Metropolis {
+  TempDir dir;
+  std::string path = dir / "metro.gpkg";
+  geo::SynthReport report;
+  explicit Metropolis(const Mesh& m) { report = geo::write_synthetic_city(path, metro_options(m, 20)); }
+};
+
+Point project(double lon, double lat) {
+  REQUIRE(geo::Transform(geo::wgs84(), geo::srs_from_epsg(6677)).apply(lon, lat));
+  return {lon, lat};
+}
+
+}  // namespace
+
+TEST_CASE("metropolis: the mesh's people inside the radius, the real hubs, no streets in the bay") {
+  const auto mesh = tokyo_mesh();
+  if (!mesh) return;
+  const Metropolis m(*mesh);
+  // People: every mesh whose centre is inside the radius, as load_mesh_zones reads them.
+  geo::MeshJoinReport join;
+  const auto zones = geo::load_mesh_zones(mesh->polygons, mesh->population,
+                                          geo::wkt2(geo::srs_from_epsg(6677)), &join);
+  CHECK(join.day_total == doctest::Approx(17760686));  // SOURCES.md: 17.76 M by day
+  double inside = 0;
+  std::size_t n_inside = 0;
+  const Point centre = tokyo_station_6677();
+  for (const auto& z : zones) {
+    Point c{0, 0};
+    const auto& ring = z.rings.front();
+    for (std::size_t k = 0; k + 1 < ring.size(); ++k) c = {c.x + ring[k].x, c.y + ring[k].y};
+    c = {c.x / static_cast<double>(ring.size() - 1), c.y / static_cast<double>(ring.size() - 1)};
+    if (kitaku::distance(c, centre) <= 20000 && z.day_population + z.night_population > 0) {
+      inside += z.day_population;
+      ++n_inside;
+    }
+  }
+  CHECK(m.report.zones == n_inside);
+  CHECK(m.report.day_population == doctest::Approx(inside));
+  CHECK(m.report.mesh_day_total == doctest::Approx(17760686));
+  CHECK(m.report.day_population > 0.6 * 17760686);  // the 23 wards and more
+  CHECK(m.report.facility_capacity == doctest::Approx(0.027 * m.report.day_population).epsilon(0.01));
+
+  // The six hubs stand at (the street crossing nearest) their real stations.
+  const geo::DatasetPtr ds = geo::open_vector(m.path);
+  std::map<std::string, Point> stations;
+  for (auto& f : *ds->GetLayerByName("stations")) {
+    const auto* p = f->GetGeometryRef()->toPoint();
+    stations[f->GetFieldAsString("name")] = {p->getX(), p->getY()};
+  }
+  const std::vector<std::pair<std::string, std::pair<double, double>>> hubs{
+      {"東京", {139.7671, 35.6812}}, {"新宿", {139.7005, 35.6896}}, {"渋谷", {139.7016, 35.6580}},
+      {"池袋", {139.7109, 35.7295}}, {"品川", {139.7387, 35.6285}}, {"上野", {139.7774, 35.7141}}};
+  for (const auto& [name, ll] : hubs) {
+    CAPTURE(name);
+    REQUIRE(stations.count(name));
+    CHECK(kitaku::distance(stations[name], project(ll.first, ll.second)) < 80);
+  }
+
+  // No street vertex in open water: the bay south of 台場, off 浦安, and mid-bay east of 羽田.
+  const std::vector<Point> sea{project(139.87, 35.57), project(139.92, 35.58), project(139.88, 35.54)};
+  for (const Line& l : read_roads(m.path))
+    for (const Point p : l.pts)
+      for (const Point s : sea) REQUIRE(kitaku::distance(p, s) > 2000);
+}
+
+TEST_CASE("metropolis: the rivers are crossed only at bridges, of a realistic count and width") {
+  const auto mesh = tokyo_mesh();
+  if (!mesh) return;
+  const Metropolis m(*mesh);
+  const geo::DatasetPtr ds = geo::open_vector(m.path);
+  OGRLayer* rivers = ds->GetLayerByName("rivers");
+  REQUIRE(rivers != nullptr);
+  std::map<std::string, std::vector<Point>> lines;
+  for (auto& f : *rivers) {
+    const auto* ls = f->GetGeometryRef()->toLineString();
+    auto& pts = lines[f->GetFieldAsString("name")];
+    for (int k = 0; k < ls->getNumPoints(); ++k) pts.push_back({ls->getX(k), ls->getY(k)});
+  }
+  REQUIRE(lines.size() == 3);
+  CHECK(lines.count("隅田川"));
+  CHECK(lines.count("荒川"));
+  CHECK(lines.count("多摩川"));
+
+  OGRLayer* roads = ds->GetLayerByName("roads");
+  REQUIRE(roads->GetLayerDefn()->GetFieldIndex("bridge") >= 0);
+  std::map<std::string, int> bridges_over;
+  std::size_t unbridged = 0, bridges = 0;
+  for (auto& f : *roads) {
+    const auto* ls = f->GetGeometryRef()->toLineString();
+    const bool bridge = std::string(f->GetFieldAsString("bridge")) == "yes";
+    if (bridge) {
+      ++bridges;
+      CAPTURE(f->GetFieldAsString("name"));
+      CHECK(ls->getNumPoints() == 2);  // the crossing segment alone
+      CHECK(f->GetFieldAsDouble("width") >= 9.5);  // two lanes and their sidewalks at the least
+      CHECK(std::string(f->GetFieldAsString("name")).ends_with("橋"));
+      CHECK(std::string(f->GetFieldAsString("sidewalk")) == "both");
+    }
+    for (int k = 0; k + 1 < ls->getNumPoints(); ++k) {
+      const Point a{ls->getX(k), ls->getY(k)}, b{ls->getX(k + 1), ls->getY(k + 1)};
+      for (const auto& [name, pts] : lines)
+        for (std::size_t r = 0; r + 1 < pts.size(); ++r) {
+          if (!segments_touch(a, b, pts[r], pts[r + 1])) continue;
+          if (bridge) ++bridges_over[name];
+          else ++unbridged;
+        }
+    }
+  }
+  CHECK(unbridged == 0);
+  std::size_t reported = 0;
+  for (const geo::RiverReport& r : m.report.rivers) {
+    CAPTURE(r.name);
+    reported += r.bridges;
+    CHECK(bridges_over[r.name] == static_cast<int>(r.bridges));
+    CHECK(r.crossings > 5 * r.bridges);  // most streets end at the bank
+    CHECK(r.main_bridges <= r.bridges);
+    // About one crossing per 0.8 km (Sumida), 1.1 km (Ara), 1.6 km (Tama) of river inside.
+    const double per_km = r.name == "隅田川" ? 0.8 : r.name == "荒川" ? 1.1 : 1.6;
+    CHECK(static_cast<double>(r.bridges) >= 0.8 * r.length_km / per_km);
+    CHECK(static_cast<double>(r.bridges) <= 1.3 * r.length_km / per_km + r.main_bridges);
+  }
+  CHECK(reported == bridges);
+  CHECK(m.report.rivers.at(0).bridges >= 20);  // the Sumida lies wholly inside 20 km
+
+  // Still one network, planar where it should be.
+  const Topology t = topology(read_roads(m.path));
+  CHECK(unshared_crossings(t) == 0);
+  CHECK(largest_component_share(t) == 1.0);
+}
+
+TEST_CASE("metropolis: the same options give identical layers, another seed moves the streets") {
+  const auto mesh = tokyo_mesh();
+  if (!mesh) return;
+  TempDir dir;
+  geo::write_synthetic_city(dir / "a.gpkg", metro_options(*mesh, 6));
+  geo::write_synthetic_city(dir / "b.gpkg", metro_options(*mesh, 6));
+  CHECK(dump(dir / "a.gpkg") == dump(dir / "b.gpkg"));
+  auto other = metro_options(*mesh, 6);
+  other.seed = 2;
+  geo::write_synthetic_city(dir / "c.gpkg", other);
+  CHECK(dump(dir / "a.gpkg") != dump(dir / "c.gpkg"));
+}
+
+TEST_CASE("metropolis: bad options and a broken mesh are one clear error") {
+  TempDir dir;
+  geo::SynthOptions o;
+  o.radius_km = 5;
+  o.kind = "tokyo";
+  CHECK_THROWS_WITH_AS(geo::write_synthetic_city(dir / "a.gpkg", o),
+                       "--kind: must be \"circle\" or \"metropolis\", got \"tokyo\"", kitaku::InputError);
+  o.kind = "metropolis";
+  CHECK_THROWS_WITH_AS(geo::write_synthetic_city(dir / "a.gpkg", o),
+                       doctest::Contains("needs the 1 km mesh polygons (--mesh)"), kitaku::InputError);
+  o.kind = "circle";
+  o.mesh_polygons = "x.geojson";
+  CHECK_THROWS_WITH_AS(geo::write_synthetic_city(dir / "a.gpkg", o), doctest::Contains("only with --kind metropolis"),
+                       kitaku::InputError);
+  // A mesh CSV with a bad row names the file and the row.
+  const std::string csv = dir / "mesh.csv";
+  {
+    std::FILE* f = std::fopen(csv.c_str(), "w");
+    REQUIRE(f);
+    std::fputs("mesh1kmid,dayflag,timezone,population\n53394611,1,0,100\n5339461,1,1,50\n", f);
+    std::fclose(f);
+  }
+  const std::string poly = dir / "mesh.geojson";
+  {
+    std::FILE* f = std::fopen(poly.c_str(), "w");
+    REQUIRE(f);
+    std::fputs("{\"type\":\"FeatureCollection\",\"features\":[]}", f);
+    std::fclose(f);
+  }
+  o.kind = "metropolis";
+  o.mesh_polygons = poly;
+  o.mesh_population = csv;
+  CHECK_THROWS_WITH_AS(geo::write_synthetic_city(dir / "a.gpkg", o), doctest::Contains("row 2 (line 3)"),
+                       kitaku::InputError);
+  CHECK(!std::filesystem::exists(dir / "a.gpkg"));
+}
+
+TEST_CASE("metropolis: kitaku synth --kind metropolis reports the rivers and bridges") {
+  const auto mesh = tokyo_mesh();
+  if (!mesh) return;
+  TempDir dir;
+  const std::string out = dir / "m.gpkg";
+  const auto r = kitaku::test::run_kitaku("synth --kind metropolis --radius-km 12 --mesh '" + mesh->polygons +
+                                          "' --mesh-population '" + mesh->population + "' " + out);
+  CAPTURE(r.output);
+  CHECK(r.code == 0);
+  CHECK(r.output.find("(metropolis, radius 12 km") != std::string::npos);
+  CHECK(r.output.find("river       隅田川") != std::string::npos);
+  CHECK(r.output.find("17760686 people by day in the whole file") != std::string::npos);
+  const auto bad = kitaku::test::run_kitaku("synth --kind metropolis --radius-km 5 " + (dir / "bad.gpkg"));
+  CAPTURE(bad.output);
+  CHECK(bad.code == 1);
+  CHECK(bad.output.find("--mesh-population") != std::string::npos);
 }

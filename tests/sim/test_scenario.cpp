@@ -700,6 +700,33 @@ TEST_CASE("city checks: population_csv needs a network and zones") {
         "s.toml: line 3: [city] population_csv: needs zones (the 1 km mesh polygons the CSV's mesh ids refer to)");
 }
 
+TEST_CASE("city checks: the metropolis takes its 1 km mesh, and only the metropolis does") {
+  const auto s = parse_scenario("[city]\nsynthetic_radius_km = 30\nsynthetic_kind = \"metropolis\"\n"
+                                "zones = \"../pop/mesh.geojson\"\npopulation_csv = \"../pop/mesh.csv\"\n",
+                                "s.toml", "/data/scen");
+  CHECK(s.city.synthetic_kind == "metropolis");
+  CHECK(s.city.zones == "/data/pop/mesh.geojson");
+  CHECK(s.city.population_csv == "/data/pop/mesh.csv");
+  // Written out and read back, the run's scenario.toml names the same mesh.
+  const auto again = parse_scenario(to_toml(s), "again.toml", "/elsewhere");
+  CHECK(again.city.synthetic_kind == "metropolis");
+  CHECK(again.city.zones == s.city.zones);
+  CHECK(again.city.population_csv == s.city.population_csv);
+  CHECK(parse_scenario("[city]\nsynthetic_radius_km = 5\n", "s.toml", "/base").city.synthetic_kind == "circle");
+
+  CHECK(error_with_city("synthetic_kind = \"tokyo\"\n") ==
+        "s.toml: line 3: [city] synthetic_kind: must be \"circle\" or \"metropolis\", got \"tokyo\"");
+  CHECK(error_with_city("synthetic_kind = \"metropolis\"\nzones = \"m.geojson\"\n") ==
+        "s.toml: line 1: [city] population_csv: synthetic_kind = \"metropolis\" needs zones (the 1 km mesh polygons) "
+        "and population_csv (the MLIT CSV)");
+  CHECK(error_with_city("synthetic_kind = \"metropolis\"\nzones = \"m.geojson\"\npopulation_csv = \"p.csv\"\n"
+                        "facilities = \"f.csv\"\n")
+            .find("line 6: [city] facilities: only with network (the metropolis takes zones and population_csv only") !=
+        std::string::npos);
+  CHECK(error_of("[city]\nnetwork = \"n.osm\"\nsynthetic_kind = \"metropolis\"\n") ==
+        "s.toml: line 3: [city] synthetic_kind: only with synthetic_radius_km (a network file is a real city)");
+}
+
 TEST_CASE("shares, waves, agents, output interval and clock times are checked together") {
   const std::string shares = error_with_city("[population]\nshare_work = 0.5\n");
   CHECK(shares.find("s.toml: line 3: [population] share_work + share_school") == 0);

@@ -4,6 +4,7 @@
 // radius, the scale benchmark's.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kitaku::geo {
 
@@ -18,6 +19,22 @@ struct SynthOptions {
   /// asks for; Tokyo's own ratio is 471,270 / 17.76 M ≈ 0.027 per daytime person
   /// (10.4 % of its 4.53 M stranded): docs/synthetic-city.md, "Capacity ratio".
   double capacity_share = 0.10;
+  /// "circle": the Tokyo-like disk of docs/synthetic-city.md. "metropolis": the same
+  /// street lattice around the real Tokyo station, with the real 1 km mesh's people
+  /// (mesh_polygons joined with mesh_population, as load_mesh_zones does), the six hub
+  /// stations at their real places, Tokyo Bay left out, and the Sumida, Ara and Tama
+  /// rivers crossed only at bridges (docs/synthetic-city.md, "The metropolis").
+  std::string kind = "circle";
+  std::string mesh_polygons{}, mesh_population{};
+};
+
+/// One river of the metropolis and what cutting it left.
+struct RiverReport {
+  std::string name;
+  double length_km = 0;         // of its line inside the city
+  std::size_t crossings = 0;    // street segments that crossed it before the cut
+  std::size_t bridges = 0;      // of them kept, as features with bridge = yes
+  std::size_t main_bridges = 0; // of those, trunk and primary roads
 };
 
 struct SynthReport {
@@ -28,6 +45,10 @@ struct SynthReport {
   /// Street segments between crossings: the edges an importer that splits lines at
   /// vertices shared by two or more features builds (before its cleaning steps).
   std::size_t segments = 0;
+  // The metropolis only:
+  std::vector<RiverReport> rivers;
+  std::size_t dropped_roads = 0;     // cut off from the largest connected part (islands, far banks)
+  double mesh_day_total = 0;         // the whole mesh's daytime people, before the radius clips it
 };
 
 /// Writes OUT (a .gpkg) atomically; the same options give identical layer content.

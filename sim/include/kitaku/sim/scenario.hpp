@@ -27,6 +27,9 @@ struct CitySource {
   double synthetic_radius_km = 0;   // > 0: generate the synthetic city
   std::uint64_t synthetic_seed = 1;
   double synthetic_capacity_share = 0.10;  // facility places per daytime person (kitaku synth --capacity-share)
+  /// "circle" or "metropolis" (kitaku synth --kind). The metropolis reads the 1 km mesh:
+  /// `zones` (its polygons) and `population_csv` (the MLIT CSV) go into the generated city.
+  std::string synthetic_kind = "circle";
   std::string network;              // any network source (see docs/network.md)
   std::string network_layer;
   int crs_epsg = 0;                 // 0: automatic
