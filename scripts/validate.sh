@@ -32,10 +32,11 @@ case "${CITY:-}" in
     for f in tokyo_mesh1km_polygons_epsg6668.geojson tokyo_mlit_jinryu_mesh1km_2019-10.csv; do
       [ -f "$mesh/$f" ] || { echo "validate: CITY=metropolis needs $mesh/$f (../shared/data)" >&2; exit 2; }
     done
-    set_args+=(--set city.synthetic_radius_km=30 --set city.synthetic_kind=metropolis
-               --set city.synthetic_capacity_share=0.027 --set routing.home_cell_m=4000
-               --set "city.zones=$mesh/tokyo_mesh1km_polygons_epsg6668.geojson"
-               --set "city.population_csv=$mesh/tokyo_mlit_jinryu_mesh1km_2019-10.csv") ;;
+    # Each --set is checked as it comes: the mesh files before the kind that needs them.
+    set_args+=(--set "city.zones=$mesh/tokyo_mesh1km_polygons_epsg6668.geojson"
+               --set "city.population_csv=$mesh/tokyo_mlit_jinryu_mesh1km_2019-10.csv"
+               --set city.synthetic_kind=metropolis --set city.synthetic_radius_km=30
+               --set city.synthetic_capacity_share=0.027 --set routing.home_cell_m=4000) ;;
   *) echo "validate: CITY=$CITY: only metropolis (or nothing, the presets' own city)" >&2; exit 2 ;;
 esac
 presets=${PRESETS:-panel_2008_everyone_walks tohoku_0311 everyone_at_once retention_3days everyone_delayed_3h}

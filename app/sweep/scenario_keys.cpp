@@ -72,17 +72,27 @@ Scenario scenario_with_keys(std::string_view text, const std::string& origin, co
   } catch (const toml::parse_error&) {
     return parse_scenario(text, origin, base_dir);  // reports the file's own error, with its line
   }
+  // All keys are set before the scenario is checked, so that keys valid only
+  // together (a metropolis's kind and its mesh files) can be given in any order.
+  std::vector<std::string> after;  // the scenario's text after each --set
   for (const std::string& arg : sets) {
     const auto [key, value] = parse_key_value(arg);
     set_scenario_key(root, key, value, [&](const std::string& why) { throw InputError(origin, "--set " + arg, why); });
-    // Each key checked as soon as it is set, so that an error names the --set that caused it.
-    try {
-      parse_scenario(toml_text(root), origin, base_dir);
-    } catch (const InputError& e) {
-      throw InputError(origin, "--set " + arg, e.problem());
-    }
+    after.push_back(toml_text(root));
   }
-  return parse_scenario(toml_text(root), origin, base_dir);
+  try {
+    return parse_scenario(after.back(), origin, base_dir);
+  } catch (const InputError& full) {
+    // Name the first --set from which on the scenario fails with this very error.
+    for (std::size_t k = 0; k < sets.size(); ++k) {
+      try {
+        parse_scenario(after[k], origin, base_dir);
+      } catch (const InputError& e) {
+        if (e.problem() == full.problem()) throw InputError(origin, "--set " + sets[k], e.problem());
+      }
+    }
+    throw InputError(origin, "--set " + sets.back(), full.problem());
+  }
 }
 
 }  // namespace kitaku::app
