@@ -15,6 +15,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -163,7 +164,17 @@ struct ZoneOut {
   std::vector<Point> ring;  // the metropolis: the mesh square as given; empty: the box min-max
 };
 
-struct RiverOut { std::string name; std::vector<Point> line; };
+struct RiverOut { std::string name; std::vector<Point> line; double spacing_km = 1.0; };
+
+/// The bounding box {min, max} of some points.
+std::pair<Point, Point> bounds(const std::vector<Point>& pts) {
+  Point lo{INFINITY, INFINITY}, hi{-INFINITY, -INFINITY};
+  for (const Point p : pts) {
+    lo = {std::min(lo.x, p.x), std::min(lo.y, p.y)};
+    hi = {std::max(hi.x, p.x), std::max(hi.y, p.y)};
+  }
+  return {lo, hi};
+}
 
 struct City {
   std::vector<Point> verts;
@@ -270,10 +281,7 @@ struct Metro {
         for (auto iy = static_cast<std::int64_t>(std::floor(z.min.y / 1000)); iy <= std::floor(z.max.y / 1000); ++iy)
           mesh_grid[key(ix, iy)].push_back(m);
     }
-    for (const Point p : bay) {
-      bay_lo = {std::min(bay_lo.x, p.x), std::min(bay_lo.y, p.y)};
-      bay_hi = {std::max(bay_hi.x, p.x), std::max(bay_hi.y, p.y)};
-    }
+    std::tie(bay_lo, bay_hi) = bounds(bay);
   }
   /// Inside a mesh of the CSV (with people by day or night).
   bool populated(Point p) const {
@@ -1052,11 +1060,7 @@ class Builder {
         }
       }
       rep.length_km = len / 1000.0;
-      Point blo{INFINITY, INFINITY}, bhi{-INFINITY, -INFINITY};
-      for (const Point p : line) {
-        blo = {std::min(blo.x, p.x), std::min(blo.y, p.y)};
-        bhi = {std::max(bhi.x, p.x), std::max(bhi.y, p.y)};
-      }
+      const auto [blo, bhi] = bounds(line);
       std::vector<Cand> cands;
       for (std::size_t r = 0; r < city_.roads.size(); ++r) {
         const Road& road = city_.roads[r];
@@ -1082,7 +1086,7 @@ class Builder {
       std::vector<double> bridges;  // positions along the river
       for (std::size_t c = 0; c < cands.size(); ++c)
         if (cands[c].rank == 0) chosen[c] = 1, bridges.push_back(cands[c].s), ++rep.main_bridges;
-      const double spacing = river_spacing_km(river.name) * 1000.0;
+      const double spacing = river.spacing_km * 1000.0;
       const std::size_t target =
           std::max(bridges.size(), static_cast<std::size_t>(std::lround(len / spacing)));
       static constexpr std::array<double, 4> kWeight{1.0, 1.0, 0.85, 0.7};  // by rank
@@ -1145,12 +1149,6 @@ class Builder {
       if (run.size() >= 2) out.push_back(piece(std::move(run)));
     }
     city_.roads = std::move(out);
-  }
-
-  static double river_spacing_km(const std::string& name) {
-    for (const RiverDef& d : river_defs())
-      if (name == d.name) return d.spacing_km;
-    return 1.0;
   }
 
   /// Keeps the roads of the largest connected part (by vertices; ties: the lower vertex)
@@ -1469,18 +1467,13 @@ SynthReport write_synthetic_city(const std::string& out_gpkg, const SynthOptions
       o.day = z.day_population;
       o.night = z.night_population;
       o.ring = z.rings.front();
-      o.min = {INFINITY, INFINITY};
-      o.max = {-INFINITY, -INFINITY};
-      for (const Point p : o.ring) {
-        o.min = {std::min(o.min.x, p.x), std::min(o.min.y, p.y)};
-        o.max = {std::max(o.max.x, p.x), std::max(o.max.y, p.y)};
-      }
+      std::tie(o.min, o.max) = bounds(o.ring);
       metro->mesh.push_back(std::move(o));
     }
     for (const RealHub& h : kRealHubs) metro->hubs.push_back({h.name, project(h.at)});
     for (const LonLat ll : bay_outline()) metro->bay.push_back(project(ll));
     for (const RiverDef& d : river_defs()) {
-      RiverOut r{d.name, {}};
+      RiverOut r{d.name, {}, d.spacing_km};
       for (const LonLat ll : d.line) r.line.push_back(project(ll));
       metro->rivers.push_back(std::move(r));
     }
